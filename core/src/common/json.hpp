@@ -1,0 +1,49 @@
+// Private JSON helpers shared by the core's codecs: bounded parsing and typed,
+// path-reporting field access. nlohmann never appears in a public header.
+#pragma once
+
+#include <nlohmann/json.hpp>
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+#include "tailor/common.hpp"
+
+namespace tailor::detail {
+
+using json = nlohmann::json;
+
+// Parses text with limits on size and nesting depth. Maps nlohmann's
+// exceptions to errc::invalid_json with the byte offset in `where`.
+[[nodiscard]] result<json> parse_json(std::string_view text,
+                                      std::size_t max_bytes = limits::max_json_bytes,
+                                      std::size_t max_depth = limits::max_json_depth) noexcept;
+
+// Canonical text: sorted keys, compact, invalid UTF-8 replaced, not thrown.
+std::string dump_json(const json& value);
+
+// Joins a JSON path: path_join("events[3]", "price") -> "events[3].price".
+std::string path_join(std::string_view base, std::string_view key);
+std::string path_index(std::string_view base, std::size_t index);
+
+// Typed readers. Each checks the type (and bounds) before reading and returns
+// an error naming `where` otherwise. `required` readers report missing_field.
+[[nodiscard]] result<std::string> read_string(const json& obj, const char* key,
+                                              const std::string& where, std::size_t max_bytes,
+                                              bool required);
+[[nodiscard]] result<int64_t> read_int(const json& obj, const char* key, const std::string& where,
+                                       int64_t min, int64_t max, bool required,
+                                       int64_t fallback = 0);
+[[nodiscard]] result<double> read_number(const json& obj, const char* key,
+                                         const std::string& where, double min, double max,
+                                         bool required, double fallback = 0.0);
+
+// True if every byte sequence in s is valid UTF-8.
+bool is_valid_utf8(std::string_view s) noexcept;
+
+// Rejects any key of `obj` not in `allowed` (strict schemas).
+[[nodiscard]] status check_known_keys(const json& obj, std::initializer_list<const char*> allowed,
+                                      const std::string& where);
+
+}  // namespace tailor::detail
