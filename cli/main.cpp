@@ -1,55 +1,40 @@
 // `tailor`: the native command-line tool over the core.
-#include <cstdio>
-#include <fstream>
+#include <cstring>
 #include <iostream>
-#include <sstream>
-#include <string>
+#include <string_view>
 
-#include "tailor/event.hpp"
+#include "commands.hpp"
 
 namespace {
 
-int usage() {
-  std::fputs(
-      "usage: tailor <command> [options]\n"
-      "  validate-events FILE.jsonl   check events, print one error per rejected line\n",
-      stderr);
-  return 2;
-}
+struct command {
+  const char* name;
+  int (*run)(const tailor::cli::args&);
+  const char* help;
+};
 
-bool read_file(const std::string& path, std::string& out) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return false;
-  std::ostringstream ss;
-  ss << in.rdbuf();
-  out = ss.str();
-  return true;
-}
+// One line per subcommand, in the order `tailor --help` lists them.
+constexpr command commands[] = {
+    {"validate-events", tailor::cli::cmd_validate_events,
+     "FILE.jsonl   check events; one error per rejected line"},
+};
 
-int validate_events(const std::string& path) {
-  std::string text;
-  if (!read_file(path, text)) {
-    std::cerr << "tailor: cannot read " << path << "\n";
-    return 1;
-  }
-  auto b = tailor::decode_event_lines(text);
-  if (!b) {
-    std::cerr << "tailor: " << b.error().message << "\n";
-    return 1;
-  }
-  for (const auto& e : b->rejected) {
-    std::cerr << path << ": " << e.where << ": " << tailor::errc_name(e.code) << ": "
-              << e.message << "\n";
-  }
-  std::cout << b->events.size() << " valid, " << b->rejected.size() << " rejected\n";
-  return b->rejected.empty() ? 0 : 1;
+int usage(std::ostream& out, int code) {
+  out << "usage: tailor <command> [options]\n\ncommands:\n";
+  for (const auto& c : commands) out << "  " << c.name << " " << c.help << "\n";
+  return code;
 }
 
 }  // namespace
 
 int main(int argc, char** argv) {
-  if (argc < 2) return usage();
-  std::string cmd = argv[1];
-  if (cmd == "validate-events" && argc == 3) return validate_events(argv[2]);
-  return usage();
+  if (argc < 2) return usage(std::cerr, 2);
+  std::string_view name = argv[1];
+  if (name == "--help" || name == "-h" || name == "help") return usage(std::cout, 0);
+  tailor::cli::args rest(argv + 2, argv + argc);
+  for (const auto& c : commands) {
+    if (name == c.name) return c.run(rest);
+  }
+  std::cerr << "tailor: unknown command \"" << name << "\"\n";
+  return usage(std::cerr, 2);
 }

@@ -1,0 +1,53 @@
+#include <fstream>
+#include <sstream>
+
+#include "commands.hpp"
+
+namespace tailor::cli {
+
+bool read_file(const std::string& path, std::string& out) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return false;
+  std::ostringstream ss;
+  ss << in.rdbuf();
+  out = ss.str();
+  return true;
+}
+
+bool write_file(const std::string& path, const std::string& data) {
+  std::ofstream out(path, std::ios::binary | std::ios::trunc);
+  out << data;
+  return static_cast<bool>(out);
+}
+
+std::string flag(const args& a, const std::string& name, const std::string& fallback) {
+  const std::string key = "--" + name;
+  for (std::size_t i = 0; i < a.size(); ++i) {
+    if (a[i] == key && i + 1 < a.size()) return a[i + 1];
+    if (a[i].rfind(key + "=", 0) == 0) return a[i].substr(key.size() + 1);
+  }
+  return fallback;
+}
+
+bool has_flag(const args& a, const std::string& name) {
+  const std::string key = "--" + name;
+  for (const auto& s : a) {
+    if (s == key || s.rfind(key + "=", 0) == 0) return true;
+  }
+  return false;
+}
+
+std::vector<std::string> positional(const args& a) {
+  std::vector<std::string> out;
+  for (std::size_t i = 0; i < a.size(); ++i) {
+    if (a[i].rfind("--", 0) == 0) {
+      // `--flag value` consumes the next argument unless it is itself a flag.
+      if (a[i].find('=') == std::string::npos && i + 1 < a.size() && a[i + 1].rfind("--", 0) != 0) ++i;
+      continue;
+    }
+    out.push_back(a[i]);
+  }
+  return out;
+}
+
+}  // namespace tailor::cli
