@@ -17,6 +17,10 @@ struct command {
 constexpr command commands[] = {
     {"validate-events", tailor::cli::cmd_validate_events,
      "FILE.jsonl   check events; one error per rejected line"},
+    {"profile", tailor::cli::cmd_profile,
+     "--catalog F --events F.jsonl --now MS [--config F] [--uid U]   print a shopper's profile"},
+    {"bench-fold", tailor::cli::cmd_bench_fold,
+     "[--events N] [--reps R]   time the profile fold (events/s)"},
 };
 
 int usage(std::ostream& out, int code) {

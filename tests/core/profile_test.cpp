@@ -480,3 +480,53 @@ TEST_CASE("profile: state export and import round-trip; bad state changes nothin
   CHECK(import_state(many.dump()).ok());
 }
 
+// Golden cases (tests/golden/profile): the same files are checked in wasm
+// under Node, through the CLI, in Chromium and in workerd.
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+namespace {
+
+std::string read_text(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::ostringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+}  // namespace
+
+TEST_CASE("profile: golden cases match byte for byte", "[profile][golden]") {
+  const std::string dir = std::string(TAILOR_SOURCE_DIR) + "/tests/golden/profile";
+  std::vector<std::string> names;
+  for (const auto& entry : std::filesystem::directory_iterator(dir)) {
+    const std::string f = entry.path().filename().string();
+    if (f.size() > 8 && f.compare(f.size() - 8, 8, ".in.json") == 0) names.push_back(f.substr(0, f.size() - 8));
+  }
+  std::sort(names.begin(), names.end());
+  REQUIRE(names.size() >= 8);
+  for (const auto& name : names) {
+    INFO(name);
+    const json in = json::parse(read_text(dir + "/" + name + ".in.json"));
+    const std::string text = in["catalog"].get<std::string>();
+    auto cat = in["catalog_format"] == "csv" ? parse_catalog_csv(text) : parse_catalog_jsonl(text);
+    REQUIRE(cat.ok());
+    auto cfg = parse_profile_config(in["config"].dump());
+    REQUIRE(cfg.ok());
+    auto p = profiler::create(std::make_shared<const catalog>(std::move(cat.value())), std::move(cfg.value()));
+    REQUIRE(p.ok());
+    profile_state st;
+    if (in.contains("state")) {
+      auto s = import_state(in["state"].dump());
+      REQUIRE(s.ok());
+      st = std::move(s.value());
+    }
+    for (const auto& e : in["events"]) st.add(ev(e.dump()));
+    auto out = p->fold(st, in["now"].get<int64_t>());
+    REQUIRE(out.ok());
+    std::string expected = read_text(dir + "/" + name + ".out.json");
+    while (!expected.empty() && expected.back() == '\n') expected.pop_back();
+    CHECK(out.value() == expected);
+  }
+}
