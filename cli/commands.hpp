@@ -9,9 +9,12 @@ namespace tailor::cli {
 using args = std::vector<std::string>;  // arguments after the subcommand name
 
 int cmd_validate_events(const args& a);
+int cmd_decode_event(const args& a);
 
 // Shared helpers (cli/io.cpp): the CLI is where files are read, never the core.
 bool read_file(const std::string& path, std::string& out);
+// read_file, or all of stdin when path is "-".
+bool read_input(const std::string& path, std::string& out);
 bool write_file(const std::string& path, const std::string& data);
 // Value of `--name VALUE` or `--name=VALUE`, or fallback.
 std::string flag(const args& a, const std::string& name, const std::string& fallback = "");

@@ -17,6 +17,8 @@ struct command {
 constexpr command commands[] = {
     {"validate-events", tailor::cli::cmd_validate_events,
      "FILE.jsonl   check events; one error per rejected line"},
+    {"decode-event", tailor::cli::cmd_decode_event,
+     "FILE.json       decode one event; prints the core's JSON envelope (as wasm)"},
 };
 
 int usage(std::ostream& out, int code) {
