@@ -17,6 +17,10 @@ struct command {
 constexpr command commands[] = {
     {"validate-events", tailor::cli::cmd_validate_events,
      "FILE.jsonl   check events; one error per rejected line"},
+    {"import-online-retail", tailor::cli::cmd_import_online_retail,
+     "CSV[.gz] --out DIR   Online Retail -> train.jsonl + test.tsv (eval formats)"},
+    {"eval", tailor::cli::cmd_eval,
+     "--train EVENTS.jsonl --test CASES.tsv   offline evaluation (Recall/NDCG/... at K)"},
 };
 
 int usage(std::ostream& out, int code) {
