@@ -19,6 +19,10 @@ constexpr command commands[] = {
      "FILE.jsonl   check events; one error per rejected line"},
     {"decode-event", tailor::cli::cmd_decode_event,
      "FILE.json       decode one event; prints the core's JSON envelope (as wasm)"},
+    {"import-online-retail", tailor::cli::cmd_import_online_retail,
+     "CSV[.gz] --out DIR   Online Retail -> train.jsonl + test.tsv (eval formats)"},
+    {"eval", tailor::cli::cmd_eval,
+     "--train EVENTS.jsonl --test CASES.tsv   offline evaluation (Recall/NDCG/... at K)"},
 };
 
 int usage(std::ostream& out, int code) {
