@@ -17,6 +17,12 @@ struct command {
 constexpr command commands[] = {
     {"validate-events", tailor::cli::cmd_validate_events,
      "FILE.jsonl   check events; one error per rejected line"},
+    {"decode-event", tailor::cli::cmd_decode_event,
+     "FILE.json       decode one event; prints the core's JSON envelope (as wasm)"},
+    {"import-online-retail", tailor::cli::cmd_import_online_retail,
+     "CSV[.gz] --out DIR   Online Retail -> train.jsonl + test.tsv (eval formats)"},
+    {"eval", tailor::cli::cmd_eval,
+     "--train EVENTS.jsonl --test CASES.tsv   offline evaluation (Recall/NDCG/... at K)"},
     {"profile", tailor::cli::cmd_profile,
      "--catalog F --events F.jsonl --now MS [--config F] [--uid U]   print a shopper's profile"},
     {"bench-fold", tailor::cli::cmd_bench_fold,
