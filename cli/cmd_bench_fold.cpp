@@ -4,6 +4,7 @@
 // build on the same bytes and check its output first.
 #include <algorithm>
 #include <chrono>
+#include <ctime>
 #include <iostream>
 #include <memory>
 #include <vector>
@@ -127,8 +128,9 @@ int cmd_bench_fold(const args& a) {
   }
   std::size_t sink = 0;
   for (int w = 0; w < 10; ++w) sink += p->fold(st, bench_now)->size();  // warm-up
-  std::vector<double> seconds;
+  std::vector<double> seconds, cpu_seconds;
   for (int k = 0; k < reps; ++k) {
+    const std::clock_t c0 = std::clock();
     const auto t0 = std::chrono::steady_clock::now();
     for (int i = 0; i < iters; ++i) {
       auto out = p->fold(st, bench_now);
@@ -139,8 +141,11 @@ int cmd_bench_fold(const args& a) {
       sink += out->size();
     }
     seconds.push_back(std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
+    cpu_seconds.push_back(static_cast<double>(std::clock() - c0) / CLOCKS_PER_SEC);
   }
   std::sort(seconds.begin(), seconds.end());
+  std::sort(cpu_seconds.begin(), cpu_seconds.end());
+  const double cpu_median = cpu_seconds[cpu_seconds.size() / 2];
   const double per_rep = static_cast<double>(st.size()) * iters;
   const double median = seconds[seconds.size() / 2];
   std::cout << "{\"target\":\"native\",\"events_per_fold\":" << st.size() << ",\"items\":" << n_items
@@ -148,6 +153,8 @@ int cmd_bench_fold(const args& a) {
             << ",\"median_events_per_s\":" << static_cast<int64_t>(per_rep / median)
             << ",\"best_events_per_s\":" << static_cast<int64_t>(per_rep / seconds.front())
             << ",\"median_ms_per_fold\":" << median * 1000.0 / iters
+            << ",\"cpu_median_events_per_s\":" << static_cast<int64_t>(per_rep / cpu_median)
+            << ",\"cpu_best_events_per_s\":" << static_cast<int64_t>(per_rep / cpu_seconds.front())
             << ",\"profile_bytes\":" << first->size() << ",\"sink\":" << sink % 7 << "}\n";
   return 0;
 }
