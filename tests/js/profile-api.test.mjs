@@ -161,3 +161,34 @@ test('many engines can be created and freed without leaking the module', async (
   const t = await fresh();
   assert.equal(t.profile({ now: T0 }).events.total, 0);
 });
+
+test('tailor profile --uid folds only the linked shopper, as wasm does', { skip: !existsSync(cli) && 'no native build' }, async () => {
+  const { execFileSync } = await import('node:child_process');
+  const { mkdtempSync, writeFileSync, rmSync } = await import('node:fs');
+  const { tmpdir } = await import('node:os');
+  const dir = mkdtempSync(`${tmpdir()}/tailor-cli-`);
+  try {
+    const events = [
+      { type: 'view', id: '1', ts: T0 - 10, uid: 'anon', item_id: 'A' },
+      { type: 'identify', id: '2', ts: T0 - 9, uid: 'alice', previous_uid: 'anon' },
+      { type: 'view', id: '3', ts: T0 - 8, uid: 'alice', item_id: 'B' },
+      { type: 'view', id: '4', ts: T0 - 7, uid: 'bob', item_id: 'B' },
+    ];
+    writeFileSync(`${dir}/c.jsonl`, catalog);
+    writeFileSync(`${dir}/e.jsonl`, events.map((e) => JSON.stringify(e)).join('\n') + '\n{broken\n');
+    const run = (...extra) => execFileSync(cli, ['profile', '--catalog', `${dir}/c.jsonl`, '--events', `${dir}/e.jsonl`,
+      '--now', String(T0), ...extra], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+    const out = run('--uid', 'alice');
+    const t = await fresh({});
+    t.track(events.slice(0, 3), { now: T0 });
+    assert.equal(out, t.profileText({ now: T0 }) + '\n');
+    assert.deepEqual(JSON.parse(out).identities.uids, ['alice', 'anon']);
+    assert.throws(() => run('--strict'), (e) => e.status === 1 && /line 5/.test(e.stderr));
+    const bare = (...a) => execFileSync(cli, ['profile', ...a], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+    assert.throws(() => bare('--catalog', `${dir}/c.jsonl`, '--events', `${dir}/e.jsonl`, '--now', 'soon'), (e) => e.status === 2);
+    assert.throws(() => bare('--catalog', `${dir}/missing.csv`, '--events', `${dir}/e.jsonl`, '--now', '1'),
+      (e) => e.status === 1 && /cannot read/.test(e.stderr));
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
