@@ -10,6 +10,8 @@ using args = std::vector<std::string>;  // arguments after the subcommand name
 
 int cmd_validate_events(const args& a);
 int cmd_decode_event(const args& a);
+int cmd_generate(const args& a);
+int cmd_import_online_retail(const args& a);
 
 // Shared helpers (cli/io.cpp): the CLI is where files are read, never the core.
 bool read_file(const std::string& path, std::string& out);

@@ -19,6 +19,10 @@ constexpr command commands[] = {
      "FILE.jsonl   check events; one error per rejected line"},
     {"decode-event", tailor::cli::cmd_decode_event,
      "FILE.json       decode one event; prints the core's JSON envelope (as wasm)"},
+    {"generate", tailor::cli::cmd_generate,
+     "--out DIR [--seed N --items N --shoppers N]   a deterministic sample store"},
+    {"import-online-retail", tailor::cli::cmd_import_online_retail,
+     "--in online_retail.csv.gz --out DIR   UCI Online Retail as catalog + events"},
 };
 
 int usage(std::ostream& out, int code) {
