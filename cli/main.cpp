@@ -22,7 +22,9 @@ constexpr command commands[] = {
     {"generate", tailor::cli::cmd_generate,
      "--out DIR [--seed N --items N --shoppers N]   a deterministic sample store"},
     {"import-online-retail", tailor::cli::cmd_import_online_retail,
-     "--in online_retail.csv.gz --out DIR   UCI Online Retail as catalog + events"},
+     "[--in] CSV[.gz] --out DIR   Online Retail -> catalog + events (+ train/test for eval)"},
+    {"eval", tailor::cli::cmd_eval,
+     "--train EVENTS.jsonl --test CASES.tsv   offline evaluation (Recall/NDCG/... at K)"},
 };
 
 int usage(std::ostream& out, int code) {
