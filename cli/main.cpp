@@ -19,6 +19,8 @@ constexpr command commands[] = {
      "FILE.jsonl   check events; one error per rejected line"},
     {"decode-event", tailor::cli::cmd_decode_event,
      "FILE.json       decode one event; prints the core's JSON envelope (as wasm)"},
+    {"validate-catalog", tailor::cli::cmd_validate_catalog,
+     "FILE.jsonl|FILE.csv   load a catalog with the core's strict loader"},
     {"generate", tailor::cli::cmd_generate,
      "--out DIR [--seed N --items N --shoppers N]   a deterministic sample store"},
     {"import-online-retail", tailor::cli::cmd_import_online_retail,

@@ -55,6 +55,12 @@ describe('validity', () => {
     }
     assert.equal(events.length, manifest.events);
   });
+  test('the catalog loader of the core accepts the catalog', () => {
+    const r = tailor('validate-catalog', join(a, 'catalog.jsonl'));
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stdout, /^400 items, \d+ categories, \d+ brands, \d+ tags\n$/);
+    assert.equal(Number(r.stdout.match(/(\d+) brands/)[1]), new Set(catalog.map((it) => it.brand)).size);
+  });
   test('catalog items are complete and within the core limits', () => {
     assert.equal(catalog.length, 400);
     assert.equal(byId.size, 400);

@@ -39,6 +39,11 @@ describe('the real UCI Online Retail file', () => {
     assert.ok(catalog.length > 3500 && catalog.length <= 4070, `${catalog.length} products`);
     assert.ok(manifest.customers > 4000 && manifest.customers <= 4372);
   });
+  test('the catalog loader of the core accepts the catalog', () => {
+    const v = tailor('validate-catalog', join(out, 'catalog.jsonl'));
+    assert.equal(v.code, 0, v.stderr);
+    assert.match(v.stdout, new RegExp(`^${catalog.length} items, `));
+  });
   test('every event is valid for the core', () => {
     const v = tailor('validate-events', join(out, 'events.jsonl'));
     assert.equal(v.code, 0, v.stderr);
