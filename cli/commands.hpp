@@ -12,6 +12,8 @@ using args = std::vector<std::string>;  // arguments after the subcommand name
 
 int cmd_validate_events(const args& a);
 int cmd_decode_event(const args& a);
+int cmd_generate(const args& a);
+int cmd_validate_catalog(const args& a);
 int cmd_import_online_retail(const args& a);
 int cmd_eval(const args& a);
 int cmd_profile(const args& a);
