@@ -17,6 +17,7 @@ struct command {
 constexpr command commands[] = {
     {"validate-events", tailor::cli::cmd_validate_events,
      "FILE.jsonl   check events; one error per rejected line"},
+    {"render", tailor::cli::cmd_render, "TEMPLATE [--data F.json]   render Liquid copy"},
 };
 
 int usage(std::ostream& out, int code) {
