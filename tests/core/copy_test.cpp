@@ -15,7 +15,7 @@ using json = nlohmann::json;
 
 namespace {
 
-[[maybe_unused]] std::string read_source_file(const std::string& rel) {
+std::string read_source_file(const std::string& rel) {
   std::ifstream in(std::string(TAILOR_SOURCE_DIR) + "/" + rel, std::ios::binary);
   REQUIRE(in.good());
   std::ostringstream ss;
@@ -131,3 +131,46 @@ TEST_CASE("copy: templates are parsed once and rendered many times", "[copy]") {
   for (int k = 0; k < 3; ++k) CHECK(copy::render(t.value(), d.value())->text == "X, Y, Z");
 }
 
+
+TEST_CASE("copy: liquidjs differential corpus", "[copy][oracle]") {
+  json diff = json::parse(read_source_file("tests/vectors/liquid-diff.json"));
+  json dep = json::parse(read_source_file("tests/vectors/liquid-departures.json"));
+  REQUIRE(diff["liquidjs"] == "10.30.1");
+  REQUIRE(diff["cases"].size() >= 400);
+  std::map<std::string, copy::render_data> data;
+  std::size_t departures_seen = 0;
+  for (const auto& c : diff["cases"]) {
+    std::string name = c["name"];
+    std::string file = c["data_file"];
+    if (!data.count(file)) {
+      auto d = copy::parse_data(read_source_file("tests/vectors/" + file));
+      REQUIRE(d.ok());
+      data.emplace(file, d.value());
+    }
+    INFO("case " << name << "\ntemplate: " << c["template"].get<std::string>());
+    auto t = copy::compile(c["template"].get<std::string>());
+    result<copy::render_result> r = t ? copy::render(t.value(), data[file]) : result<copy::render_result>(t.error());
+    if (dep["cases"].contains(name)) {
+      ++departures_seen;
+      const json& d = dep["cases"][name];
+      // A departure must really differ from liquidjs, or it is stale.
+      if (d.contains("error")) {
+        REQUIRE_FALSE(r.ok());
+        CHECK(std::string(errc_name(r.error().code)) == d["error"].get<std::string>());
+        CHECK_FALSE(r.error().where.empty());
+      } else {
+        REQUIRE(r.ok());
+        CHECK(r->text == d["expected"].get<std::string>());
+        CHECK(c.value("liquidjs", std::string("\x01")) != d["expected"].get<std::string>());
+      }
+      continue;
+    }
+    if (c.contains("liquidjs_error")) {
+      CHECK_FALSE(r.ok());
+      continue;
+    }
+    if (!r) FAIL_CHECK("error: " << r.error().message << " at " << r.error().where);
+    else CHECK(r->text == c["liquidjs"].get<std::string>());
+  }
+  CHECK(departures_seen == dep["cases"].size());
+}
