@@ -174,3 +174,248 @@ TEST_CASE("copy: liquidjs differential corpus", "[copy][oracle]") {
   }
   CHECK(departures_seen == dep["cases"].size());
 }
+
+// ------------------------------------------------------------------ limits at N and N+1
+
+namespace {
+std::string repeat(std::string_view s, std::size_t n) {
+  std::string r;
+  r.reserve(s.size() * n);
+  for (std::size_t k = 0; k < n; ++k) r += s;
+  return r;
+}
+}  // namespace
+
+TEST_CASE("copy: template size limit at N and N+1", "[copy][limits]") {
+  const std::size_t n = copy::limits::max_template_bytes;
+  auto ok = copy::compile(std::string(n, 'a'));
+  REQUIRE(ok.ok());
+  CHECK(copy::render(ok.value(), "{}")->text.size() == n);
+  auto bad = copy::compile(std::string(n + 1, 'a'));
+  REQUIRE_FALSE(bad.ok());
+  CHECK(bad.error().code == errc::limit_exceeded);
+  // A 10 MB template is refused before any parsing.
+  auto huge = copy::compile(std::string(10u << 20, '{'));
+  REQUIRE_FALSE(huge.ok());
+  CHECK(huge.error().code == errc::limit_exceeded);
+}
+
+TEST_CASE("copy: parse node limit at N and N+1", "[copy][limits]") {
+  const std::size_t n = copy::limits::max_parse_nodes;
+  REQUIRE(copy::compile(repeat("{{a}}", n)).ok());
+  auto bad = copy::compile(repeat("{{a}}", n + 1));
+  REQUIRE_FALSE(bad.ok());
+  CHECK(bad.error().code == errc::limit_exceeded);
+  CHECK(bad.error().where == "1:" + std::to_string(5 * n + 1));
+}
+
+TEST_CASE("copy: block nesting limit at N and N+1", "[copy][limits]") {
+  const std::size_t n = copy::limits::max_nesting_depth;
+  auto nested = [](std::size_t k) { return repeat("{% if true %}", k) + "x" + repeat("{% endif %}", k); };
+  auto ok = copy::compile(nested(n));
+  REQUIRE(ok.ok());
+  CHECK(copy::render(ok.value(), "{}")->text == "x");
+  auto bad = copy::compile(nested(n + 1));
+  REQUIRE_FALSE(bad.ok());
+  CHECK(bad.error().code == errc::limit_exceeded);
+  // Far deeper input is refused without deep recursion.
+  auto deep = copy::compile(nested(100000));
+  REQUIRE_FALSE(deep.ok());
+  CHECK(deep.error().code == errc::limit_exceeded);
+}
+
+TEST_CASE("copy: expression nesting limit at N and N+1", "[copy][limits]") {
+  const std::size_t n = copy::limits::max_nesting_depth;
+  // k brackets nest k+1 primaries.
+  auto expr = [](std::size_t k) { return "{{ " + repeat("a[", k) + "0" + repeat("]", k) + " }}"; };
+  REQUIRE(copy::compile(expr(n - 1)).ok());
+  auto bad = copy::compile(expr(n));
+  REQUIRE_FALSE(bad.ok());
+  CHECK(bad.error().code == errc::limit_exceeded);
+  REQUIRE_FALSE(copy::compile(expr(50000)).ok());
+  // A long and/or chain is flat: no recursion, within the size limit.
+  auto chain = copy::compile("{% if " + repeat("true and ", 20000) + "false %}y{% else %}n{% endif %}");
+  REQUIRE(chain.ok());
+  CHECK(copy::render(chain.value(), "{}")->text == "n");
+}
+
+TEST_CASE("copy: filters per expression limit at N and N+1", "[copy][limits]") {
+  const std::size_t n = copy::limits::max_filters_per_output;
+  auto ok = copy::compile("{{ 1" + repeat(" | plus: 1", n) + " }}");
+  REQUIRE(ok.ok());
+  CHECK(copy::render(ok.value(), "{}")->text == std::to_string(n + 1));
+  auto bad = copy::compile("{{ 1" + repeat(" | plus: 1", n + 1) + " }}");
+  REQUIRE_FALSE(bad.ok());
+  CHECK(bad.error().code == errc::limit_exceeded);
+}
+
+TEST_CASE("copy: data size limit at N and N+1", "[copy][limits]") {
+  const std::size_t n = copy::limits::max_data_bytes;
+  std::string head = R"({"a":")", tail = R"("})";
+  std::string ok = head + std::string(n - head.size() - tail.size(), 'x') + tail;
+  REQUIRE(ok.size() == n);
+  CHECK(copy::parse_data(ok).ok());
+  std::string bad = head + std::string(n + 1 - head.size() - tail.size(), 'x') + tail;
+  auto r = copy::parse_data(bad);
+  REQUIRE_FALSE(r.ok());
+  CHECK(r.error().code == errc::limit_exceeded);
+  auto notobj = copy::parse_data("[1,2]");
+  REQUIRE_FALSE(notobj.ok());
+  CHECK(notobj.error().code == errc::invalid_json);
+  auto broken = copy::parse_data("{\"a\": ");
+  REQUIRE_FALSE(broken.ok());
+  CHECK(broken.error().code == errc::invalid_json);
+}
+
+TEST_CASE("copy: loop iteration budget at N and N+1", "[copy][limits]") {
+  copy::render_options opt;
+  opt.limits.loop_iterations = 1000;
+  auto loop = [](int k) { return "{% for i in (1.." + std::to_string(k) + ") %}.{% endfor %}"; };
+  CHECK(render_ok(loop(1000), "{}", opt).size() == 1000);
+  auto e = render_err(loop(1001), "{}", opt);
+  CHECK(e.code == errc::limit_exceeded);
+  CHECK(e.where == "1:1");
+  // Iterations count over the whole render, nested loops included.
+  CHECK(render_err("{% for i in (1..100) %}{% for j in (1..10) %}{% endfor %}{% endfor %}", "{}", opt).code ==
+        errc::limit_exceeded);
+  // A billion-element range is never materialized: it stops at the budget.
+  CHECK(render_err("{% for i in (1..1000000000) %}{% endfor %}").code == errc::limit_exceeded);
+}
+
+TEST_CASE("copy: output budget at N and N+1", "[copy][limits]") {
+  copy::render_options opt;
+  opt.limits.output_bytes = 100;
+  CHECK(render_ok(std::string(100, 'x'), "{}", opt).size() == 100);
+  CHECK(render_err(std::string(101, 'x'), "{}", opt).code == errc::limit_exceeded);
+  CHECK(render_ok("{% for i in (1..20) %}abcde{% endfor %}", "{}", opt).size() == 100);
+  CHECK(render_err("{% for i in (1..20) %}abcde{% endfor %}!", "{}", opt).code == errc::limit_exceeded);
+}
+
+TEST_CASE("copy: step and memory budgets: exhaustion fails cleanly below the need", "[copy][limits]") {
+  // SQLite's OOM loop, with budgets: every budget below what a render needs
+  // fails with limit_exceeded, and the exact need succeeds.
+  const char* tpl =
+      "{% assign names = shoppers | map: 'name' | sort %}{% for n in names %}{{ n | upcase | append: '!' }}"
+      "{% if forloop.last %}.{% else %}, {% endif %}{% endfor %} {{ total | times: 3 | money }}";
+  const char* data = R"({"shoppers":[{"name":"b"},{"name":"a"},{"name":"c"}],"total":1250})";
+  auto t = copy::compile(tpl);
+  REQUIRE(t.ok());
+  auto full = copy::render(t.value(), data);
+  REQUIRE(full.ok());
+  CHECK(full->text == "A!, B!, C!. $37.50");
+  const uint64_t steps = full->steps, mem = full->memory_bytes;
+  // The same template uses the same budget on every target (native and wasm run this test).
+  CHECK(steps == 30);
+  for (uint64_t k = 0; k < steps; ++k) {
+    copy::render_options o;
+    o.limits.steps = k;
+    auto r = copy::render(t.value(), data, o);
+    REQUIRE_FALSE(r.ok());
+    CHECK(r.error().code == errc::limit_exceeded);
+  }
+  copy::render_options at;
+  at.limits.steps = steps;
+  CHECK(copy::render(t.value(), data, at).ok());
+  for (uint64_t k = 0; k < mem; k += 1 + k / 4) {
+    copy::render_options o;
+    o.limits.memory_bytes = k;
+    auto r = copy::render(t.value(), data, o);
+    REQUIRE_FALSE(r.ok());
+    CHECK(r.error().code == errc::limit_exceeded);
+  }
+  copy::render_options mo;
+  mo.limits.memory_bytes = mem - 1;
+  CHECK_FALSE(copy::render(t.value(), data, mo).ok());
+  mo.limits.memory_bytes = mem;
+  CHECK(copy::render(t.value(), data, mo)->text == full->text);
+}
+
+TEST_CASE("copy: render limits above the hard maxima are refused", "[copy][limits]") {
+  auto t = copy::compile("x");
+  REQUIRE(t.ok());
+  copy::render_options o;
+  o.limits.steps = copy::limits::max_render_steps;
+  CHECK(copy::render(t.value(), "{}", o).ok());
+  o.limits.steps = copy::limits::max_render_steps + 1;
+  CHECK(copy::render(t.value(), "{}", o).error().code == errc::invalid_config);
+  copy::render_options m;
+  m.limits.memory_bytes = copy::limits::max_memory_bytes + 1;
+  CHECK(copy::render(t.value(), "{}", m).error().code == errc::invalid_config);
+}
+
+// ------------------------------------------------------------------ bad input
+
+TEST_CASE("copy: memory bombs stop at the memory budget", "[copy][limits]") {
+  // Doubling a string 40 times would need a terabyte.
+  auto e = render_err("{% assign s = 'abcdefgh' %}{% for i in (1..40) %}{% assign s = s | append: s %}{% endfor %}{{ s | size }}");
+  CHECK(e.code == errc::limit_exceeded);
+  CHECK(e.message.find("memory") != std::string::npos);
+  CHECK(render_err("{% assign s = 'ab' %}{% for i in (1..40) %}{% assign s = s | replace: 'a', s %}{% endfor %}").code ==
+        errc::limit_exceeded);
+  CHECK(render_err("{% assign s = 'a,b' %}{% for i in (1..40) %}{% assign s = s | split: '' | join: s %}{% endfor %}").code ==
+        errc::limit_exceeded);
+  CHECK(render_err("{% capture c %}{% for i in (1..100000) %}xxxxxxxxxx{% endfor %}{% endcapture %}").code ==
+        errc::limit_exceeded);
+}
+
+TEST_CASE("copy: wrong argument types are errors with a position", "[copy]") {
+  auto e = render_err("{{ 'abc' | plus: 1 }}");
+  CHECK(e.code == errc::invalid_field);
+  CHECK(e.where == "1:12");
+  CHECK(e.message == "plus: expected a number, got \"abc\"");
+  CHECK(render_err("line\n{{ 5 | times: 'x' }}").where == "2:8");
+  CHECK(render_err("{{ 1 | modulo: 0 }}").code == errc::invalid_field);
+  CHECK(render_err("{{ list | concat: 5 }}", R"({"list":[1]})").code == errc::invalid_field);
+  CHECK(render_err("{% for i in (1..'x') %}{% endfor %}").code == errc::invalid_field);
+  CHECK(render_err("{{ 'x' | slice: 'a' }}").code == errc::invalid_field);
+  CHECK(render_err("{{ '%E9' | url_decode }}").code == errc::invalid_field);
+  // nil and numeric strings are numbers, as Shopify.
+  CHECK(render_ok("{{ missing | plus: 2 }} {{ ' 4 ' | times: 2 }} {{ '-1.5' | abs }}") == "2 8 1.5");
+  CHECK(render_ok("{{ 9223372036854775807 | plus: 1 }}") == "9.223372036854776e+18");
+}
+
+TEST_CASE("copy: invalid UTF-8 is refused with its position", "[copy]") {
+  auto t = copy::compile("ok\nab\xC3(x");
+  REQUIRE_FALSE(t.ok());
+  CHECK(t.error().code == errc::invalid_field);
+  CHECK(t.error().where == "2:3");
+  CHECK(t.error().message == "invalid UTF-8 at byte 5");
+  CHECK_FALSE(copy::compile("\xED\xA0\x80").ok());   // surrogate
+  CHECK_FALSE(copy::compile("\xC0\xAF").ok());       // overlong
+  CHECK_FALSE(copy::compile("\xF4\x90\x80\x80").ok());  // above U+10FFFF
+  CHECK(copy::compile("héllo 你好 👍").ok());
+  CHECK_FALSE(copy::parse_data("{\"a\":\"\xFF\"}").ok());
+}
+
+TEST_CASE("copy: truncated and corrupted templates never crash", "[copy]") {
+  // Every prefix and every single-byte corruption of real templates: an error
+  // or an output, never a crash or a hang (ASan/UBSan run this too).
+  json diff = json::parse(read_source_file("tests/vectors/liquid-diff.json"));
+  auto data = copy::parse_data(read_source_file("tests/vectors/liquid-corpus/_data.json"));
+  REQUIRE(data.ok());
+  copy::render_options small;
+  small.limits.steps = 20000;
+  std::size_t errors = 0, outputs = 0;
+  int picked = 0;
+  for (const auto& c : diff["cases"]) {
+    if (picked++ % 7 != 0) continue;
+    std::string src = c["template"];
+    for (std::size_t cut = 0; cut <= src.size(); ++cut) {
+      auto t = copy::compile(std::string_view(src).substr(0, cut));
+      if (!t) { ++errors; CHECK_FALSE(t.error().where.empty()); continue; }
+      auto r = copy::render(t.value(), data.value(), small);
+      r.ok() ? ++outputs : ++errors;
+    }
+    static const char kBytes[] = {'{', '}', '%', '|', '\'', '"', ':', ',', '.', '[', ']', '-', ' ', '\xFF'};
+    for (std::size_t at = 0; at < src.size(); at += 3) {
+      std::string bad = src;
+      bad[at] = kBytes[at % sizeof kBytes];
+      auto t = copy::compile(bad);
+      if (!t) { ++errors; continue; }
+      auto r = copy::render(t.value(), data.value(), small);
+      r.ok() ? ++outputs : ++errors;
+    }
+  }
+  CHECK(errors > 100);
+  CHECK(outputs > 100);
+}

@@ -375,7 +375,9 @@ bool is_block_end(std::string_view n) {
 
 status parser::parse_until(block& out, std::initializer_list<std::string_view> ends, const token** end,
                            std::string_view opener, pos opener_p) {
-  if (++depth > limits::max_nesting_depth)
+  // Depth counts open blocks; the template's top level is depth 0.
+  const bool is_block = ends.size() != 0;
+  if (is_block && ++depth > limits::max_nesting_depth)
     return make_error(errc::limit_exceeded,
                       "blocks nested deeper than " + std::to_string(limits::max_nesting_depth), where_of(opener_p));
   while (i < toks.size()) {
@@ -407,7 +409,7 @@ status parser::parse_until(block& out, std::initializer_list<std::string_view> e
       if (t.name == e) {
         ++i;
         if (end) *end = &t;
-        --depth;
+        if (is_block) --depth;
         return ok_value;
       }
     }
@@ -431,7 +433,6 @@ status parser::parse_until(block& out, std::initializer_list<std::string_view> e
                       "tag \"" + std::string(opener) + "\" not closed, expected {% " + std::string(*ends.begin()) + " %}",
                       where_of(opener_p));
   }
-  --depth;
   return ok_value;
 }
 
