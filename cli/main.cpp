@@ -31,6 +31,7 @@ constexpr command commands[] = {
      "--catalog F --events F.jsonl --now MS [--config F] [--uid U]   print a shopper's profile"},
     {"bench-fold", tailor::cli::cmd_bench_fold,
      "[--events N] [--reps R]   time the profile fold (events/s)"},
+    {"render", tailor::cli::cmd_render, "TEMPLATE [--data F.json]   render Liquid copy"},
 };
 
 int usage(std::ostream& out, int code) {
