@@ -26,10 +26,12 @@ export function tempDir(prefix = 'tailor-sync-') {
 }
 
 // Spawns tailor-sync and resolves once it logs "listening".
-export async function startServer({ db, args = [], env = {}, port } = {}) {
+// With viaEnv, db, port and the admin key are passed as TAILOR_* variables.
+export async function startServer({ db, args = [], env = {}, port, viaEnv = false } = {}) {
   port ??= await freePort();
-  const proc = spawn(BIN, ['--db', db, '--port', String(port), '--admin-key', ADMIN_KEY,
-    '--access-log', 'off', ...args], {
+  const base = viaEnv ? [] : ['--db', db, '--port', String(port), '--admin-key', ADMIN_KEY];
+  if (viaEnv) Object.assign(env, { TAILOR_DB: db, TAILOR_PORT: String(port), TAILOR_ADMIN_KEY: ADMIN_KEY });
+  const proc = spawn(BIN, [...base, '--access-log', 'off', ...args], {
     env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
