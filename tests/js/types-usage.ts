@@ -1,5 +1,6 @@
 // Compiled by `tsc --noEmit` in npm test: proves wasm/index.d.ts describes a usable API.
 import { TailorCore, TailorError, type TailorEvent, type ErrorCode } from '../../wasm/index.mjs';
+import { evalCondition, checkCondition, type Condition } from '../../wasm/index.mjs';
 
 async function usage(): Promise<void> {
   const core = await TailorCore.load();
@@ -16,3 +17,11 @@ async function usage(): Promise<void> {
   }
 }
 void usage;
+
+async function conditionUsage(): Promise<boolean> {
+  const core = await TailorCore.load();
+  const cond: Condition = { country: { $in: ['US', 'GB'] }, age: { $gte: 18 } };
+  checkCondition(core, cond);
+  return evalCondition(core, cond, { country: 'US', age: 30 }, { vip: ['u1'] });
+}
+void conditionUsage;
