@@ -3,6 +3,8 @@
 #include <iostream>
 
 #include "commands.hpp"
+#include "online_retail.hpp"
+#include "out_dir.hpp"
 #include "tailor/eval.hpp"
 #include "tailor/train.hpp"
 
@@ -36,13 +38,19 @@ bool read_maybe_gzip(const std::string& path, std::string& out, std::string& err
   return true;
 }
 
+// One read of the CSV, two views of it (all written together, or nothing):
+// - the store (cli/online_retail.hpp): catalog.jsonl, events.jsonl (every
+//   invoice, guests included, cancellations netted), manifest.json;
+// - the evaluation protocol (tailor/train.hpp): train.jsonl and test.tsv.
 int cmd_import_online_retail(const args& a) {
   auto files = positional(a);
+  if (has_flag(a, "in")) files.insert(files.begin(), flag(a, "in"));
   const std::string out_dir = flag(a, "out", "");
   if (files.size() != 1 || out_dir.empty()) {
-    std::cerr << "usage: tailor import-online-retail online_retail.csv[.gz] --out DIR\n"
-                 "         [--split 2011-11-01] [--until YYYY-MM-DD]\n"
-                 "writes DIR/train.jsonl (Tailor purchase events) and DIR/test.tsv\n"
+    std::cerr << "usage: tailor import-online-retail [--in] online_retail.csv[.gz] --out DIR\n"
+                 "         [--split 2011-11-01] [--until YYYY-MM-DD] [--no-guests]\n"
+                 "writes DIR/catalog.jsonl (items), DIR/events.jsonl (purchases), DIR/manifest.json,\n"
+                 "DIR/train.jsonl (Tailor purchase events before --split) and DIR/test.tsv\n"
                  "(uid<TAB>items: next-period purchases of train-known items)\n";
     return 2;
   }
@@ -66,7 +74,15 @@ int cmd_import_online_retail(const args& a) {
     std::cerr << "tailor: " << err << "\n";
     return 1;
   }
-  auto r = import_online_retail(text, opt);
+  retail_options store_opt;
+  store_opt.include_guests = !has_flag(a, "no-guests");
+  auto store = import_online_retail(std::string_view(text), store_opt);
+  if (!store) {
+    std::cerr << "tailor: " << files[0] << ":" << store.error().where << ": " << errc_name(store.error().code)
+              << ": " << store.error().message << "\n";
+    return 1;
+  }
+  auto r = tailor::import_online_retail(text, opt);
   if (!r) {
     std::cerr << "tailor: " << files[0] << ":" << r.error().where << ": " << errc_name(r.error().code)
               << ": " << r.error().message << "\n";
@@ -77,9 +93,13 @@ int cmd_import_online_retail(const args& a) {
     jsonl += encode_event(ev);
     jsonl += '\n';
   }
-  if (!write_file(out_dir + "/train.jsonl", jsonl) ||
-      !write_file(out_dir + "/test.tsv", format_purchase_cases(r->test))) {
-    std::cerr << "tailor: cannot write into " << out_dir << "\n";
+  const std::string test_tsv = format_purchase_cases(r->test);
+  if (!write_outputs(out_dir, {{"catalog.jsonl", &store->catalog_jsonl},
+                               {"events.jsonl", &store->events_jsonl},
+                               {"manifest.json", &store->manifest_json},
+                               {"train.jsonl", &jsonl},
+                               {"test.tsv", &test_tsv}}, err)) {
+    std::cerr << "tailor: " << err << "\n";
     return 1;
   }
   std::cout << "rows " << r->rows << ", kept " << r->kept_lines << " (train " << r->train_lines

@@ -12,10 +12,14 @@ using args = std::vector<std::string>;  // arguments after the subcommand name
 
 int cmd_validate_events(const args& a);
 int cmd_decode_event(const args& a);
+int cmd_generate(const args& a);
+int cmd_validate_catalog(const args& a);
 int cmd_import_online_retail(const args& a);
 int cmd_eval(const args& a);
 int cmd_profile(const args& a);
 int cmd_bench_fold(const args& a);
+int cmd_render(const args& a);
+int cmd_check(const args& a);
 
 // Shared helpers (cli/io.cpp): the CLI is where files are read, never the core.
 bool read_file(const std::string& path, std::string& out);

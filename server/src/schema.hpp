@@ -1,0 +1,55 @@
+// Versioned schema migrations for both back ends. Append-only: a shipped
+// migration is never edited; a change is a new entry with the next version.
+#pragma once
+
+#include <cstdint>
+
+namespace tailor::sync::schema {
+
+struct migration {
+  int64_t version;
+  const char* name;
+  const char* sql;  // several statements separated by ';'
+};
+
+inline constexpr migration sqlite_migrations[] = {
+    {1, "initial",
+     "CREATE TABLE events(uid TEXT NOT NULL, id TEXT NOT NULL, seq INTEGER NOT NULL,"
+     " ts INTEGER NOT NULL, type TEXT NOT NULL, experiment TEXT, variation TEXT,"
+     " body TEXT NOT NULL, PRIMARY KEY(uid, id)) WITHOUT ROWID;"
+     "CREATE UNIQUE INDEX events_by_seq ON events(uid, seq);"
+     "CREATE INDEX events_by_experiment ON events(experiment, uid) WHERE experiment IS NOT NULL;"
+     "CREATE TABLE profiles(uid TEXT PRIMARY KEY, last_seq INTEGER NOT NULL,"
+     " updated_ms INTEGER NOT NULL);"
+     "CREATE TABLE aliases(alias TEXT PRIMARY KEY, uid TEXT NOT NULL, created_ms INTEGER NOT NULL);"
+     "CREATE INDEX aliases_by_uid ON aliases(uid);"
+     "CREATE TABLE tombstones(uid_hash TEXT PRIMARY KEY, erased_ms INTEGER NOT NULL);"
+     "CREATE TABLE api_keys(key_hash TEXT PRIMARY KEY, name TEXT NOT NULL UNIQUE,"
+     " scope TEXT NOT NULL, created_ms INTEGER NOT NULL, revoked INTEGER NOT NULL DEFAULT 0);"
+     "CREATE TABLE settings(name TEXT PRIMARY KEY, value TEXT NOT NULL);"
+     "CREATE TABLE artifacts(kind TEXT NOT NULL, version INTEGER NOT NULL, etag TEXT NOT NULL,"
+     " body BLOB NOT NULL, created_ms INTEGER NOT NULL, PRIMARY KEY(kind, version));"
+     "CREATE TABLE artifact_current(kind TEXT PRIMARY KEY, version INTEGER NOT NULL);"},
+};
+
+inline constexpr migration postgres_migrations[] = {
+    {1, "initial",
+     "CREATE TABLE events(uid TEXT NOT NULL, id TEXT NOT NULL, seq BIGINT NOT NULL,"
+     " ts BIGINT NOT NULL, type TEXT NOT NULL, experiment TEXT, variation TEXT,"
+     " body TEXT NOT NULL, PRIMARY KEY(uid, id));"
+     "CREATE UNIQUE INDEX events_by_seq ON events(uid, seq);"
+     "CREATE INDEX events_by_experiment ON events(experiment, uid) WHERE experiment IS NOT NULL;"
+     "CREATE TABLE profiles(uid TEXT PRIMARY KEY, last_seq BIGINT NOT NULL,"
+     " updated_ms BIGINT NOT NULL);"
+     "CREATE TABLE aliases(alias TEXT PRIMARY KEY, uid TEXT NOT NULL, created_ms BIGINT NOT NULL);"
+     "CREATE INDEX aliases_by_uid ON aliases(uid);"
+     "CREATE TABLE tombstones(uid_hash TEXT PRIMARY KEY, erased_ms BIGINT NOT NULL);"
+     "CREATE TABLE api_keys(key_hash TEXT PRIMARY KEY, name TEXT NOT NULL UNIQUE,"
+     " scope TEXT NOT NULL, created_ms BIGINT NOT NULL, revoked BOOLEAN NOT NULL DEFAULT FALSE);"
+     "CREATE TABLE settings(name TEXT PRIMARY KEY, value TEXT NOT NULL);"
+     "CREATE TABLE artifacts(kind TEXT NOT NULL, version BIGINT NOT NULL, etag TEXT NOT NULL,"
+     " body BYTEA NOT NULL, created_ms BIGINT NOT NULL, PRIMARY KEY(kind, version));"
+     "CREATE TABLE artifact_current(kind TEXT PRIMARY KEY, version BIGINT NOT NULL);"},
+};
+
+}  // namespace tailor::sync::schema

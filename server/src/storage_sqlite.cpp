@@ -1,0 +1,801 @@
+// SQLite back end: WAL journal, synchronous=FULL (an acknowledged commit
+// survives a crash), one writer connection and a pool of readers.
+#include <sqlite3.h>
+
+#include <chrono>
+#include <filesystem>
+#include <functional>
+#include <map>
+#include <mutex>
+#include <unordered_map>
+
+#include "crypto.hpp"
+#include "pool.hpp"
+#include "schema.hpp"
+#include "storage.hpp"
+
+namespace tailor::sync {
+namespace {
+
+error db_error(sqlite3* db, std::string_view what) {
+  return make_error(errc::internal, std::string(what) + ": " + sqlite3_errmsg(db), "sqlite");
+}
+
+// One prepared statement, reset when the holder goes out of scope.
+class stmt {
+ public:
+  stmt(sqlite3* db, sqlite3_stmt* s) : db_(db), s_(s) {}
+  stmt(const stmt&) = delete;
+  stmt(stmt&& o) noexcept : db_(o.db_), s_(o.s_) { o.s_ = nullptr; }
+  ~stmt() {
+    if (s_) {
+      sqlite3_reset(s_);
+      sqlite3_clear_bindings(s_);
+    }
+  }
+  stmt& bind(int i, std::string_view v) {
+    sqlite3_bind_text(s_, i, v.data(), static_cast<int>(v.size()), SQLITE_TRANSIENT);
+    return *this;
+  }
+  stmt& bind_blob(int i, std::string_view v) {
+    sqlite3_bind_blob(s_, i, v.data(), static_cast<int>(v.size()), SQLITE_TRANSIENT);
+    return *this;
+  }
+  stmt& bind(int i, int64_t v) {
+    sqlite3_bind_int64(s_, i, v);
+    return *this;
+  }
+  stmt& bind_null(int i) {
+    sqlite3_bind_null(s_, i);
+    return *this;
+  }
+  // SQLITE_ROW -> true, SQLITE_DONE -> false, otherwise an error.
+  result<bool> step() {
+    int rc = sqlite3_step(s_);
+    if (rc == SQLITE_ROW) return true;
+    if (rc == SQLITE_DONE) return false;
+    return db_error(db_, "step");
+  }
+  status run() {
+    auto r = step();
+    if (!r) return r.error();
+    return ok_value;
+  }
+  int64_t i64(int col) { return sqlite3_column_int64(s_, col); }
+  std::string text(int col) {
+    auto p = reinterpret_cast<const char*>(sqlite3_column_blob(s_, col));
+    return p ? std::string(p, static_cast<std::size_t>(sqlite3_column_bytes(s_, col)))
+             : std::string();
+  }
+
+ private:
+  sqlite3* db_;
+  sqlite3_stmt* s_;
+};
+
+class connection {
+ public:
+  ~connection() {
+    for (auto& [sql, s] : cache_) sqlite3_finalize(s);
+    if (db_) sqlite3_close_v2(db_);
+  }
+
+  static result<std::unique_ptr<connection>> open(const std::string& path, bool create,
+                                                  int busy_ms) {
+    auto c = std::make_unique<connection>();
+    int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX | (create ? SQLITE_OPEN_CREATE : 0);
+    if (sqlite3_open_v2(path.c_str(), &c->db_, flags, nullptr) != SQLITE_OK) {
+      std::string msg = c->db_ ? sqlite3_errmsg(c->db_) : "out of memory";
+      return make_error(errc::invalid_config, "cannot open SQLite database \"" + path + "\": " + msg,
+                        "--db");
+    }
+    sqlite3_busy_timeout(c->db_, busy_ms);
+    sqlite3_extended_result_codes(c->db_, 1);
+    for (const char* pragma : {"PRAGMA journal_mode=WAL", "PRAGMA synchronous=FULL",
+                               "PRAGMA foreign_keys=ON", "PRAGMA cache_size=-16000"}) {
+      if (auto s = c->exec(pragma); !s) {
+        return make_error(errc::invalid_config,
+                          "cannot use SQLite database \"" + path + "\": " + s.error().message,
+                          "--db");
+      }
+    }
+    return c;
+  }
+
+  status exec(const char* sql) {
+    char* err = nullptr;
+    if (sqlite3_exec(db_, sql, nullptr, nullptr, &err) != SQLITE_OK) {
+      std::string msg = err ? err : sqlite3_errmsg(db_);
+      sqlite3_free(err);
+      return make_error(errc::internal, msg, "sqlite");
+    }
+    return ok_value;
+  }
+
+  // Prepared once per connection, keyed by the SQL text's address.
+  result<stmt> prepare(const char* sql) {
+    auto it = cache_.find(sql);
+    if (it == cache_.end()) {
+      sqlite3_stmt* s = nullptr;
+      if (sqlite3_prepare_v3(db_, sql, -1, SQLITE_PREPARE_PERSISTENT, &s, nullptr) != SQLITE_OK) {
+        return db_error(db_, std::string("prepare ") + sql);
+      }
+      it = cache_.emplace(sql, s).first;
+    }
+    return stmt(db_, it->second);
+  }
+
+  int64_t changes() const { return sqlite3_changes64(db_); }
+  sqlite3* raw() { return db_; }
+
+ private:
+  sqlite3* db_ = nullptr;
+  std::map<const char*, sqlite3_stmt*> cache_;
+};
+
+// Runs fn inside BEGIN IMMEDIATE … COMMIT, rolling back on any error.
+template <class Fn>
+auto in_write_tx(connection& c, Fn&& fn) -> decltype(fn()) {
+  if (auto s = c.exec("BEGIN IMMEDIATE"); !s) return s.error();
+  auto r = fn();
+  if (!r) {
+    (void)c.exec("ROLLBACK");
+    return r;
+  }
+  if (auto s = c.exec("COMMIT"); !s) {
+    (void)c.exec("ROLLBACK");
+    return s.error();
+  }
+  return r;
+}
+
+template <class Fn>
+auto in_read_tx(connection& c, Fn&& fn) -> decltype(fn()) {
+  if (auto s = c.exec("BEGIN"); !s) return s.error();
+  auto r = fn();
+  (void)c.exec("COMMIT");
+  return r;
+}
+
+constexpr const char* sql_tombstoned = "SELECT 1 FROM tombstones WHERE uid_hash = ?1";
+constexpr const char* sql_alias = "SELECT uid FROM aliases WHERE alias = ?1";
+constexpr const char* sql_last_seq = "SELECT last_seq FROM profiles WHERE uid = ?1";
+constexpr const char* sql_insert_event =
+    "INSERT INTO events(uid, id, seq, ts, type, experiment, variation, body)"
+    " VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8) ON CONFLICT(uid, id) DO NOTHING";
+constexpr const char* sql_upsert_profile =
+    "INSERT INTO profiles(uid, last_seq, updated_ms) VALUES(?1, ?2, ?3)"
+    " ON CONFLICT(uid) DO UPDATE SET last_seq = excluded.last_seq, updated_ms = excluded.updated_ms";
+constexpr const char* sql_page =
+    "SELECT seq, body FROM events WHERE uid = ?1 AND seq > ?2 ORDER BY seq LIMIT ?3";
+constexpr const char* sql_count_moving =
+    "SELECT COUNT(*) FROM events e WHERE e.uid = ?1 AND NOT EXISTS"
+    " (SELECT 1 FROM events x WHERE x.uid = ?2 AND x.id = e.id)";
+constexpr const char* sql_count_events = "SELECT COUNT(*) FROM events WHERE uid = ?1";
+constexpr const char* sql_move_events =
+    "INSERT INTO events(uid, id, seq, ts, type, experiment, variation, body)"
+    " SELECT ?2, e.id, ?3 + ROW_NUMBER() OVER (ORDER BY e.seq), e.ts, e.type, e.experiment,"
+    " e.variation, e.body FROM events e WHERE e.uid = ?1 AND NOT EXISTS"
+    " (SELECT 1 FROM events x WHERE x.uid = ?2 AND x.id = e.id) ORDER BY e.seq";
+constexpr const char* sql_delete_events = "DELETE FROM events WHERE uid = ?1";
+constexpr const char* sql_delete_profile = "DELETE FROM profiles WHERE uid = ?1";
+constexpr const char* sql_repoint_aliases = "UPDATE aliases SET uid = ?2 WHERE uid = ?1";
+constexpr const char* sql_put_alias =
+    "INSERT INTO aliases(alias, uid, created_ms) VALUES(?1, ?2, ?3)"
+    " ON CONFLICT(alias) DO UPDATE SET uid = excluded.uid";
+constexpr const char* sql_aliases_of = "SELECT alias FROM aliases WHERE uid = ?1 ORDER BY alias";
+constexpr const char* sql_delete_aliases = "DELETE FROM aliases WHERE uid = ?1";
+constexpr const char* sql_tombstone =
+    "INSERT INTO tombstones(uid_hash, erased_ms) VALUES(?1, ?2) ON CONFLICT(uid_hash) DO NOTHING";
+constexpr const char* sql_find_key =
+    "SELECT key_hash, name, scope, created_ms, revoked FROM api_keys WHERE key_hash = ?1";
+constexpr const char* sql_put_key =
+    "INSERT INTO api_keys(key_hash, name, scope, created_ms, revoked) VALUES(?1, ?2, ?3, ?4, 0)"
+    " ON CONFLICT(name) DO UPDATE SET key_hash = excluded.key_hash, scope = excluded.scope,"
+    " created_ms = excluded.created_ms, revoked = 0";
+constexpr const char* sql_revoke_key = "UPDATE api_keys SET revoked = 1 WHERE name = ?1";
+constexpr const char* sql_init_setting =
+    "INSERT INTO settings(name, value) VALUES(?1, ?2) ON CONFLICT(name) DO NOTHING";
+constexpr const char* sql_get_setting = "SELECT value FROM settings WHERE name = ?1";
+constexpr const char* sql_next_version =
+    "SELECT COALESCE(MAX(version), 0) + 1 FROM artifacts WHERE kind = ?1";
+constexpr const char* sql_put_artifact =
+    "INSERT INTO artifacts(kind, version, etag, body, created_ms) VALUES(?1, ?2, ?3, ?4, ?5)";
+constexpr const char* sql_set_current =
+    "INSERT INTO artifact_current(kind, version) VALUES(?1, ?2)"
+    " ON CONFLICT(kind) DO UPDATE SET version = excluded.version";
+constexpr const char* sql_current_meta =
+    "SELECT a.version, a.etag, length(a.body), a.created_ms FROM artifact_current c"
+    " JOIN artifacts a ON a.kind = c.kind AND a.version = c.version WHERE c.kind = ?1";
+constexpr const char* sql_get_artifact =
+    "SELECT a.version, a.etag, length(a.body), a.created_ms, a.body,"
+    " (SELECT version FROM artifact_current WHERE kind = a.kind) = a.version"
+    " FROM artifacts a WHERE a.kind = ?1 AND a.version = ?2";
+constexpr const char* sql_list_artifacts =
+    "SELECT a.version, a.etag, length(a.body), a.created_ms,"
+    " COALESCE((SELECT version FROM artifact_current WHERE kind = a.kind) = a.version, 0)"
+    " FROM artifacts a WHERE a.kind = ?1 ORDER BY a.version DESC";
+constexpr const char* sql_experiment_stats =
+    "WITH first AS (SELECT uid, MIN(ts) AS ts FROM events WHERE experiment = ?1 GROUP BY uid),"
+    " exposed AS (SELECT f.uid, f.ts, (SELECT e.variation FROM events e WHERE e.experiment = ?1"
+    "   AND e.uid = f.uid ORDER BY e.ts, e.seq LIMIT 1) AS variation FROM first f)"
+    " SELECT x.variation, COUNT(*), SUM(CASE WHEN EXISTS (SELECT 1 FROM events p"
+    "   WHERE p.uid = x.uid AND p.type = 'purchase' AND p.ts >= x.ts) THEN 1 ELSE 0 END),"
+    " (SELECT COUNT(*) FROM events p JOIN exposed y ON p.uid = y.uid"
+    "   WHERE y.variation = x.variation AND p.type = 'purchase' AND p.ts >= y.ts)"
+    " FROM exposed x GROUP BY x.variation ORDER BY x.variation";
+constexpr const char* sql_count_all = "SELECT COUNT(*) FROM events";
+constexpr const char* sql_count_profiles = "SELECT COUNT(*) FROM profiles";
+constexpr const char* sql_count_tombstones = "SELECT COUNT(*) FROM tombstones";
+constexpr const char* sql_ping = "SELECT 1";
+
+result<bool> exists(connection& c, const char* sql, std::string_view arg) {
+  auto s = c.prepare(sql);
+  if (!s) return s.error();
+  s->bind(1, arg);
+  return s->step();
+}
+
+result<bool> tombstoned(connection& c, std::string_view uid) {
+  return exists(c, sql_tombstoned, sha256_hex(uid));
+}
+
+result<std::string> resolve_on(connection& c, std::string_view uid) {
+  auto s = c.prepare(sql_alias);
+  if (!s) return s.error();
+  s->bind(1, uid);
+  auto row = s->step();
+  if (!row) return row.error();
+  return row.value() ? s->text(0) : std::string(uid);
+}
+
+result<int64_t> scalar(connection& c, const char* sql, std::string_view arg, int64_t fallback) {
+  auto s = c.prepare(sql);
+  if (!s) return s.error();
+  if (!arg.empty()) s->bind(1, arg);
+  auto row = s->step();
+  if (!row) return row.error();
+  return row.value() ? s->i64(0) : fallback;
+}
+
+status put_profile(connection& c, std::string_view uid, int64_t last_seq, int64_t now_ms) {
+  auto s = c.prepare(sql_upsert_profile);
+  if (!s) return s.error();
+  s->bind(1, uid).bind(2, last_seq).bind(3, now_ms);
+  return s->run();
+}
+
+status add_tombstone(connection& c, std::string_view uid, int64_t now_ms) {
+  auto s = c.prepare(sql_tombstone);
+  if (!s) return s.error();
+  s->bind(1, sha256_hex(uid)).bind(2, now_ms);
+  return s->run();
+}
+
+template <class T>
+result<T> guarded(const char* what, std::function<result<T>()> fn) noexcept {
+  try {
+    return fn();
+  } catch (const std::exception& e) {
+    return make_error(errc::internal, std::string(what) + ": " + e.what(), "sqlite");
+  }
+}
+
+class sqlite_storage final : public storage {
+ public:
+  std::string_view kind() const noexcept override { return "sqlite"; }
+  int64_t schema_version() const noexcept override { return version_; }
+
+  static result<std::unique_ptr<storage>> open(std::string_view path_view,
+                                               const storage_options& options) {
+    std::string path(path_view);
+    if (path.empty()) return make_error(errc::invalid_config, "empty database path", "--db");
+    std::error_code ec;
+    auto parent = std::filesystem::path(path).parent_path();
+    if (!parent.empty() && !std::filesystem::is_directory(parent, ec)) {
+      return make_error(errc::invalid_config,
+                        "cannot open SQLite database \"" + path + "\": directory \"" +
+                            parent.string() + "\" does not exist",
+                        "--db");
+    }
+    auto st = std::make_unique<sqlite_storage>();
+    auto writer = connection::open(path, true, options.busy_timeout_ms);
+    if (!writer) return writer.error();
+    st->writer_ = std::move(writer.value());
+    if (auto v = st->migrate(); !v) return v.error();
+    for (std::size_t i = 0; i < std::max<std::size_t>(options.read_connections, 1); ++i) {
+      auto r = connection::open(path, false, options.busy_timeout_ms);
+      if (!r) return r.error();
+      st->readers_.add(std::move(r.value()));
+    }
+    st->path_ = path;
+    return std::unique_ptr<storage>(std::move(st));
+  }
+
+  result<std::vector<ingest_outcome>> ingest(const std::vector<stored_event>& events,
+                                             int64_t now_ms) noexcept override {
+    return guarded<std::vector<ingest_outcome>>("ingest", [&]() -> result<std::vector<ingest_outcome>> {
+      std::lock_guard lock(write_mu_);
+      connection& c = *writer_;
+      return in_write_tx(c, [&]() -> result<std::vector<ingest_outcome>> {
+        struct uid_info {
+          bool erased = false;
+          std::string canonical;
+        };
+        std::unordered_map<std::string, uid_info> uids;
+        std::unordered_map<std::string, std::pair<int64_t, bool>> seqs;  // canonical -> (last, dirty)
+        std::vector<ingest_outcome> out;
+        out.reserve(events.size());
+        for (const auto& ev : events) {
+          auto it = uids.find(ev.uid);
+          if (it == uids.end()) {
+            uid_info info;
+            auto t = tombstoned(c, ev.uid);
+            if (!t) return t.error();
+            info.erased = t.value();
+            if (!info.erased) {
+              auto r = resolve_on(c, ev.uid);
+              if (!r) return r.error();
+              info.canonical = std::move(r.value());
+            }
+            it = uids.emplace(ev.uid, std::move(info)).first;
+          }
+          if (it->second.erased) {
+            out.push_back(ingest_outcome::erased);
+            continue;
+          }
+          const std::string& canon = it->second.canonical;
+          auto sq = seqs.find(canon);
+          if (sq == seqs.end()) {
+            auto last = scalar(c, sql_last_seq, canon, 0);
+            if (!last) return last.error();
+            sq = seqs.emplace(canon, std::make_pair(last.value(), false)).first;
+          }
+          auto s = c.prepare(sql_insert_event);
+          if (!s) return s.error();
+          s->bind(1, canon).bind(2, ev.id).bind(3, sq->second.first + 1).bind(4, ev.ts_ms);
+          s->bind(5, ev.type);
+          if (!ev.experiment.empty()) {
+            s->bind(6, ev.experiment).bind(7, ev.variation);
+          } else {
+            s->bind_null(6).bind_null(7);
+          }
+          s->bind(8, ev.body);
+          if (auto r = s->run(); !r) return r.error();
+          if (c.changes() == 1) {
+            ++sq->second.first;
+            sq->second.second = true;
+            out.push_back(ingest_outcome::accepted);
+          } else {
+            out.push_back(ingest_outcome::duplicate);
+          }
+        }
+        for (const auto& [uid, st] : seqs) {
+          if (!st.second) continue;
+          if (auto r = put_profile(c, uid, st.first, now_ms); !r) return r.error();
+        }
+        return out;
+      });
+    });
+  }
+
+  result<event_page> read_events(std::string_view uid, int64_t since,
+                                 std::size_t limit) noexcept override {
+    return guarded<event_page>("read_events", [&]() -> result<event_page> {
+      auto c = readers_.acquire();
+      return in_read_tx(*c, [&]() -> result<event_page> {
+        auto t = tombstoned(*c, uid);
+        if (!t) return t.error();
+        if (t.value()) return make_error(errc::not_found, "this profile was erased", "uid");
+        auto canon = resolve_on(*c, uid);
+        if (!canon) return canon.error();
+        event_page page;
+        page.uid = canon.value();
+        auto last = scalar(*c, sql_last_seq, page.uid, 0);
+        if (!last) return last.error();
+        page.last_seq = last.value();
+        page.watermark = since;
+        auto s = c->prepare(sql_page);
+        if (!s) return s.error();
+        s->bind(1, page.uid).bind(2, since).bind(3, static_cast<int64_t>(limit) + 1);
+        while (true) {
+          auto row = s->step();
+          if (!row) return row.error();
+          if (!row.value()) break;
+          if (page.events.size() == limit) {
+            page.has_more = true;
+            break;
+          }
+          page.events.emplace_back(s->i64(0), s->text(1));
+          page.watermark = s->i64(0);
+        }
+        return page;
+      });
+    });
+  }
+
+  result<std::string> resolve(std::string_view uid) noexcept override {
+    return guarded<std::string>("resolve", [&]() -> result<std::string> {
+      auto c = readers_.acquire();
+      return resolve_on(*c, uid);
+    });
+  }
+
+  result<bool> is_erased(std::string_view uid) noexcept override {
+    return guarded<bool>("is_erased", [&]() -> result<bool> {
+      auto c = readers_.acquire();
+      return tombstoned(*c, uid);
+    });
+  }
+
+  result<identify_outcome> identify(std::string_view uid, std::string_view previous_uid,
+                                    int64_t now_ms) noexcept override {
+    return guarded<identify_outcome>("identify", [&]() -> result<identify_outcome> {
+      std::lock_guard lock(write_mu_);
+      connection& c = *writer_;
+      return in_write_tx(c, [&]() -> result<identify_outcome> {
+        for (auto u : {uid, previous_uid}) {
+          auto t = tombstoned(c, u);
+          if (!t) return t.error();
+          if (t.value()) {
+            return make_error(errc::invalid_state, "uid \"" + std::string(u) + "\" was erased",
+                              u == uid ? "uid" : "previous_uid");
+          }
+        }
+        auto canon = resolve_on(c, uid);
+        if (!canon) return canon.error();
+        auto prev = resolve_on(c, previous_uid);
+        if (!prev) return prev.error();
+        identify_outcome out;
+        out.uid = canon.value();
+        if (prev.value() == canon.value()) {
+          out.already_merged = true;
+          return out;
+        }
+        auto total = scalar(c, sql_count_events, prev.value(), 0);
+        if (!total) return total.error();
+        auto mv = c.prepare(sql_count_moving);
+        if (!mv) return mv.error();
+        mv->bind(1, prev.value()).bind(2, out.uid);
+        auto row = mv->step();
+        if (!row) return row.error();
+        out.moved = mv->i64(0);
+        out.duplicates = total.value() - out.moved;
+        auto last = scalar(c, sql_last_seq, out.uid, 0);
+        if (!last) return last.error();
+        auto ins = c.prepare(sql_move_events);
+        if (!ins) return ins.error();
+        ins->bind(1, prev.value()).bind(2, out.uid).bind(3, last.value());
+        if (auto r = ins->run(); !r) return r.error();
+        for (const char* sql : {sql_delete_events, sql_delete_profile}) {
+          auto d = c.prepare(sql);
+          if (!d) return d.error();
+          d->bind(1, prev.value());
+          if (auto r = d->run(); !r) return r.error();
+        }
+        if (out.moved > 0 || last.value() == 0) {
+          if (auto r = put_profile(c, out.uid, last.value() + out.moved, now_ms); !r) return r.error();
+        }
+        auto rp = c.prepare(sql_repoint_aliases);
+        if (!rp) return rp.error();
+        rp->bind(1, prev.value()).bind(2, out.uid);
+        if (auto r = rp->run(); !r) return r.error();
+        auto pa = c.prepare(sql_put_alias);
+        if (!pa) return pa.error();
+        pa->bind(1, prev.value()).bind(2, out.uid).bind(3, now_ms);
+        if (auto r = pa->run(); !r) return r.error();
+        return out;
+      });
+    });
+  }
+
+  result<erase_outcome> erase(std::string_view uid, int64_t now_ms) noexcept override {
+    return guarded<erase_outcome>("erase", [&]() -> result<erase_outcome> {
+      std::lock_guard lock(write_mu_);
+      connection& c = *writer_;
+      return in_write_tx(c, [&]() -> result<erase_outcome> {
+        erase_outcome out;
+        auto canon = resolve_on(c, uid);
+        if (!canon) return canon.error();
+        auto d = c.prepare(sql_delete_events);
+        if (!d) return d.error();
+        d->bind(1, canon.value());
+        if (auto r = d->run(); !r) return r.error();
+        out.events_deleted = c.changes();
+        std::vector<std::string> aliases;
+        {
+          auto s = c.prepare(sql_aliases_of);
+          if (!s) return s.error();
+          s->bind(1, canon.value());
+          while (true) {
+            auto row = s->step();
+            if (!row) return row.error();
+            if (!row.value()) break;
+            aliases.push_back(s->text(0));
+          }
+        }
+        for (const auto& a : aliases) {
+          if (auto r = add_tombstone(c, a, now_ms); !r) return r.error();
+        }
+        out.aliases_tombstoned = static_cast<int64_t>(aliases.size());
+        for (const char* sql : {sql_delete_aliases, sql_delete_profile}) {
+          auto s = c.prepare(sql);
+          if (!s) return s.error();
+          s->bind(1, canon.value());
+          if (auto r = s->run(); !r) return r.error();
+        }
+        if (auto r = add_tombstone(c, canon.value(), now_ms); !r) return r.error();
+        if (auto r = add_tombstone(c, uid, now_ms); !r) return r.error();
+        return out;
+      });
+    });
+  }
+
+  result<std::optional<key_record>> find_key(std::string_view key_hash) noexcept override {
+    return guarded<std::optional<key_record>>("find_key", [&]() -> result<std::optional<key_record>> {
+      auto c = readers_.acquire();
+      auto s = c->prepare(sql_find_key);
+      if (!s) return s.error();
+      s->bind(1, key_hash);
+      auto row = s->step();
+      if (!row) return row.error();
+      if (!row.value()) return std::optional<key_record>();
+      key_record k;
+      k.key_hash = s->text(0);
+      k.name = s->text(1);
+      k.scope = s->text(2) == "admin" ? key_scope::admin : key_scope::browser;
+      k.created_ms = s->i64(3);
+      k.revoked = s->i64(4) != 0;
+      return std::optional<key_record>(std::move(k));
+    });
+  }
+
+  status put_key(const key_record& key) noexcept override {
+    return guarded<ok_t>("put_key", [&]() -> status {
+      std::lock_guard lock(write_mu_);
+      auto s = writer_->prepare(sql_put_key);
+      if (!s) return s.error();
+      s->bind(1, key.key_hash).bind(2, key.name);
+      s->bind(3, key.scope == key_scope::admin ? "admin" : "browser").bind(4, key.created_ms);
+      return s->run();
+    });
+  }
+
+  result<bool> revoke_key(std::string_view name) noexcept override {
+    return guarded<bool>("revoke_key", [&]() -> result<bool> {
+      std::lock_guard lock(write_mu_);
+      auto s = writer_->prepare(sql_revoke_key);
+      if (!s) return s.error();
+      s->bind(1, name);
+      if (auto r = s->run(); !r) return r.error();
+      return writer_->changes() > 0;
+    });
+  }
+
+  result<std::string> get_or_init_setting(std::string_view name,
+                                          std::string_view value) noexcept override {
+    return guarded<std::string>("setting", [&]() -> result<std::string> {
+      std::lock_guard lock(write_mu_);
+      auto s = writer_->prepare(sql_init_setting);
+      if (!s) return s.error();
+      s->bind(1, name).bind(2, value);
+      if (auto r = s->run(); !r) return r.error();
+      auto g = writer_->prepare(sql_get_setting);
+      if (!g) return g.error();
+      g->bind(1, name);
+      auto row = g->step();
+      if (!row) return row.error();
+      return g->text(0);
+    });
+  }
+
+  result<artifact_meta> put_artifact(std::string_view kind, std::string_view body,
+                                     std::string_view etag, int64_t now_ms) noexcept override {
+    return guarded<artifact_meta>("put_artifact", [&]() -> result<artifact_meta> {
+      std::lock_guard lock(write_mu_);
+      connection& c = *writer_;
+      return in_write_tx(c, [&]() -> result<artifact_meta> {
+        auto v = scalar(c, sql_next_version, kind, 1);
+        if (!v) return v.error();
+        auto s = c.prepare(sql_put_artifact);
+        if (!s) return s.error();
+        s->bind(1, kind).bind(2, v.value()).bind(3, etag).bind_blob(4, body).bind(5, now_ms);
+        if (auto r = s->run(); !r) return r.error();
+        auto cur = c.prepare(sql_set_current);
+        if (!cur) return cur.error();
+        cur->bind(1, kind).bind(2, v.value());
+        if (auto r = cur->run(); !r) return r.error();
+        return artifact_meta{std::string(kind), v.value(), std::string(etag),
+                             static_cast<int64_t>(body.size()), now_ms, true};
+      });
+    });
+  }
+
+  result<std::optional<artifact_meta>> current_artifact(std::string_view kind) noexcept override {
+    return guarded<std::optional<artifact_meta>>("current_artifact", [&]() -> result<std::optional<artifact_meta>> {
+      auto c = readers_.acquire();
+      auto s = c->prepare(sql_current_meta);
+      if (!s) return s.error();
+      s->bind(1, kind);
+      auto row = s->step();
+      if (!row) return row.error();
+      if (!row.value()) return std::optional<artifact_meta>();
+      return std::optional<artifact_meta>(
+          artifact_meta{std::string(kind), s->i64(0), s->text(1), s->i64(2), s->i64(3), true});
+    });
+  }
+
+  result<std::optional<artifact>> get_artifact(std::string_view kind,
+                                               int64_t version) noexcept override {
+    return guarded<std::optional<artifact>>("get_artifact", [&]() -> result<std::optional<artifact>> {
+      auto c = readers_.acquire();
+      auto s = c->prepare(sql_get_artifact);
+      if (!s) return s.error();
+      s->bind(1, kind).bind(2, version);
+      auto row = s->step();
+      if (!row) return row.error();
+      if (!row.value()) return std::optional<artifact>();
+      artifact a;
+      a.meta = artifact_meta{std::string(kind), s->i64(0), s->text(1), s->i64(2), s->i64(3),
+                             s->i64(5) != 0};
+      a.body = s->text(4);
+      return std::optional<artifact>(std::move(a));
+    });
+  }
+
+  result<std::vector<artifact_meta>> list_artifacts(std::string_view kind) noexcept override {
+    return guarded<std::vector<artifact_meta>>("list_artifacts", [&]() -> result<std::vector<artifact_meta>> {
+      auto c = readers_.acquire();
+      auto s = c->prepare(sql_list_artifacts);
+      if (!s) return s.error();
+      s->bind(1, kind);
+      std::vector<artifact_meta> out;
+      while (true) {
+        auto row = s->step();
+        if (!row) return row.error();
+        if (!row.value()) break;
+        out.push_back(artifact_meta{std::string(kind), s->i64(0), s->text(1), s->i64(2),
+                                    s->i64(3), s->i64(4) != 0});
+      }
+      return out;
+    });
+  }
+
+  status activate_artifact(std::string_view kind, int64_t version) noexcept override {
+    return guarded<ok_t>("activate_artifact", [&]() -> status {
+      std::lock_guard lock(write_mu_);
+      connection& c = *writer_;
+      return in_write_tx(c, [&]() -> status {
+        auto s = c.prepare(sql_get_artifact);
+        if (!s) return s.error();
+        s->bind(1, kind).bind(2, version);
+        auto row = s->step();
+        if (!row) return row.error();
+        if (!row.value()) {
+          return make_error(errc::not_found, "no " + std::string(kind) + " version " +
+                                                 std::to_string(version), "version");
+        }
+        auto cur = c.prepare(sql_set_current);
+        if (!cur) return cur.error();
+        cur->bind(1, kind).bind(2, version);
+        return cur->run();
+      });
+    });
+  }
+
+  result<std::vector<variation_stats>> experiment_stats(
+      std::string_view experiment) noexcept override {
+    return guarded<std::vector<variation_stats>>("experiment_stats", [&]() -> result<std::vector<variation_stats>> {
+      auto c = readers_.acquire();
+      auto s = c->prepare(sql_experiment_stats);
+      if (!s) return s.error();
+      s->bind(1, experiment);
+      std::vector<variation_stats> out;
+      while (true) {
+        auto row = s->step();
+        if (!row) return row.error();
+        if (!row.value()) break;
+        out.push_back(variation_stats{s->text(0), s->i64(1), s->i64(2), s->i64(3)});
+      }
+      return out;
+    });
+  }
+
+  result<storage_stats> stats() noexcept override {
+    return guarded<storage_stats>("stats", [&]() -> result<storage_stats> {
+      auto c = readers_.acquire();
+      storage_stats st;
+      auto e = scalar(*c, sql_count_all, {}, 0);
+      if (!e) return e.error();
+      st.events = e.value();
+      auto p = scalar(*c, sql_count_profiles, {}, 0);
+      if (!p) return p.error();
+      st.profiles = p.value();
+      auto t = scalar(*c, sql_count_tombstones, {}, 0);
+      if (!t) return t.error();
+      st.tombstones = t.value();
+      std::error_code ec;
+      for (const char* suffix : {"", "-wal"}) {
+        auto size = std::filesystem::file_size(path_ + suffix, ec);
+        if (!ec) st.bytes += static_cast<int64_t>(size);
+      }
+      return st;
+    });
+  }
+
+  status ping() noexcept override {
+    return guarded<ok_t>("ping", [&]() -> status {
+      auto c = readers_.acquire();
+      auto r = scalar(*c, sql_ping, {}, 0);
+      if (!r) return r.error();
+      return ok_value;
+    });
+  }
+
+ private:
+  result<int64_t> migrate() {
+    connection& c = *writer_;
+    if (auto s = c.exec("CREATE TABLE IF NOT EXISTS schema_migrations(version INTEGER PRIMARY KEY,"
+                        " name TEXT NOT NULL, applied_ms INTEGER NOT NULL)");
+        !s) {
+      return make_error(errc::invalid_config, "cannot write the SQLite database: " +
+                                                  s.error().message, "--db");
+    }
+    auto cur = scalar(c, "SELECT COALESCE(MAX(version), 0) FROM schema_migrations", {}, 0);
+    if (!cur) return cur.error();
+    if (cur.value() > schema_version_latest) {
+      return make_error(errc::invalid_config,
+                        "database schema version " + std::to_string(cur.value()) +
+                            " is newer than this tailor-sync (" +
+                            std::to_string(schema_version_latest) + ")", "--db");
+    }
+    for (const auto& m : schema::sqlite_migrations) {
+      if (m.version <= cur.value()) continue;
+      auto r = in_write_tx(c, [&]() -> status {
+        if (auto s = c.exec(m.sql); !s) return s;
+        auto s = c.prepare("INSERT INTO schema_migrations(version, name, applied_ms)"
+                           " VALUES(?1, ?2, ?3)");
+        if (!s) return s.error();
+        s->bind(1, m.version).bind(2, m.name).bind(3, static_cast<int64_t>(
+            std::chrono::duration_cast<std::chrono::milliseconds>(
+                std::chrono::system_clock::now().time_since_epoch()).count()));
+        return s->run();
+      });
+      if (!r) {
+        return make_error(errc::invalid_config, "migration " + std::to_string(m.version) + " (" +
+                                                    m.name + ") failed: " + r.error().message,
+                          "--db");
+      }
+    }
+    version_ = schema_version_latest;
+    return version_;
+  }
+
+  std::string path_;
+  int64_t version_ = 0;
+  std::mutex write_mu_;
+  std::unique_ptr<connection> writer_;
+  conn_pool<connection> readers_;
+};
+
+}  // namespace
+
+result<std::unique_ptr<storage>> open_sqlite(std::string_view path,
+                                             const storage_options& options) noexcept {
+  try {
+    return sqlite_storage::open(path, options);
+  } catch (const std::exception& e) {
+    return make_error(errc::internal, e.what(), "sqlite");
+  }
+}
+
+result<std::unique_ptr<storage>> open_storage(std::string_view url,
+                                              const storage_options& options) noexcept {
+  if (url.starts_with("postgres://") || url.starts_with("postgresql://")) {
+    return open_postgres(url, options);
+  }
+  if (url.starts_with("sqlite:")) url.remove_prefix(7);
+  return open_sqlite(url, options);
+}
+
+}  // namespace tailor::sync
