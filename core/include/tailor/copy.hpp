@@ -139,7 +139,7 @@ const std::vector<platform_profile>& platforms() noexcept;
 std::size_t measure(std::string_view utf8, std::string_view unit) noexcept;
 
 // Truncates to at most `max` in `unit`, on a word boundary when one exists in
-// the last 30% (else a grapheme boundary), appending `ellipsis` (counted).
+// the last 40% (else a grapheme boundary), appending `ellipsis` (counted).
 std::string truncate(std::string_view utf8, std::string_view unit, std::size_t max,
                      std::string_view ellipsis = "…") noexcept;
 
