@@ -18,6 +18,7 @@ constexpr command commands[] = {
     {"validate-events", tailor::cli::cmd_validate_events,
      "FILE.jsonl   check events; one error per rejected line"},
     {"render", tailor::cli::cmd_render, "TEMPLATE [--data F.json]   render Liquid copy"},
+    {"check", tailor::cli::cmd_check, "TEMPLATE --platform ID[.field] [--data F.json]   render, measure, score, check"},
 };
 
 int usage(std::ostream& out, int code) {

@@ -180,14 +180,20 @@ std::string truncate(std::string_view s, std::string_view unit, std::size_t max,
       if (fits(m)) lo = m; else hi = m - 1;
     }
     std::size_t cut = starts[lo];
-    // Prefer a word boundary (ASCII space) within the last 40% of the kept text.
+    // Prefer a word boundary (ASCII space) or, in CJK text, a clause mark
+    // (，、；。！) within the last 40% of the kept text.
     std::size_t floor_at = cut - cut * 4 / 10;
+    static constexpr std::string_view marks[] = {"，", "、", "；", "。", "！"};
     for (std::size_t k = cut; k > floor_at && k > 0; --k) {
-      if (s[k] == ' ' || (k < s.size() && s[k - 1] == ' ')) {
+      if (s[k] == ' ' || s[k - 1] == ' ') {
         std::size_t e = k;
         while (e > 0 && s[e - 1] == ' ') --e;
         if (e > 0) { cut = e; break; }
       }
+      bool mark = false;
+      for (auto m : marks)
+        if (k >= m.size() && s.substr(k - m.size(), m.size()) == m && k - m.size() > 0) { cut = k - m.size(); mark = true; break; }
+      if (mark) break;
     }
     std::string out(s.substr(0, cut));
     while (!out.empty() && (out.back() == ' ' || out.back() == ',' || out.back() == ';')) out.pop_back();

@@ -80,7 +80,8 @@ result<std::vector<variant>> generate_variants(std::string_view tpl, std::string
       return make_error(errc::invalid_field, "n must be 1 to " + std::to_string(limits::max_variants), "n");
     if (tpl.size() > limits::max_template_bytes)
       return make_error(errc::limit_exceeded, "template is larger than " + std::to_string(limits::max_template_bytes) + " bytes", "1:1");
-    auto [pid, field] = split_platform(platform);
+    const auto split = split_platform(platform);
+    const std::string pid = split.first, field = split.second;  // named: lambdas below capture them
     if (!pid.empty()) {
       auto p = find_platform(pid);
       if (!p) return p.error();
@@ -175,9 +176,11 @@ result<std::vector<variant>> generate_variants(std::string_view tpl, std::string
 }
 
 result<preview_result> preview(std::string_view source, std::string_view data_json, std::string_view platform,
-                               const render_options& opt) noexcept {
+                               const render_options& opt, const std::vector<compliance_term>& lexicon) noexcept {
   try {
-    auto [pid, field] = split_platform(platform);
+    const auto split = split_platform(platform);
+    const std::string& pid = split.first;
+    const std::string& field = split.second;
     auto p = find_platform(pid);
     if (!p) return p.error();
     const platform_field* f = &p->fields.front();
@@ -206,8 +209,9 @@ result<preview_result> preview(std::string_view source, std::string_view data_js
     qi.field = f->name;
     qi.unresolved = r->unresolved;
     qi.defaulted = r->defaulted;
+    qi.lexicon = lexicon;
     out.quality = score_quality(qi);
-    out.hits = check_compliance(out.rendered);
+    out.hits = check_compliance(out.rendered, lexicon);
     return out;
   } catch (const std::exception& e) {
     return make_error(errc::internal, e.what());
