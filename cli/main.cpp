@@ -32,6 +32,7 @@ constexpr command commands[] = {
     {"bench-fold", tailor::cli::cmd_bench_fold,
      "[--events N] [--reps R]   time the profile fold (events/s)"},
     {"render", tailor::cli::cmd_render, "TEMPLATE [--data F.json]   render Liquid copy"},
+    {"check", tailor::cli::cmd_check, "TEMPLATE --platform ID[.field] [--data F.json]   render, measure, score, check"},
 };
 
 int usage(std::ostream& out, int code) {
