@@ -1,4 +1,5 @@
 #include <fstream>
+#include <iostream>
 #include <sstream>
 
 #include "commands.hpp"
@@ -12,6 +13,14 @@ bool read_file(const std::string& path, std::string& out) {
   ss << in.rdbuf();
   out = ss.str();
   return true;
+}
+
+bool read_input(const std::string& path, std::string& out) {
+  if (path != "-") return read_file(path, out);
+  std::ostringstream ss;
+  ss << std::cin.rdbuf();
+  out = ss.str();
+  return !std::cin.bad();
 }
 
 bool write_file(const std::string& path, const std::string& data) {

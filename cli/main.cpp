@@ -17,6 +17,21 @@ struct command {
 constexpr command commands[] = {
     {"validate-events", tailor::cli::cmd_validate_events,
      "FILE.jsonl   check events; one error per rejected line"},
+    {"decode-event", tailor::cli::cmd_decode_event,
+     "FILE.json       decode one event; prints the core's JSON envelope (as wasm)"},
+    {"validate-catalog", tailor::cli::cmd_validate_catalog,
+     "FILE.jsonl|FILE.csv   load a catalog with the core's strict loader"},
+    {"generate", tailor::cli::cmd_generate,
+     "--out DIR [--seed N --items N --shoppers N]   a deterministic sample store"},
+    {"import-online-retail", tailor::cli::cmd_import_online_retail,
+     "[--in] CSV[.gz] --out DIR   Online Retail -> catalog + events (+ train/test for eval)"},
+    {"eval", tailor::cli::cmd_eval,
+     "--train EVENTS.jsonl --test CASES.tsv   offline evaluation (Recall/NDCG/... at K)"},
+    {"profile", tailor::cli::cmd_profile,
+     "--catalog F --events F.jsonl --now MS [--config F] [--uid U]   print a shopper's profile"},
+    {"bench-fold", tailor::cli::cmd_bench_fold,
+     "[--events N] [--reps R]   time the profile fold (events/s)"},
+    {"render", tailor::cli::cmd_render, "TEMPLATE [--data F.json]   render Liquid copy"},
 };
 
 int usage(std::ostream& out, int code) {

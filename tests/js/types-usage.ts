@@ -1,5 +1,6 @@
 // Compiled by `tsc --noEmit` in npm test: proves wasm/index.d.ts describes a usable API.
 import { TailorCore, TailorError, type TailorEvent, type ErrorCode } from '../../wasm/index.mjs';
+import { Tailor, type Profile, type TrackResult, type Segment } from '../../wasm/index.mjs';
 
 async function usage(): Promise<void> {
   const core = await TailorCore.load();
@@ -16,3 +17,29 @@ async function usage(): Promise<void> {
   }
 }
 void usage;
+
+async function profileUsage(): Promise<void> {
+  const core = await TailorCore.load();
+  using t = await Tailor.load({
+    catalog: 'id,price,currency\nA,1,GBP\n', catalogFormat: 'csv', wasm: core,
+    config: { half_life_days: 7, price_bands: [{ id: 'low', max: 20 }, { id: 'high' }],
+      segments: [{ id: 'buyers', condition: { 'rfm.frequency': { $gte: 1 } } }] },
+  });
+  const r: TrackResult = t.track([{ type: 'view', id: 'e1', ts: 1, uid: 'u', item_id: 'A' }], { now: 2 });
+  const p: Profile = t.profile({ now: 2 });
+  if (p.personalized) {
+    const top: string | undefined = p.affinities.category[0]?.key;
+    const intent: number | undefined = p.intent?.score;
+    console.log(top, intent, p.lifecycle.stage);
+  } else {
+    const why: 'opted_out' | 'no_consent' = p.reason;
+    console.log(why);
+  }
+  const segs: Segment[] = t.segments({ now: 2 });
+  t.deleteTag('tag', 'red');
+  t.setPersonalized(false, { now: 3 });
+  t.importState(t.exportState());
+  const text: string = t.profileText();
+  console.log(r.accepted, r.rejected[0]?.code, segs, text);
+}
+void profileUsage;

@@ -1,0 +1,215 @@
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdio>
+#include <iostream>
+#include <sstream>
+
+#include "commands.hpp"
+#include "tailor/eval.hpp"
+#include "tailor/train.hpp"
+
+namespace tailor::cli {
+namespace {
+
+bool number_flag(const args& a, const std::string& name, double& out) {
+  if (!has_flag(a, name)) return true;
+  const std::string v = flag(a, name);
+  char* end = nullptr;
+  const double d = std::strtod(v.c_str(), &end);
+  if (v.empty() || *end != '\0') {
+    std::cerr << "tailor: --" << name << " expects a number, got \"" << v << "\"\n";
+    return false;
+  }
+  out = d;
+  return true;
+}
+
+std::vector<std::string> split_commas(const std::string& s) {
+  std::vector<std::string> out;
+  std::stringstream ss(s);
+  std::string part;
+  while (std::getline(ss, part, ',')) {
+    if (!part.empty()) out.push_back(part);
+  }
+  return out;
+}
+
+}  // namespace
+
+progress_fn progress_printer(bool enabled) {
+  if (!enabled) return {};
+  auto start = std::chrono::steady_clock::now();
+  return [start, last = std::string(), last_pct = -1](std::string_view stage, double f) mutable {
+    const int pct = static_cast<int>(f * 100);
+    if (stage == last && pct == last_pct) return;
+    last = std::string(stage);
+    last_pct = pct;
+    const double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    std::fprintf(stderr, "\r  %-14s %3d%%  %6.1fs", last.c_str(), pct, s);
+    if (pct >= 100) std::fprintf(stderr, "\n");
+    std::fflush(stderr);
+  };
+}
+
+bool train_options_from_flags(const args& a, train_options& t) {
+  double d = 0;
+  d = t.ease_lambda;
+  if (!number_flag(a, "lambda", d)) return false;
+  t.ease_lambda = d;
+  d = t.top_n;
+  if (!number_flag(a, "top-n", d)) return false;
+  t.top_n = static_cast<uint32_t>(d);
+  d = t.ease_max_items;
+  if (!number_flag(a, "ease-items", d)) return false;
+  t.ease_max_items = static_cast<uint32_t>(d);
+  d = t.ease_top_n;
+  if (!number_flag(a, "ease-top-n", d)) return false;
+  t.ease_top_n = static_cast<uint32_t>(d);
+  if (!number_flag(a, "half-life", t.half_life_days)) return false;
+  if (!number_flag(a, "trend-half-life", t.trending_half_life_days)) return false;
+  t.ease = !has_flag(a, "no-ease");
+  if (has_flag(a, "norm")) {
+    auto n = parse_normalisation(flag(a, "norm"));
+    if (!n) {
+      std::cerr << "tailor: --norm must be none, cosine, jaccard or lift\n";
+      return false;
+    }
+    t.norm = *n;
+  }
+  if (has_flag(a, "scope")) {
+    const std::string s = flag(a, "scope");
+    if (s != "user" && s != "session") {
+      std::cerr << "tailor: --scope must be user or session\n";
+      return false;
+    }
+    t.scope = s == "user" ? covisit_scope::user : covisit_scope::session;
+  }
+  if (has_flag(a, "binary")) {  // unweighted, undecayed co-counts (the classic item-kNN)
+    t.binary = true;
+  }
+  return true;
+}
+
+bool score_options_from_flags(const args& a, score_options& s) {
+  return number_flag(a, "w-repeat", s.repeat_weight) && number_flag(a, "w-ease", s.ease_weight) &&
+         number_flag(a, "w-knn", s.knn_weight) && number_flag(a, "w-trend", s.trend_weight) &&
+         number_flag(a, "w-pop", s.pop_weight) &&
+         number_flag(a, "history-half-life", s.history_half_life_days);
+}
+
+int cmd_eval(const args& a) {
+  const std::string train_path = flag(a, "train"), test_path = flag(a, "test");
+  if (train_path.empty() || test_path.empty()) {
+    std::cerr
+        << "usage: tailor eval --train EVENTS.jsonl --test CASES.tsv [--sessions]\n"
+           "         [--method blend,ease,...] [--variant all,new] [--k 10,20] [--json]\n"
+           "         [--sample N --seed S] [--progress]\n"
+           "  training: --lambda 200 --ease-items 6000 --ease-top-n 200 --top-n 100\n"
+           "            --norm cosine|jaccard|lift|none --scope user|session --binary\n"
+           "            --half-life DAYS --trend-half-life DAYS --no-ease\n"
+           "  blend:    --w-repeat --w-ease --w-knn --w-trend --w-pop --history-half-life DAYS\n"
+           "  methods:  popular trending repeat itemknn ease ease_sparse blend\n";
+    return 2;
+  }
+  const bool show_progress = has_flag(a, "progress") || isatty(2);
+  train_options topt;
+  score_options sopt;
+  if (!train_options_from_flags(a, topt) || !score_options_from_flags(a, sopt)) return 2;
+  eval_options eopt;
+  eopt.ks.clear();
+  for (const auto& k : split_commas(flag(a, "k", "10,20"))) eopt.ks.push_back(static_cast<uint32_t>(std::stoul(k)));
+  double d = 0;
+  if (!number_flag(a, "sample", d)) return 2;
+  eopt.sample = static_cast<uint32_t>(d);
+  d = 42;
+  if (!number_flag(a, "seed", d)) return 2;
+  eopt.seed = static_cast<uint64_t>(d);
+
+  std::string train_text, test_text, err;
+  if (!read_maybe_gzip(train_path, train_text, err) || !read_maybe_gzip(test_path, test_text, err)) {
+    std::cerr << "tailor: " << (err.empty() ? "cannot read input" : err) << "\n";
+    return 1;
+  }
+  auto t0 = std::chrono::steady_clock::now();
+  auto batch = decode_event_lines(train_text);
+  if (!batch) {
+    std::cerr << "tailor: " << train_path << ": " << batch.error().message << "\n";
+    return 1;
+  }
+  for (const auto& e : batch->rejected) {
+    std::cerr << train_path << ": " << e.where << ": " << errc_name(e.code) << ": " << e.message << "\n";
+  }
+  auto log = build_log(batch->events);
+  if (!log) {
+    std::cerr << "tailor: " << log.error().message << "\n";
+    return 1;
+  }
+  auto t1 = std::chrono::steady_clock::now();
+  auto m = train(log.value(), topt, progress_printer(show_progress));
+  if (!m) {
+    std::cerr << "tailor: train: " << errc_name(m.error().code) << ": " << m.error().message << "\n";
+    return 1;
+  }
+  auto t2 = std::chrono::steady_clock::now();
+  std::cerr << "events " << batch->events.size() << " (rejected " << batch->rejected.size() << "), users "
+            << log->users.size() << ", items " << log->items.size() << ", rows " << log->rows.size()
+            << "; load " << std::chrono::duration<double>(t1 - t0).count() << " s, train "
+            << std::chrono::duration<double>(t2 - t1).count() << " s\n";
+
+  const bool sessions = has_flag(a, "sessions");
+  std::vector<shopper_truth> pcases;
+  std::vector<session_case> scases;
+  if (sessions) {
+    auto c = parse_session_cases(test_text);
+    if (!c) {
+      std::cerr << "tailor: " << test_path << ": " << c.error().where << ": " << c.error().message << "\n";
+      return 1;
+    }
+    scases = std::move(c.value());
+  } else {
+    auto c = parse_purchase_cases(test_text);
+    if (!c) {
+      std::cerr << "tailor: " << test_path << ": " << c.error().where << ": " << c.error().message << "\n";
+      return 1;
+    }
+    pcases = std::move(c.value());
+  }
+  const bool as_json = has_flag(a, "json");
+  if (!as_json) std::printf("%-12s %-7s %6s %4s %8s %8s %8s %8s %8s %8s\n", "method", "variant", "cases", "k",
+                            "recall", "ndcg", "hr", "prec", "mrr", "coverage");
+  for (const auto& method : split_commas(flag(a, "method", "blend"))) {
+    auto sm = parse_score_method(method);
+    if (!sm) {
+      std::cerr << "tailor: unknown --method \"" << method << "\"\n";
+      return 2;
+    }
+    for (const auto& variant : split_commas(flag(a, "variant", "all"))) {
+      if (variant != "all" && variant != "new") {
+        std::cerr << "tailor: --variant must be all or new\n";
+        return 2;
+      }
+      eopt.scoring = sopt;
+      eopt.scoring.method = *sm;
+      eopt.exclude_history = variant == "new";
+      auto rep = sessions ? evaluate_sessions(m.value(), scases, eopt)
+                          : evaluate_purchases(m.value(), log.value(), pcases, eopt);
+      if (!rep) {
+        std::cerr << "tailor: eval: " << errc_name(rep.error().code) << ": " << rep.error().message << "\n";
+        return 1;
+      }
+      if (as_json) {
+        std::cout << rep->to_json() << "\n";
+        continue;
+      }
+      for (const auto& r : rep->at) {
+        std::printf("%-12s %-7s %6u %4u %8.4f %8.4f %8.4f %8.4f %8.4f %8.4f\n", method.c_str(),
+                    variant.c_str(), rep->cases, r.k, r.recall, r.ndcg, r.hit_rate, r.precision, r.mrr,
+                    r.coverage);
+      }
+    }
+  }
+  return 0;
+}
+
+}  // namespace tailor::cli

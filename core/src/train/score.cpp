@@ -1,0 +1,144 @@
+// Scoring a shopper's history against every item: the offline full ranking.
+#include <algorithm>
+#include <array>
+#include <cmath>
+
+#include "common/det_math.hpp"
+#include "tailor/train.hpp"
+
+namespace tailor {
+namespace {
+
+constexpr double ms_per_day = 86'400'000.0;
+
+double decay(int64_t age_ms, double half_life_days) {
+  if (age_ms <= 0 || half_life_days <= 0) return 1.0;
+  const double x = static_cast<double>(age_ms) / (half_life_days * ms_per_day);
+  if (x > 1000) return 0.0;
+  return detail::det_exp2(-x);
+}
+
+constexpr std::array<std::string_view, 7> method_names{"popular", "trending", "repeat", "itemknn",
+                                                       "ease",    "ease_sparse", "blend"};
+
+// Scales v so its maximum is 1 (no-op when all are <= 0).
+void normalise_max(std::vector<double>& v) {
+  double mx = 0;
+  for (double x : v) mx = std::max(mx, x);
+  if (mx > 0) {
+    for (double& x : v) x /= mx;
+  }
+}
+
+}  // namespace
+
+std::string_view score_method_name(score_method m) noexcept {
+  return method_names[static_cast<std::size_t>(m)];
+}
+
+std::optional<score_method> parse_score_method(std::string_view name) noexcept {
+  for (std::size_t i = 0; i < method_names.size(); ++i) {
+    if (method_names[i] == name) return static_cast<score_method>(i);
+  }
+  return std::nullopt;
+}
+
+void score_items(const model& m, const std::vector<history_entry>& history, int64_t now_ms,
+                 const score_options& o, std::vector<double>& out) {
+  const std::size_t n = m.items.size();
+  out.assign(n, 0.0);
+  // Distinct history items with recency-weighted strength and purchase counts.
+  std::vector<double> own(n, 0.0);
+  std::vector<double> bought(n, 0.0);
+  std::vector<uint32_t> distinct;
+  for (const auto& h : history) {
+    if (h.item >= n) continue;
+    if (own[h.item] == 0.0 && bought[h.item] == 0.0) distinct.push_back(h.item);
+    own[h.item] += weight_of(o.weights, h.type) * decay(now_ms - h.ts_ms, o.history_half_life_days);
+    if (h.type == event_type::purchase) bought[h.item] += 1.0;
+  }
+  std::sort(distinct.begin(), distinct.end());
+  double max_buyers = 0;
+  for (float b : m.buyers) max_buyers = std::max<double>(max_buyers, b);
+
+  auto add_neighbours = [&](const neighbour_lists& nl, std::vector<double>& acc, bool weighted) {
+    if (nl.offsets.size() != n + 1) return;
+    for (uint32_t h : distinct) {
+      const double x = weighted ? own[h] : 1.0;
+      for (uint32_t k = nl.offsets[h]; k < nl.offsets[h + 1]; ++k) acc[nl.items[k]] += x * nl.weights[k];
+    }
+  };
+  auto add_ease_dense = [&](std::vector<double>& acc, bool weighted) {
+    const std::size_t e = m.ease_items.size();
+    if (e == 0 || m.ease_b.size() != e * e) return;
+    std::vector<double> row_acc(e, 0.0);
+    for (uint32_t h : distinct) {
+      const int32_t r = m.ease_index[h];
+      if (r < 0) continue;
+      const double x = weighted ? own[h] : 1.0;
+      const float* row = m.ease_b.data() + static_cast<std::size_t>(r) * e;
+      for (std::size_t j = 0; j < e; ++j) row_acc[j] += x * row[j];
+    }
+    for (std::size_t j = 0; j < e; ++j) acc[m.ease_items[j]] += row_acc[j];
+  };
+
+  switch (o.method) {
+    case score_method::popular:
+      for (std::size_t i = 0; i < n; ++i) out[i] = m.buyers[i];
+      return;
+    case score_method::trending:
+      for (std::size_t i = 0; i < n; ++i) out[i] = m.trending[i];
+      return;
+    case score_method::repeat:
+      // Own purchase count first; popularity (< 1) breaks ties and fills the rest.
+      for (std::size_t i = 0; i < n; ++i) out[i] = bought[i] + m.buyers[i] / (max_buyers + 1.0);
+      return;
+    case score_method::itemknn:
+      add_neighbours(m.covisit, out, false);
+      return;
+    case score_method::ease:
+      add_ease_dense(out, false);
+      return;
+    case score_method::ease_sparse:
+      add_neighbours(m.ease_neighbours, out, false);
+      return;
+    case score_method::blend: {
+      std::vector<double> part(n, 0.0);
+      auto mix = [&](double w) {
+        if (w == 0) return;
+        normalise_max(part);
+        for (std::size_t i = 0; i < n; ++i) out[i] += w * part[i];
+        std::fill(part.begin(), part.end(), 0.0);
+      };
+      if (o.repeat_weight != 0) {
+        for (uint32_t h : distinct) part[h] = own[h];
+        mix(o.repeat_weight);
+      }
+      if (o.ease_weight != 0) {
+        if (!m.ease_b.empty()) {
+          add_ease_dense(part, true);
+        } else {
+          add_neighbours(m.ease_neighbours, part, true);
+        }
+        mix(o.ease_weight);
+      }
+      if (o.knn_weight != 0) {
+        add_neighbours(m.covisit, part, true);
+        mix(o.knn_weight);
+      }
+      if (o.trend_weight != 0) {
+        for (std::size_t i = 0; i < n; ++i) part[i] = m.trending[i];
+        mix(o.trend_weight);
+      }
+      if (o.pop_weight != 0) {
+        for (std::size_t i = 0; i < n; ++i) part[i] = m.buyers[i];
+        mix(o.pop_weight);
+      }
+      // Popularity as the last tie-break among equal scores.
+      for (std::size_t i = 0; i < n; ++i) out[i] += 1e-9 * m.buyers[i] / (max_buyers + 1.0);
+      return;
+    }
+  }
+}
+
+}  // namespace tailor

@@ -1,0 +1,277 @@
+// Training: popularity, trending, co-visitation neighbours and EASE.
+#include <algorithm>
+#include <cmath>
+#include <numeric>
+
+#include "common/det_math.hpp"
+#include "tailor/train.hpp"
+#include "train/linalg.hpp"
+
+namespace tailor {
+namespace {
+
+constexpr double ms_per_day = 86'400'000.0;
+
+// 2^(-age/half_life); 1 for age <= 0.
+double decay(int64_t age_ms, double half_life_days) {
+  if (age_ms <= 0 || half_life_days <= 0) return 1.0;
+  const double x = static_cast<double>(age_ms) / (half_life_days * ms_per_day);
+  if (x > 1000) return 0.0;
+  return detail::det_exp2(-x);
+}
+
+struct weighted_item {
+  uint32_t item;
+  float w;
+};
+
+// Per group (user or session): distinct items with summed decayed weights.
+std::vector<std::vector<weighted_item>> groups_of(const interaction_log& log, const train_options& o) {
+  std::vector<std::vector<weighted_item>> groups;
+  const bool by_user = o.scope == covisit_scope::user;
+  std::size_t k = 0;
+  std::vector<float> acc(log.items.size(), 0.0f);
+  std::vector<int64_t> last(log.items.size(), 0);
+  std::vector<uint32_t> touched;
+  while (k < log.rows.size()) {
+    const uint32_t key = by_user ? log.rows[k].user : log.rows[k].session;
+    std::size_t e = k;
+    while (e < log.rows.size() && (by_user ? log.rows[e].user : log.rows[e].session) == key) ++e;
+    touched.clear();
+    for (std::size_t r = k; r < e; ++r) {
+      const auto& row = log.rows[r];
+      if (acc[row.item] == 0.0f) touched.push_back(row.item);
+      acc[row.item] += static_cast<float>(weight_of(o.weights, row.type) *
+                                          decay(log.max_ts_ms - row.ts_ms, o.half_life_days));
+      if (acc[row.item] == 0.0f) acc[row.item] = 1e-30f;  // keep it "touched"
+      last[row.item] = std::max(last[row.item], row.ts_ms);
+    }
+    // Newest distinct items first, capped.
+    std::sort(touched.begin(), touched.end(), [&](uint32_t a, uint32_t b) {
+      return last[a] != last[b] ? last[a] > last[b] : a < b;
+    });
+    if (touched.size() > o.max_items_per_user) touched.resize(o.max_items_per_user);
+    std::vector<weighted_item> g;
+    g.reserve(touched.size());
+    for (uint32_t it : touched) g.push_back({it, o.binary ? 1.0f : acc[it]});
+    std::sort(g.begin(), g.end(), [](const weighted_item& a, const weighted_item& b) { return a.item < b.item; });
+    for (std::size_t r = k; r < e; ++r) {
+      acc[log.rows[r].item] = 0.0f;
+      last[log.rows[r].item] = 0;
+    }
+    if (g.size() >= 1) groups.push_back(std::move(g));
+    k = e;
+  }
+  return groups;
+}
+
+struct scored {
+  uint32_t item;
+  float w;
+};
+
+void append_top(std::vector<scored>& cand, uint32_t top_n, neighbour_lists& out) {
+  auto better = [](const scored& a, const scored& b) { return a.w != b.w ? a.w > b.w : a.item < b.item; };
+  if (cand.size() > top_n) {
+    std::nth_element(cand.begin(), cand.begin() + top_n, cand.end(), better);
+    cand.resize(top_n);
+  }
+  std::sort(cand.begin(), cand.end(), better);
+  for (const auto& c : cand) {
+    out.items.push_back(c.item);
+    out.weights.push_back(c.w);
+  }
+  out.offsets.push_back(static_cast<uint32_t>(out.items.size()));
+}
+
+void covisitation(const interaction_log& log, const train_options& o, model& m,
+                  const progress_fn& progress) {
+  const std::size_t n = log.items.size();
+  auto groups = groups_of(log, o);
+  // Inverted index: groups of each item with the item's weight there.
+  std::vector<std::vector<weighted_item>> by_item(n);
+  std::vector<double> q(n, 0.0), s(n, 0.0);
+  for (uint32_t g = 0; g < groups.size(); ++g) {
+    for (const auto& wi : groups[g]) {
+      by_item[wi.item].push_back({g, wi.w});
+      q[wi.item] += static_cast<double>(wi.w) * wi.w;
+      s[wi.item] += wi.w;
+    }
+  }
+  const double total_groups = static_cast<double>(groups.size());
+  std::vector<double> acc(n, 0.0);
+  std::vector<uint32_t> touched;
+  std::vector<scored> cand;
+  m.covisit = {};
+  m.covisit.offsets.push_back(0);
+  for (uint32_t i = 0; i < n; ++i) {
+    touched.clear();
+    for (const auto& gi : by_item[i]) {
+      for (const auto& wj : groups[gi.item]) {
+        if (wj.item == i) continue;
+        if (acc[wj.item] == 0.0) touched.push_back(wj.item);
+        acc[wj.item] += static_cast<double>(gi.w) * wj.w;
+      }
+    }
+    cand.clear();
+    for (uint32_t j : touched) {
+      const double c = acc[j];
+      acc[j] = 0.0;
+      double w = c;
+      switch (o.norm) {
+        case normalisation::none: break;
+        case normalisation::cosine: w = c / std::sqrt(q[i] * q[j]); break;
+        case normalisation::jaccard: w = c / (q[i] + q[j] - c); break;
+        case normalisation::lift: w = c * total_groups / (s[i] * s[j]); break;
+      }
+      if (std::isfinite(w) && w > 0) cand.push_back({j, static_cast<float>(w)});
+    }
+    append_top(cand, o.top_n, m.covisit);
+    if (progress && (i % 256 == 0 || i + 1 == n)) progress("co-visitation", (i + 1.0) / n);
+  }
+}
+
+status ease(const interaction_log& log, const train_options& o, model& m, const progress_fn& progress) {
+  const std::size_t n_items = log.items.size();
+  // The most-bought items enter EASE.
+  std::vector<uint32_t> order(n_items);
+  std::iota(order.begin(), order.end(), 0u);
+  std::stable_sort(order.begin(), order.end(),
+                   [&](uint32_t a, uint32_t b) { return m.buyers[a] > m.buyers[b]; });
+  if (order.size() > o.ease_max_items) order.resize(o.ease_max_items);
+  std::sort(order.begin(), order.end());
+  m.ease_items = order;
+  m.ease_index.assign(n_items, -1);
+  for (uint32_t r = 0; r < order.size(); ++r) m.ease_index[order[r]] = static_cast<int32_t>(r);
+  const std::size_t n = order.size();
+  std::vector<float> g(n * n, 0.0f);
+  // Gram matrix of the binary user x item matrix.
+  std::vector<uint32_t> items;
+  for (std::size_t u = 0; u + 1 < log.user_offsets.size(); ++u) {
+    items.clear();
+    for (uint32_t r = log.user_offsets[u]; r < log.user_offsets[u + 1]; ++r) {
+      const int32_t e = m.ease_index[log.rows[r].item];
+      if (e >= 0) items.push_back(static_cast<uint32_t>(e));
+    }
+    std::sort(items.begin(), items.end());
+    items.erase(std::unique(items.begin(), items.end()), items.end());
+    for (uint32_t a : items) {
+      float* row = g.data() + static_cast<std::size_t>(a) * n;
+      for (uint32_t b : items) row[b] += 1.0f;
+    }
+    if (progress && (u % 512 == 0)) progress("gram", static_cast<double>(u) / log.users.size());
+  }
+  if (progress) progress("gram", 1.0);
+  for (std::size_t d = 0; d < n; ++d) g[d * n + d] += static_cast<float>(o.ease_lambda);
+  std::vector<float> work;
+  if (!train_detail::spd_inverse(g, n, work, progress)) {
+    return make_error(errc::invalid_config, "EASE: Gram matrix is not positive definite; raise ease_lambda");
+  }
+  // B = I - P diag(1/diag P): B[i][j] = -P[i][j] / P[j][j], zero diagonal.
+  std::vector<float> inv_diag(n);
+  for (std::size_t j = 0; j < n; ++j) inv_diag[j] = 1.0f / g[j * n + j];
+  for (std::size_t i = 0; i < n; ++i) {
+    float* row = g.data() + i * n;
+    for (std::size_t j = 0; j < n; ++j) row[j] = -row[j] * inv_diag[j];
+    row[i] = 0.0f;
+  }
+  // Sparse top rows for the bundle, in model item indices.
+  m.ease_neighbours = {};
+  m.ease_neighbours.offsets.push_back(0);
+  std::vector<scored> cand;
+  for (uint32_t i = 0; i < n_items; ++i) {
+    cand.clear();
+    const int32_t e = m.ease_index[i];
+    if (e >= 0) {
+      const float* row = g.data() + static_cast<std::size_t>(e) * n;
+      for (std::size_t j = 0; j < n; ++j) {
+        if (row[j] > 0.0f) cand.push_back({order[j], row[j]});
+      }
+    }
+    append_top(cand, o.ease_top_n, m.ease_neighbours);
+  }
+  m.ease_b = std::move(g);
+  if (progress) progress("ease", 1.0);
+  return ok_value;
+}
+
+}  // namespace
+
+float weight_of(const event_weights& w, event_type type) noexcept {
+  switch (type) {
+    case event_type::view: return w.view;
+    case event_type::click: return w.click;
+    case event_type::add_to_cart: return w.add_to_cart;
+    case event_type::purchase: return w.purchase;
+    default: return 0.0f;
+  }
+}
+
+std::string_view normalisation_name(normalisation n) noexcept {
+  switch (n) {
+    case normalisation::none: return "none";
+    case normalisation::cosine: return "cosine";
+    case normalisation::jaccard: return "jaccard";
+    case normalisation::lift: return "lift";
+  }
+  return "none";
+}
+
+std::optional<normalisation> parse_normalisation(std::string_view name) noexcept {
+  for (auto n : {normalisation::none, normalisation::cosine, normalisation::jaccard, normalisation::lift}) {
+    if (normalisation_name(n) == name) return n;
+  }
+  return std::nullopt;
+}
+
+result<model> train(const interaction_log& log, const train_options& o, const progress_fn& progress) noexcept {
+  try {
+    if (o.top_n < 1 || o.top_n > limits::max_neighbours || o.ease_top_n > limits::max_neighbours) {
+      return make_error(errc::limit_exceeded,
+                        "top_n and ease_top_n must be in 1.." + std::to_string(limits::max_neighbours));
+    }
+    if (o.ease && (o.ease_max_items < 1 || o.ease_max_items > limits::max_ease_items)) {
+      return make_error(errc::limit_exceeded,
+                        "ease_max_items must be in 1.." + std::to_string(limits::max_ease_items));
+    }
+    if (!(o.ease_lambda > 0) || !std::isfinite(o.ease_lambda)) {
+      return make_error(errc::invalid_config, "ease_lambda must be a positive number");
+    }
+    if (!(o.half_life_days >= 0) || !(o.trending_half_life_days >= 0) || o.max_items_per_user < 1) {
+      return make_error(errc::invalid_config, "half lives must be >= 0 and max_items_per_user >= 1");
+    }
+    model m;
+    m.items = log.items;
+    m.trained_until_ms = log.max_ts_ms;
+    const std::size_t n = log.items.size();
+    // Popularity: distinct purchasers (distinct interactors when nothing was bought).
+    m.buyers.assign(n, 0.0f);
+    m.trending.assign(n, 0.0f);
+    bool any_purchase = false;
+    for (const auto& r : log.rows) any_purchase |= r.type == event_type::purchase;
+    std::vector<uint32_t> last_user(n, UINT32_MAX);
+    std::vector<double> trend(n, 0.0);
+    for (const auto& r : log.rows) {
+      if ((!any_purchase || r.type == event_type::purchase) && last_user[r.item] != r.user) {
+        last_user[r.item] = r.user;  // rows are grouped by user
+        m.buyers[r.item] += 1.0f;
+      }
+      trend[r.item] += weight_of(o.weights, r.type) * decay(log.max_ts_ms - r.ts_ms, o.trending_half_life_days);
+    }
+    for (std::size_t i = 0; i < n; ++i) m.trending[i] = static_cast<float>(trend[i]);
+    covisitation(log, o, m, progress);
+    if (o.ease && n > 0) {
+      if (auto s = ease(log, o, m, progress); !s) return s.error();
+    } else {
+      m.ease_neighbours.offsets.assign(n + 1, 0);
+      m.ease_index.assign(n, -1);
+    }
+    return m;
+  } catch (const std::bad_alloc&) {
+    return make_error(errc::limit_exceeded, "out of memory while training");
+  } catch (const std::exception& e) {
+    return make_error(errc::internal, e.what());
+  }
+}
+
+}  // namespace tailor

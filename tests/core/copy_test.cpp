@@ -1,0 +1,421 @@
+// Tests of the copy module: the liquidjs differential corpus, the template
+// engine's semantics, limits at N and N+1, bad input, budget exhaustion,
+// platforms and SMS segments, compliance, quality score and variants.
+#include <catch2/catch.hpp>
+#include <nlohmann/json.hpp>
+
+#include <fstream>
+#include <set>
+#include <sstream>
+
+#include "tailor/copy.hpp"
+
+using namespace tailor;
+using json = nlohmann::json;
+
+namespace {
+
+std::string read_source_file(const std::string& rel) {
+  std::ifstream in(std::string(TAILOR_SOURCE_DIR) + "/" + rel, std::ios::binary);
+  REQUIRE(in.good());
+  std::ostringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+std::string render_ok(std::string_view tpl, std::string_view data = "{}", const copy::render_options& opt = {}) {
+  auto t = copy::compile(tpl);
+  if (!t) FAIL("compile: " << t.error().message << " at " << t.error().where);
+  auto r = copy::render(t.value(), data, opt);
+  if (!r) FAIL("render: " << r.error().message << " at " << r.error().where);
+  return r->text;
+}
+
+error render_err(std::string_view tpl, std::string_view data = "{}", const copy::render_options& opt = {}) {
+  auto t = copy::compile(tpl);
+  if (!t) return t.error();
+  auto r = copy::render(t.value(), data, opt);
+  if (r) FAIL("expected an error, got \"" << r->text << "\"");
+  return r.error();
+}
+
+}  // namespace
+
+TEST_CASE("copy: money formats per currency and locale", "[copy]") {
+  copy::render_options zh;
+  zh.locale = "zh-CN";
+  zh.currency = "CNY";
+  CHECK(render_ok("{{ 129900 | money }}", "{}", zh) == "¥1,299.00");
+  CHECK(render_ok("{{ 1250 | money }}") == "$12.50");
+  CHECK(render_ok("{{ 1250 | money: 'EUR' }}") == "€12.50");
+  CHECK(render_ok("{{ 1250 | money: 'USD', 'zh-CN' }}") == "US$12.50");
+  CHECK(render_ok("{{ 129900 | money: 'CNY' }}") == "CN¥1,299.00");
+  CHECK(render_ok("{{ 1299 | money: 'JPY' }}") == "¥1,299");
+  CHECK(render_ok("{{ -5 | money }}") == "-$0.05");
+  CHECK(render_ok("{{ 123456789 | money_with_currency }}") == "$1,234,567.89 USD");
+  CHECK(render_ok("{{ 100 | money_without_currency }}") == "1.00");
+  CHECK(render_ok("{{ '1999' | money }}") == "$19.99");
+  CHECK(render_ok("[{{ nothing | money }}]") == "[]");
+  auto e = render_err("{{ 100 | money: 'XYZ' }}");
+  CHECK(e.code == errc::invalid_field);
+  CHECK(e.where == "1:10");
+}
+
+TEST_CASE("copy: plurals and dates in en and zh-CN", "[copy]") {
+  copy::render_options zh;
+  zh.locale = "zh-CN";
+  CHECK(render_ok("{{ 1 | pluralize: 'item', 'items' }} {{ 2 | pluralize: 'item', 'items' }} {{ 0 | pluralize: 'item', 'items' }}") ==
+        "item items items");
+  CHECK(render_ok("{{ 3 | pluralize: '件', '件们' }}", "{}", zh) == "件");
+  const char* d = R"({"t":"2024-03-15T14:05:09Z"})";
+  CHECK(render_ok("{{ t | date: '%A %B %-d' }}", d) == "Friday March 15");
+  CHECK(render_ok("{{ t | date: '%Y年%-m月%-d日 %A %p' }}", d, zh) == "2024年3月15日 星期五 下午");
+  copy::render_options now;
+  now.now_ms = 1700000000000;  // 2023-11-14T22:13:20Z
+  CHECK(render_ok("{{ 'now' | date: '%Y-%m-%d %H:%M' }}", "{}", now) == "2023-11-14 22:13");
+  now.tz_offset_minutes = 480;  // Asia/Shanghai
+  CHECK(render_ok("{{ 'now' | date: '%Y-%m-%d %H:%M %z' }}", "{}", now) == "2023-11-15 06:13 +0800");
+  CHECK(render_ok("{{ '2024-02-29' | date: '%j %u' }}") == "060 4");
+  CHECK(render_ok("{{ '2023-02-29' | date: '%Y' }}") == "2023-02-29");  // not a date: unchanged
+  CHECK(render_ok("{{ '1969-12-31T23:59:59Z' | date: '%s %Y' }}") == "-1 1969");
+}
+
+TEST_CASE("copy: personalization report lists unresolved and defaulted paths", "[copy]") {
+  auto t = copy::compile("Hi {{ shopper.first_name | default: 'friend' }} from {{ shopper.city }}, {{ shop }}");
+  REQUIRE(t.ok());
+  CHECK(t->variables() == std::vector<std::string>{"shop", "shopper"});
+  auto r = copy::render(t.value(), R"({"shop":"Maple","shopper":{"first_name":""}})");
+  REQUIRE(r.ok());
+  CHECK(r->text == "Hi friend from , Maple");
+  CHECK(r->unresolved == std::vector<std::string>{"shopper.city"});
+  CHECK(r->defaulted == std::vector<std::string>{"shopper.first_name"});
+  CHECK(r->steps > 0);
+}
+
+TEST_CASE("copy: parse errors carry line:col", "[copy]") {
+  struct bad { const char* tpl; const char* where; const char* says; };
+  const bad cases[] = {
+      {"ok\n  {% if x %}never closed", "2:3", "not closed"},
+      {"{{ x | nope }}", "1:8", "unknown filter"},
+      {"a {{ x", "1:3", "not closed"},
+      {"{% endif %}", "1:1", "unexpected tag"},
+      {"{% frobnicate %}", "1:1", "unknown tag"},
+      {"{{ x | truncate: 1, 2, 3 }}", "1:8", "takes 0 to 2"},
+      {"{% for in x %}{% endfor %}", "1:11", "\"in\" expected"},
+      {"\n\n   {{ 'abc }}", "3:7", "string literal not closed"},
+      {"{% if a == %}x{% endif %}", "1:11", "value expected"},
+      {"{% comment %} open", "1:1", "not closed"},
+      {"{% raw %} open", "1:1", "not closed"},
+      {"{% if x %}{% else %}{% else %}{% endif %}", "1:21", "else after else"},
+      {"{% assign = 1 %}", "1:1", "variable name expected"},
+      {"{{ a.b. }}", "1:8", "property name expected"},
+  };
+  for (const auto& c : cases) {
+    INFO(c.tpl);
+    auto t = copy::compile(c.tpl);
+    REQUIRE_FALSE(t.ok());
+    CHECK(t.error().code == errc::invalid_field);
+    CHECK(t.error().where == c.where);
+    CHECK(t.error().message.find(c.says) != std::string::npos);
+  }
+}
+
+TEST_CASE("copy: templates are parsed once and rendered many times", "[copy]") {
+  auto t = copy::compile("{% for p in products %}{{ p.title }}{% unless forloop.last %}, {% endunless %}{% endfor %}");
+  REQUIRE(t.ok());
+  CHECK(copy::render(t.value(), R"({"products":[{"title":"A"},{"title":"B"}]})")->text == "A, B");
+  CHECK(copy::render(t.value(), R"({"products":[{"title":"C"}]})")->text == "C");
+  CHECK(copy::render(t.value(), R"({})")->text == "");
+  auto d = copy::parse_data(R"({"products":[{"title":"X"},{"title":"Y"},{"title":"Z"}]})");
+  REQUIRE(d.ok());
+  for (int k = 0; k < 3; ++k) CHECK(copy::render(t.value(), d.value())->text == "X, Y, Z");
+}
+
+
+TEST_CASE("copy: liquidjs differential corpus", "[copy][oracle]") {
+  json diff = json::parse(read_source_file("tests/vectors/liquid-diff.json"));
+  json dep = json::parse(read_source_file("tests/vectors/liquid-departures.json"));
+  REQUIRE(diff["liquidjs"] == "10.30.1");
+  REQUIRE(diff["cases"].size() >= 400);
+  std::map<std::string, copy::render_data> data;
+  std::size_t departures_seen = 0;
+  for (const auto& c : diff["cases"]) {
+    std::string name = c["name"];
+    std::string file = c["data_file"];
+    if (!data.count(file)) {
+      auto d = copy::parse_data(read_source_file("tests/vectors/" + file));
+      REQUIRE(d.ok());
+      data.emplace(file, d.value());
+    }
+    INFO("case " << name << "\ntemplate: " << c["template"].get<std::string>());
+    auto t = copy::compile(c["template"].get<std::string>());
+    result<copy::render_result> r = t ? copy::render(t.value(), data[file]) : result<copy::render_result>(t.error());
+    if (dep["cases"].contains(name)) {
+      ++departures_seen;
+      const json& d = dep["cases"][name];
+      // A departure must really differ from liquidjs, or it is stale.
+      if (d.contains("error")) {
+        REQUIRE_FALSE(r.ok());
+        CHECK(std::string(errc_name(r.error().code)) == d["error"].get<std::string>());
+        CHECK_FALSE(r.error().where.empty());
+      } else {
+        REQUIRE(r.ok());
+        CHECK(r->text == d["expected"].get<std::string>());
+        CHECK(c.value("liquidjs", std::string("\x01")) != d["expected"].get<std::string>());
+      }
+      continue;
+    }
+    if (c.contains("liquidjs_error")) {
+      CHECK_FALSE(r.ok());
+      continue;
+    }
+    if (!r) FAIL_CHECK("error: " << r.error().message << " at " << r.error().where);
+    else CHECK(r->text == c["liquidjs"].get<std::string>());
+  }
+  CHECK(departures_seen == dep["cases"].size());
+}
+
+// ------------------------------------------------------------------ limits at N and N+1
+
+namespace {
+std::string repeat(std::string_view s, std::size_t n) {
+  std::string r;
+  r.reserve(s.size() * n);
+  for (std::size_t k = 0; k < n; ++k) r += s;
+  return r;
+}
+}  // namespace
+
+TEST_CASE("copy: template size limit at N and N+1", "[copy][limits]") {
+  const std::size_t n = copy::limits::max_template_bytes;
+  auto ok = copy::compile(std::string(n, 'a'));
+  REQUIRE(ok.ok());
+  CHECK(copy::render(ok.value(), "{}")->text.size() == n);
+  auto bad = copy::compile(std::string(n + 1, 'a'));
+  REQUIRE_FALSE(bad.ok());
+  CHECK(bad.error().code == errc::limit_exceeded);
+  // A 10 MB template is refused before any parsing.
+  auto huge = copy::compile(std::string(10u << 20, '{'));
+  REQUIRE_FALSE(huge.ok());
+  CHECK(huge.error().code == errc::limit_exceeded);
+}
+
+TEST_CASE("copy: parse node limit at N and N+1", "[copy][limits]") {
+  const std::size_t n = copy::limits::max_parse_nodes;
+  REQUIRE(copy::compile(repeat("{{a}}", n)).ok());
+  auto bad = copy::compile(repeat("{{a}}", n + 1));
+  REQUIRE_FALSE(bad.ok());
+  CHECK(bad.error().code == errc::limit_exceeded);
+  CHECK(bad.error().where == "1:" + std::to_string(5 * n + 1));
+}
+
+TEST_CASE("copy: block nesting limit at N and N+1", "[copy][limits]") {
+  const std::size_t n = copy::limits::max_nesting_depth;
+  auto nested = [](std::size_t k) { return repeat("{% if true %}", k) + "x" + repeat("{% endif %}", k); };
+  auto ok = copy::compile(nested(n));
+  REQUIRE(ok.ok());
+  CHECK(copy::render(ok.value(), "{}")->text == "x");
+  auto bad = copy::compile(nested(n + 1));
+  REQUIRE_FALSE(bad.ok());
+  CHECK(bad.error().code == errc::limit_exceeded);
+  // Far deeper input is refused without deep recursion.
+  auto deep = copy::compile(nested(100000));
+  REQUIRE_FALSE(deep.ok());
+  CHECK(deep.error().code == errc::limit_exceeded);
+}
+
+TEST_CASE("copy: expression nesting limit at N and N+1", "[copy][limits]") {
+  const std::size_t n = copy::limits::max_nesting_depth;
+  // k brackets nest k+1 primaries.
+  auto expr = [](std::size_t k) { return "{{ " + repeat("a[", k) + "0" + repeat("]", k) + " }}"; };
+  REQUIRE(copy::compile(expr(n - 1)).ok());
+  auto bad = copy::compile(expr(n));
+  REQUIRE_FALSE(bad.ok());
+  CHECK(bad.error().code == errc::limit_exceeded);
+  REQUIRE_FALSE(copy::compile(expr(50000)).ok());
+  // A long and/or chain is flat: no recursion, within the size limit.
+  auto chain = copy::compile("{% if " + repeat("true and ", 20000) + "false %}y{% else %}n{% endif %}");
+  REQUIRE(chain.ok());
+  CHECK(copy::render(chain.value(), "{}")->text == "n");
+}
+
+TEST_CASE("copy: filters per expression limit at N and N+1", "[copy][limits]") {
+  const std::size_t n = copy::limits::max_filters_per_output;
+  auto ok = copy::compile("{{ 1" + repeat(" | plus: 1", n) + " }}");
+  REQUIRE(ok.ok());
+  CHECK(copy::render(ok.value(), "{}")->text == std::to_string(n + 1));
+  auto bad = copy::compile("{{ 1" + repeat(" | plus: 1", n + 1) + " }}");
+  REQUIRE_FALSE(bad.ok());
+  CHECK(bad.error().code == errc::limit_exceeded);
+}
+
+TEST_CASE("copy: data size limit at N and N+1", "[copy][limits]") {
+  const std::size_t n = copy::limits::max_data_bytes;
+  std::string head = R"({"a":")", tail = R"("})";
+  std::string ok = head + std::string(n - head.size() - tail.size(), 'x') + tail;
+  REQUIRE(ok.size() == n);
+  CHECK(copy::parse_data(ok).ok());
+  std::string bad = head + std::string(n + 1 - head.size() - tail.size(), 'x') + tail;
+  auto r = copy::parse_data(bad);
+  REQUIRE_FALSE(r.ok());
+  CHECK(r.error().code == errc::limit_exceeded);
+  auto notobj = copy::parse_data("[1,2]");
+  REQUIRE_FALSE(notobj.ok());
+  CHECK(notobj.error().code == errc::invalid_json);
+  auto broken = copy::parse_data("{\"a\": ");
+  REQUIRE_FALSE(broken.ok());
+  CHECK(broken.error().code == errc::invalid_json);
+}
+
+TEST_CASE("copy: loop iteration budget at N and N+1", "[copy][limits]") {
+  copy::render_options opt;
+  opt.limits.loop_iterations = 1000;
+  auto loop = [](int k) { return "{% for i in (1.." + std::to_string(k) + ") %}.{% endfor %}"; };
+  CHECK(render_ok(loop(1000), "{}", opt).size() == 1000);
+  auto e = render_err(loop(1001), "{}", opt);
+  CHECK(e.code == errc::limit_exceeded);
+  CHECK(e.where == "1:1");
+  // Iterations count over the whole render, nested loops included.
+  CHECK(render_err("{% for i in (1..100) %}{% for j in (1..10) %}{% endfor %}{% endfor %}", "{}", opt).code ==
+        errc::limit_exceeded);
+  // A billion-element range is never materialized: it stops at the budget.
+  CHECK(render_err("{% for i in (1..1000000000) %}{% endfor %}").code == errc::limit_exceeded);
+}
+
+TEST_CASE("copy: output budget at N and N+1", "[copy][limits]") {
+  copy::render_options opt;
+  opt.limits.output_bytes = 100;
+  CHECK(render_ok(std::string(100, 'x'), "{}", opt).size() == 100);
+  CHECK(render_err(std::string(101, 'x'), "{}", opt).code == errc::limit_exceeded);
+  CHECK(render_ok("{% for i in (1..20) %}abcde{% endfor %}", "{}", opt).size() == 100);
+  CHECK(render_err("{% for i in (1..20) %}abcde{% endfor %}!", "{}", opt).code == errc::limit_exceeded);
+}
+
+TEST_CASE("copy: step and memory budgets: exhaustion fails cleanly below the need", "[copy][limits]") {
+  // SQLite's OOM loop, with budgets: every budget below what a render needs
+  // fails with limit_exceeded, and the exact need succeeds.
+  const char* tpl =
+      "{% assign names = shoppers | map: 'name' | sort %}{% for n in names %}{{ n | upcase | append: '!' }}"
+      "{% if forloop.last %}.{% else %}, {% endif %}{% endfor %} {{ total | times: 3 | money }}";
+  const char* data = R"({"shoppers":[{"name":"b"},{"name":"a"},{"name":"c"}],"total":1250})";
+  auto t = copy::compile(tpl);
+  REQUIRE(t.ok());
+  auto full = copy::render(t.value(), data);
+  REQUIRE(full.ok());
+  CHECK(full->text == "A!, B!, C!. $37.50");
+  const uint64_t steps = full->steps, mem = full->memory_bytes;
+  // The same template uses the same budget on every target (native and wasm run this test).
+  CHECK(steps == 30);
+  for (uint64_t k = 0; k < steps; ++k) {
+    copy::render_options o;
+    o.limits.steps = k;
+    auto r = copy::render(t.value(), data, o);
+    REQUIRE_FALSE(r.ok());
+    CHECK(r.error().code == errc::limit_exceeded);
+  }
+  copy::render_options at;
+  at.limits.steps = steps;
+  CHECK(copy::render(t.value(), data, at).ok());
+  for (uint64_t k = 0; k < mem; k += 1 + k / 4) {
+    copy::render_options o;
+    o.limits.memory_bytes = k;
+    auto r = copy::render(t.value(), data, o);
+    REQUIRE_FALSE(r.ok());
+    CHECK(r.error().code == errc::limit_exceeded);
+  }
+  copy::render_options mo;
+  mo.limits.memory_bytes = mem - 1;
+  CHECK_FALSE(copy::render(t.value(), data, mo).ok());
+  mo.limits.memory_bytes = mem;
+  CHECK(copy::render(t.value(), data, mo)->text == full->text);
+}
+
+TEST_CASE("copy: render limits above the hard maxima are refused", "[copy][limits]") {
+  auto t = copy::compile("x");
+  REQUIRE(t.ok());
+  copy::render_options o;
+  o.limits.steps = copy::limits::max_render_steps;
+  CHECK(copy::render(t.value(), "{}", o).ok());
+  o.limits.steps = copy::limits::max_render_steps + 1;
+  CHECK(copy::render(t.value(), "{}", o).error().code == errc::invalid_config);
+  copy::render_options m;
+  m.limits.memory_bytes = copy::limits::max_memory_bytes + 1;
+  CHECK(copy::render(t.value(), "{}", m).error().code == errc::invalid_config);
+}
+
+// ------------------------------------------------------------------ bad input
+
+TEST_CASE("copy: memory bombs stop at the memory budget", "[copy][limits]") {
+  // Doubling a string 40 times would need a terabyte.
+  auto e = render_err("{% assign s = 'abcdefgh' %}{% for i in (1..40) %}{% assign s = s | append: s %}{% endfor %}{{ s | size }}");
+  CHECK(e.code == errc::limit_exceeded);
+  CHECK(e.message.find("memory") != std::string::npos);
+  CHECK(render_err("{% assign s = 'ab' %}{% for i in (1..40) %}{% assign s = s | replace: 'a', s %}{% endfor %}").code ==
+        errc::limit_exceeded);
+  CHECK(render_err("{% assign s = 'a,b' %}{% for i in (1..40) %}{% assign s = s | split: '' | join: s %}{% endfor %}").code ==
+        errc::limit_exceeded);
+  CHECK(render_err("{% capture c %}{% for i in (1..100000) %}xxxxxxxxxx{% endfor %}{% endcapture %}").code ==
+        errc::limit_exceeded);
+}
+
+TEST_CASE("copy: wrong argument types are errors with a position", "[copy]") {
+  auto e = render_err("{{ 'abc' | plus: 1 }}");
+  CHECK(e.code == errc::invalid_field);
+  CHECK(e.where == "1:12");
+  CHECK(e.message == "plus: expected a number, got \"abc\"");
+  CHECK(render_err("line\n{{ 5 | times: 'x' }}").where == "2:8");
+  CHECK(render_err("{{ 1 | modulo: 0 }}").code == errc::invalid_field);
+  CHECK(render_err("{{ list | concat: 5 }}", R"({"list":[1]})").code == errc::invalid_field);
+  CHECK(render_err("{% for i in (1..'x') %}{% endfor %}").code == errc::invalid_field);
+  CHECK(render_err("{{ 'x' | slice: 'a' }}").code == errc::invalid_field);
+  CHECK(render_err("{{ '%E9' | url_decode }}").code == errc::invalid_field);
+  // nil and numeric strings are numbers, as Shopify.
+  CHECK(render_ok("{{ missing | plus: 2 }} {{ ' 4 ' | times: 2 }} {{ '-1.5' | abs }}") == "2 8 1.5");
+  CHECK(render_ok("{{ 9223372036854775807 | plus: 1 }}") == "9.223372036854776e+18");
+}
+
+TEST_CASE("copy: invalid UTF-8 is refused with its position", "[copy]") {
+  auto t = copy::compile("ok\nab\xC3(x");
+  REQUIRE_FALSE(t.ok());
+  CHECK(t.error().code == errc::invalid_field);
+  CHECK(t.error().where == "2:3");
+  CHECK(t.error().message == "invalid UTF-8 at byte 5");
+  CHECK_FALSE(copy::compile("\xED\xA0\x80").ok());   // surrogate
+  CHECK_FALSE(copy::compile("\xC0\xAF").ok());       // overlong
+  CHECK_FALSE(copy::compile("\xF4\x90\x80\x80").ok());  // above U+10FFFF
+  CHECK(copy::compile("héllo 你好 👍").ok());
+  CHECK_FALSE(copy::parse_data("{\"a\":\"\xFF\"}").ok());
+}
+
+TEST_CASE("copy: truncated and corrupted templates never crash", "[copy]") {
+  // Every prefix and every single-byte corruption of real templates: an error
+  // or an output, never a crash or a hang (ASan/UBSan run this too).
+  json diff = json::parse(read_source_file("tests/vectors/liquid-diff.json"));
+  auto data = copy::parse_data(read_source_file("tests/vectors/liquid-corpus/_data.json"));
+  REQUIRE(data.ok());
+  copy::render_options small;
+  small.limits.steps = 20000;
+  std::size_t errors = 0, outputs = 0;
+  int picked = 0;
+  for (const auto& c : diff["cases"]) {
+    if (picked++ % 7 != 0) continue;
+    std::string src = c["template"];
+    for (std::size_t cut = 0; cut <= src.size(); ++cut) {
+      auto t = copy::compile(std::string_view(src).substr(0, cut));
+      if (!t) { ++errors; CHECK_FALSE(t.error().where.empty()); continue; }
+      auto r = copy::render(t.value(), data.value(), small);
+      r.ok() ? ++outputs : ++errors;
+    }
+    static const char kBytes[] = {'{', '}', '%', '|', '\'', '"', ':', ',', '.', '[', ']', '-', ' ', '\xFF'};
+    for (std::size_t at = 0; at < src.size(); at += 3) {
+      std::string bad = src;
+      bad[at] = kBytes[at % sizeof kBytes];
+      auto t = copy::compile(bad);
+      if (!t) { ++errors; continue; }
+      auto r = copy::render(t.value(), data.value(), small);
+      r.ok() ? ++outputs : ++errors;
+    }
+  }
+  CHECK(errors > 100);
+  CHECK(outputs > 100);
+}

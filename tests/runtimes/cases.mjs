@@ -1,0 +1,36 @@
+// Loads golden cases from tests/golden/<module>/<case>.in.json (+ .out.json)
+// and turns each into a request { id, op, input } that every runtime executes
+// on the same bytes. The input text is built here, once, so all four runtimes
+// see identical input.
+import { existsSync, readFileSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { root } from './runners.mjs';
+
+export const goldenDir = join(root, 'tests/golden');
+
+/** module -> (parsed .in.json) -> { op, input } */
+export const modules = {
+  // {"input": <event JSON value>} or {"input_text": "<raw text, possibly malformed>"}
+  event: (spec) => ({
+    op: 'event.decode',
+    input: typeof spec.input_text === 'string' ? spec.input_text : JSON.stringify(spec.input),
+  }),
+};
+
+/** Every case of the given modules, sorted by id; `expected` is null when .out.json is missing. */
+export function loadCases(names = Object.keys(modules)) {
+  const cases = [];
+  for (const module of names) {
+    const dir = join(goldenDir, module);
+    if (!existsSync(dir)) continue;
+    for (const file of readdirSync(dir).filter((f) => f.endsWith('.in.json')).sort()) {
+      const name = file.slice(0, -'.in.json'.length);
+      const spec = JSON.parse(readFileSync(join(dir, file), 'utf8'));
+      const outFile = join(dir, `${name}.out.json`);
+      const expected = existsSync(outFile) ? readFileSync(outFile, 'utf8') : null;
+      cases.push({ id: `${module}/${name}`, module, name, outFile, ...modules[module](spec),
+        expected: expected === null ? null : expected.replace(/\n$/, '') });
+    }
+  }
+  return cases;
+}
