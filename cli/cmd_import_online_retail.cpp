@@ -1,3 +1,4 @@
+#include <nlohmann/json.hpp>
 #include <zlib.h>
 
 #include <iostream>
@@ -77,7 +78,13 @@ int cmd_import_online_retail(const args& a) {
     jsonl += encode_event(ev);
     jsonl += '\n';
   }
-  if (!write_file(out_dir + "/train.jsonl", jsonl) ||
+  std::string items;
+  for (const auto& f : r->items) {
+    items += nlohmann::json{{"id", f.id}, {"title", f.title}, {"price_minor", f.price_minor}}.dump(
+        -1, ' ', false, nlohmann::json::error_handler_t::replace);
+    items += '\n';
+  }
+  if (!write_file(out_dir + "/train.jsonl", jsonl) || !write_file(out_dir + "/items.jsonl", items) ||
       !write_file(out_dir + "/test.tsv", format_purchase_cases(r->test))) {
     std::cerr << "tailor: cannot write into " << out_dir << "\n";
     return 1;

@@ -13,6 +13,8 @@ using args = std::vector<std::string>;  // arguments after the subcommand name
 int cmd_validate_events(const args& a);
 int cmd_import_online_retail(const args& a);
 int cmd_eval(const args& a);
+int cmd_build_bundle(const args& a);
+int cmd_recommend(const args& a);
 
 // Shared helpers (cli/io.cpp): the CLI is where files are read, never the core.
 bool read_file(const std::string& path, std::string& out);

@@ -21,6 +21,10 @@ constexpr command commands[] = {
      "CSV[.gz] --out DIR   Online Retail -> train.jsonl + test.tsv (eval formats)"},
     {"eval", tailor::cli::cmd_eval,
      "--train EVENTS.jsonl --test CASES.tsv   offline evaluation (Recall/NDCG/... at K)"},
+    {"build-bundle", tailor::cli::cmd_build_bundle,
+     "--events EVENTS.jsonl --out BUNDLE.bin   train and write a versioned bundle"},
+    {"recommend", tailor::cli::cmd_recommend,
+     "--bundle BUNDLE.bin --request REQUEST.json   one recommendation decision"},
 };
 
 int usage(std::ostream& out, int code) {

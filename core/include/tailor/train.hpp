@@ -35,8 +35,15 @@ struct online_retail_options {
   std::size_t max_lines_per_event = 100;  // a longer invoice becomes several events
 };
 
+struct item_fact {
+  std::string id;
+  std::string title;        // the newest train Description
+  int64_t price_minor = 0;  // the newest train UnitPrice
+};
+
 struct online_retail_split {
   std::vector<event> train;           // purchase events, file order
+  std::vector<item_fact> items;       // train items, sorted by id
   std::vector<shopper_truth> test;    // evaluated shoppers, sorted by uid
   std::size_t rows = 0;               // CSV data rows read
   std::size_t kept_lines = 0;         // rows passing the protocol filter
