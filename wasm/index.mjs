@@ -78,3 +78,4 @@ export class TailorCore {
 }
 export * from './profile.mjs';
 export * from './condition.mjs';
+export * from './recommend.mjs';

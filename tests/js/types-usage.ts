@@ -51,3 +51,13 @@ async function conditionUsage(): Promise<boolean> {
   return evalCondition(core, cond, { country: 'US', age: 30 }, { vip: ['u1'] });
 }
 void conditionUsage;
+import { Recommender, type Decision, type RecommendRequest } from '../../wasm/index.mjs';
+async function recommendUsage(bytes: Uint8Array): Promise<void> {
+  const core = await TailorCore.load();
+  const rec = Recommender.open(core, bytes);
+  const req: RecommendRequest = { slot: 'home', now: 1, filters: { category: 'Home' }, size: 5 };
+  const d: Decision = rec.recommend(req);
+  console.log(d.items.map((i) => [i.id, i.score, i.reasons[0]?.source]), rec.info.content_hash);
+  rec.close();
+}
+void recommendUsage;
