@@ -1,0 +1,60 @@
+// Experiments and feature flags, evaluated exactly as GrowthBook's JS SDK
+// (@growthbook/growthbook 1.8.0) does: features with force / rollout /
+// experiment rules, conditions and saved groups, prerequisites, namespaces,
+// filters, coverage, weights, ranges, hashAttribute + fallbackAttribute,
+// hash versions 1 and 2, seeds, bucketVersion / minBucketVersion, sticky
+// bucketing, forced variations, query-string overrides and contextual bandits.
+//
+// Inputs are GrowthBook's own JSON (camelCase), results are the JSON objects
+// the SDK returns (FeatureResult, Result), so a test can compare them directly.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "tailor/common.hpp"
+
+namespace tailor {
+
+// How ids are turned into hash input. GrowthBook hashes UTF-16 code units
+// (`charCodeAt`); utf8 hashes the UTF-8 bytes instead (documented opt-in for
+// non-JS ecosystems; it buckets non-ASCII ids differently from GrowthBook).
+enum class hash_encoding : uint8_t { utf16 = 0, utf8 = 1 };
+
+// FNV-1a 32-bit over the chosen code units.
+uint32_t fnv1a32(std::string_view text, hash_encoding enc = hash_encoding::utf16) noexcept;
+
+// GrowthBook's hash(seed, value, version): v1 = fnv(value+seed)%1000/1000,
+// v2 = fnv(str(fnv(seed+value)))%10000/10000; other versions: nullopt.
+std::optional<double> gb_hash(std::string_view seed, std::string_view value, int32_t version,
+                              hash_encoding enc = hash_encoding::utf16) noexcept;
+
+// Evaluation context: GrowthBook's context JSON with `attributes`, `features`,
+// `savedGroups`, `forcedVariations`, `forcedFeatureValues`, `url`, `qaMode`,
+// `enabled`, `groups`, `contextualBandits`, and, to turn sticky bucketing on,
+// `stickyBucketAssignmentDocs` (an object keyed "attr||value", possibly empty).
+// Optional Tailor field `hashEncoding`: "utf16" (default) or "utf8".
+
+// FeatureResult JSON of one feature, plus (when sticky bucketing is on) the
+// updated assignment docs: {"result":{...},"stickyBucketAssignmentDocs":{...}}.
+[[nodiscard]] result<std::string> eval_feature(std::string_view context_json,
+                                               std::string_view feature_key) noexcept;
+
+// Every feature of the context at once: {"features":{key: FeatureResult},
+// "stickyBucketAssignmentDocs":{...}} (docs only when sticky bucketing is on).
+[[nodiscard]] result<std::string> eval_all_features(std::string_view context_json) noexcept;
+
+// growthbook.run(experiment): the Result JSON (+ sticky docs as above).
+[[nodiscard]] result<std::string> run_experiment(std::string_view context_json,
+                                                 std::string_view experiment_json) noexcept;
+
+// Decrypts GrowthBook's encrypted payloads ("<iv>.<ciphertext>", base64,
+// AES-CBC, PKCS#7) with a base64 key of 128, 192 or 256 bits. Any failure is
+// errc::invalid_config "Failed to decrypt", as the SDK reports it.
+[[nodiscard]] result<std::string> gb_decrypt(std::string_view encrypted,
+                                             std::string_view key_base64) noexcept;
+
+}  // namespace tailor
