@@ -152,3 +152,28 @@ TEST_CASE("experiment: cases.json decrypt", "[experiment]") {
     }
   }
 }
+
+TEST_CASE("experiment: cases.json urlRedirect", "[experiment]") {
+  for (const json& c : gb_cases().at("urlRedirect")) {
+    INFO(c[0].get<std::string>());
+    auto r = eval_auto_experiments(c[1].dump());
+    REQUIRE(r.ok());
+    const json got = json::parse(r.value());
+    json calls = json::array();
+    for (const json& t : got.at("tracked")) {
+      const json& res = t.at("result");
+      calls.push_back({{"inExperiment", res.at("inExperiment")},
+                       {"urlRedirect", res.at("value").value("urlRedirect", json(nullptr))},
+                       {"urlWithParams", got.at("redirectUrl")}});
+    }
+    CHECK(calls == c[2]);
+  }
+}
+
+TEST_CASE("experiment: all 517 shared cases are exercised", "[experiment]") {
+  std::size_t total = 0;
+  for (auto it = gb_cases().begin(); it != gb_cases().end(); ++it) {
+    if (it->is_array()) total += it->size();
+  }
+  CHECK(total == 517);
+}

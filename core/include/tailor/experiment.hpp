@@ -47,6 +47,11 @@ std::optional<double> gb_hash(std::string_view seed, std::string_view value, int
 // "stickyBucketAssignmentDocs":{...}} (docs only when sticky bucketing is on).
 [[nodiscard]] result<std::string> eval_all_features(std::string_view context_json) noexcept;
 
+// Auto experiments (context `experiments`, with `url`): runs them in order as
+// the SDK does on load and stops after the first redirect experiment the user
+// is in. {"tracked":[{"experimentKey":..,"result":{..}}],"redirectUrl":"..."}.
+[[nodiscard]] result<std::string> eval_auto_experiments(std::string_view context_json) noexcept;
+
 // growthbook.run(experiment): the Result JSON (+ sticky docs as above).
 [[nodiscard]] result<std::string> run_experiment(std::string_view context_json,
                                                  std::string_view experiment_json) noexcept;

@@ -520,9 +520,11 @@ json evaluation::run(json exp, const json* feature_id) {
   if (truthy(member(exp, "contextualBandit")) && truthy(member(exp, "weights"))) {
     exp["contextualBandit"]["variationWeights"] = exp["weights"];
   }
-  if (exp.contains("urlPatterns")) return miss();  // URL targeting is not evaluated here (documented)
   const json* url = member(ctx, "url");
   const std::string url_text = url && url->is_string() ? url->get<std::string>() : std::string();
+  if (const json* patterns = member(exp, "urlPatterns"); truthy(patterns) && !url_targeted(url_text, *patterns)) {
+    return miss();
+  }
   if (auto qs = query_string_override(key_text, url_text, num)) {
     return done(experiment_result(*this, exp, *qs, false, feature_id));
   }
@@ -752,6 +754,46 @@ result<std::string> eval_all_features(std::string_view context_json) noexcept {
       }
     }
     return with_docs(ev, "features", std::move(all));
+  } catch (const std::exception& e) {
+    return make_error(errc::internal, e.what());
+  }
+}
+
+result<std::string> eval_auto_experiments(std::string_view context_json) noexcept {
+  try {
+    auto ctx = parse_context(context_json);
+    if (!ctx) return ctx.error();
+    experiment_detail::evaluation ev(ctx.value());
+    json tracked = json::array();
+    std::string redirect;
+    const json& c = ctx.value();
+    const std::string current = c.contains("url") && c["url"].is_string() ? c["url"].get<std::string>() : "";
+    if (c.contains("experiments") && c["experiments"].is_array()) {
+      for (const json& exp : c["experiments"]) {
+        if (!exp.is_object() || !exp.contains("variations") || !exp["variations"].is_array()) continue;
+        const bool is_redirect = exp.contains("urlPatterns") && detail::js_truthy(exp["urlPatterns"]) &&
+            std::any_of(exp["variations"].begin(), exp["variations"].end(),
+                        [](const json& v) { return v.is_object() && v.contains("urlRedirect"); });
+        json r = ev.run(exp, nullptr);
+        r.erase("_experiment");
+        if (r["inExperiment"] == true && r["hashUsed"] == true) {
+          tracked.push_back({{"experimentKey", exp.contains("key") ? exp["key"] : json(nullptr)}, {"result", r}});
+        }
+        if (r["inExperiment"] != true) continue;
+        const json& value = r["value"];
+        if (is_redirect && value.is_object() && value.contains("urlRedirect") &&
+            detail::js_truthy(value["urlRedirect"])) {
+          const std::string target = detail::js_string_of(value["urlRedirect"]);
+          const bool persist = exp.contains("persistQueryString") && detail::js_truthy(exp["persistQueryString"]);
+          const std::string u = persist ? experiment_detail::merge_query_strings(current, target) : target;
+          if (!experiment_detail::url_targeted(u, exp["urlPatterns"])) redirect = u;
+        }
+        if (is_redirect) break;
+      }
+    }
+    json out = {{"tracked", tracked}, {"redirectUrl", redirect}};
+    if (ev.sticky) out["stickyBucketAssignmentDocs"] = ev.sticky_docs;
+    return detail::dump_json(out);
   } catch (const std::exception& e) {
     return make_error(errc::internal, e.what());
   }

@@ -43,6 +43,10 @@ struct evaluation {
   json run(json experiment, const json* feature_id);
 };
 
+// isURLTargeted(url, urlPatterns) and mergeQueryStrings(old, new) (url.cpp).
+bool url_targeted(const std::string& href, const json& targets);
+std::string merge_query_strings(const std::string& old_url, const std::string& new_url);
+
 // Sticky docs this user would load from a store holding `all_docs`
 // (getStickyBucketAttributes + getAllAssignments).
 json load_sticky_docs(const json& context, const json& all_docs);
