@@ -53,3 +53,4 @@ export declare class TailorCore {
   decodeEvent(event: TailorEvent | string): TailorEvent;
 }
 export * from './condition.mjs';
+export * from './experiment.mjs';

@@ -77,3 +77,4 @@ export class TailorCore {
   decodeEvent(event) { return unwrap(this.#m.decodeEvent(toText(event))); }
 }
 export * from './condition.mjs';
+export * from './experiment.mjs';

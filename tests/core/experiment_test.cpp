@@ -177,3 +177,96 @@ TEST_CASE("experiment: all 517 shared cases are exercised", "[experiment]") {
   }
   CHECK(total == 517);
 }
+
+// Differential vectors from the SDK (tests/oracles/experiment-oracle.mjs):
+// identical FeatureResult, so identical variation, value, inExperiment, hashUsed.
+TEST_CASE("experiment: differential vectors from the GrowthBook SDK", "[experiment]") {
+  std::ifstream in(std::string(TAILOR_SOURCE_DIR) + "/tests/vectors/experiment-diff.json", std::ios::binary);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  const json doc = json::parse(ss.str());
+  std::size_t evaluations = 0, mismatches = 0;
+  for (const json& c : doc.at("cases")) {
+    auto r = eval_all_features(c.at("context").dump());
+    REQUIRE(r.ok());
+    const json got = json::parse(r.value()).at("features");
+    for (auto it = c.at("results").begin(); it != c.at("results").end(); ++it) {
+      ++evaluations;
+      if (got.at(it.key()) != it.value()) {
+        ++mismatches;
+        if (mismatches <= 5) {
+          FAIL_CHECK(it.key() << "\n  context " << c.at("context").dump() << "\n  want " << it.value().dump()
+                              << "\n  got  " << got.at(it.key()).dump());
+        }
+      }
+    }
+  }
+  CHECK(evaluations == doc.at("evaluations").get<std::size_t>());
+  CHECK(mismatches == 0);
+}
+
+TEST_CASE("experiment: hashing non-ASCII ids, UTF-16 by default and UTF-8 on request", "[experiment]") {
+  // U+1F600 is the surrogate pair D83D DE00 in UTF-16 and F0 9F 98 80 in UTF-8.
+  uint32_t h16 = 0x811c9dc5u, h8 = 0x811c9dc5u;
+  for (uint32_t u : {0xD83Du, 0xDE00u}) h16 = (h16 ^ u) * 16777619u;
+  for (uint32_t b : {0xF0u, 0x9Fu, 0x98u, 0x80u}) h8 = (h8 ^ b) * 16777619u;
+  CHECK(fnv1a32("\xF0\x9F\x98\x80") == h16);
+  CHECK(fnv1a32("\xF0\x9F\x98\x80", hash_encoding::utf8) == h8);
+  CHECK(fnv1a32("abc") == fnv1a32("abc", hash_encoding::utf8));  // ASCII: identical
+  CHECK_FALSE(gb_hash("s", "x", 3).has_value());
+}
+
+TEST_CASE("experiment: published Unicode hash vectors (utf16 = GrowthBook, utf8 mode)", "[experiment]") {
+  std::ifstream in(std::string(TAILOR_SOURCE_DIR) + "/tests/vectors/hash-unicode.json", std::ios::binary);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  const json doc = json::parse(ss.str());
+  std::size_t differ = 0;
+  for (const json& v : doc.at("vectors")) {
+    const std::string seed = v.at("seed"), id = v.at("id");
+    const auto version = v.at("version").get<int32_t>();
+    INFO(id << " / " << seed << " v" << version);
+    CHECK(gb_hash(seed, id, version, hash_encoding::utf16) == v.at("utf16").get<double>());
+    CHECK(gb_hash(seed, id, version, hash_encoding::utf8) == v.at("utf8").get<double>());
+    if (v.at("utf16") != v.at("utf8")) ++differ;
+  }
+  CHECK(differ > 0);  // the modes really differ on non-ASCII ids
+  // The context switch selects the mode for whole evaluations.
+  const std::string ctx16 = R"({"attributes":{"id":"用户123"}})";
+  const std::string ctx8 = R"({"attributes":{"id":"用户123"},"hashEncoding":"utf8"})";
+  const std::string exp = R"({"key":"","variations":[0,1],"ranges":[[0,1],[1,1]],"hashVersion":1})";
+  CHECK(json::parse(run_experiment(ctx16, exp).value())["result"]["bucket"] == 0.784);
+  CHECK(json::parse(run_experiment(ctx8, exp).value())["result"]["bucket"] == 0.455);
+}
+
+TEST_CASE("experiment: bad input is a clear error or a documented safe default", "[experiment]") {
+  CHECK(eval_feature("{", "f").error().code == errc::invalid_json);
+  CHECK(eval_feature("[]", "f").error().code == errc::invalid_config);
+  CHECK(eval_feature(R"({"attributes":5})", "f").error().where == "attributes");
+  CHECK(eval_feature(R"({"features":[]})", "f").error().where == "features");
+  auto deep = eval_feature(R"({"savedGroups":{"g":{"type":"condition","condition":{"s":{"$regex":")" +
+                               std::string(300, 'a') + "\"}}}}}", "f");
+  REQUIRE_FALSE(deep.ok());
+  CHECK(deep.error().code == errc::limit_exceeded);
+  CHECK(run_experiment("{}", R"({"key":"k"})").error().where == "variations");
+  // Weights that do not sum to 1 and coverage outside [0,1] are normalized as the SDK does.
+  auto r = run_experiment(R"({"attributes":{"id":"1"}})",
+                          R"({"key":"k","variations":[0,1],"weights":[0.9,0.9],"coverage":7})");
+  REQUIRE(r.ok());
+  CHECK(json::parse(r.value())["result"]["inExperiment"] == true);
+  // Unknown operators in a rule's condition: the rule does not match.
+  auto u = eval_feature(R"({"attributes":{"id":"1"},"features":{"f":{"defaultValue":1,
+      "rules":[{"condition":{"id":{"$bogus":1}},"force":2}]}}})", "f");
+  REQUIRE(u.ok());
+  CHECK(json::parse(u.value())["result"]["value"] == 1);
+  // Garbage rules never crash.
+  for (const char* rules : {R"([null,1,"x",[],{}])", R"([{"variations":"ab"}])",
+                            R"([{"variations":[1,2],"ranges":"x","meta":5,"namespace":[1]}])",
+                            R"([{"variations":[1,2],"weights":["a","b"],"hashVersion":"2"}])",
+                            R"([{"force":1,"range":[0],"coverage":"x"}])",
+                            R"([{"parentConditions":[{"id":"f"}],"force":1}])"}) {
+    INFO(rules);
+    auto g = eval_feature(std::string(R"({"attributes":{"id":"1"},"features":{"f":{"rules":)") + rules + "}}}", "f");
+    CHECK(g.ok());
+  }
+}

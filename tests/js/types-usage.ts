@@ -1,6 +1,7 @@
 // Compiled by `tsc --noEmit` in npm test: proves wasm/index.d.ts describes a usable API.
 import { TailorCore, TailorError, type TailorEvent, type ErrorCode } from '../../wasm/index.mjs';
 import { evalCondition, checkCondition, type Condition } from '../../wasm/index.mjs';
+import { assign, evalAll, gbHash, type FeatureResult, type GrowthBookContext } from '../../wasm/index.mjs';
 
 async function usage(): Promise<void> {
   const core = await TailorCore.load();
@@ -25,3 +26,13 @@ async function conditionUsage(): Promise<boolean> {
   return evalCondition(core, cond, { country: 'US', age: 30 }, { vip: ['u1'] });
 }
 void conditionUsage;
+
+async function experimentUsage(): Promise<FeatureResult> {
+  const core = await TailorCore.load();
+  const ctx: GrowthBookContext = { attributes: { id: 'u1' }, features: { f: { defaultValue: 1 } } };
+  const all = evalAll(core, ctx);
+  const h: number | null = gbHash(core, 'seed', 'u1', 2, 'utf8');
+  console.log(all.features.f?.value, h);
+  return assign(core, ctx, 'f').result;
+}
+void experimentUsage;

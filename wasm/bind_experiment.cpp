@@ -1,0 +1,56 @@
+// Embind entry points of the experiment module (GrowthBook-compatible).
+#include <emscripten/bind.h>
+
+#include "envelope.hpp"
+#include "tailor/experiment.hpp"
+
+namespace tailor::wasm {
+namespace {
+
+std::string respond(result<std::string> r) {
+  if (!r) return fail(r.error());
+  return succeed_raw(r.value());
+}
+
+std::string eval_feature_json(const std::string& ctx, const std::string& key) {
+  return guarded([&] { return respond(eval_feature(ctx, key)); });
+}
+std::string eval_all_json(const std::string& ctx) {
+  return guarded([&] { return respond(eval_all_features(ctx)); });
+}
+std::string run_experiment_json(const std::string& ctx, const std::string& exp) {
+  return guarded([&] { return respond(run_experiment(ctx, exp)); });
+}
+std::string auto_experiments_json(const std::string& ctx) {
+  return guarded([&] { return respond(eval_auto_experiments(ctx)); });
+}
+// {"ok":true,"value":0.1234} or value null for an unknown version.
+std::string hash_json(const std::string& seed, const std::string& value, int version,
+                      const std::string& encoding) {
+  return guarded([&] {
+    if (encoding != "utf16" && encoding != "utf8") {
+      return fail(make_error(errc::invalid_field, "encoding must be \"utf16\" or \"utf8\"", "encoding"));
+    }
+    auto h = gb_hash(seed, value, version, encoding == "utf8" ? hash_encoding::utf8 : hash_encoding::utf16);
+    return h ? succeed(*h) : succeed(nullptr);
+  });
+}
+std::string decrypt_json(const std::string& payload, const std::string& key) {
+  return guarded([&] {
+    auto r = gb_decrypt(payload, key);
+    if (!r) return fail(r.error());
+    return succeed(r.value());
+  });
+}
+
+}  // namespace
+}  // namespace tailor::wasm
+
+EMSCRIPTEN_BINDINGS(tailor_experiment) {
+  emscripten::function("gbEvalFeature", &tailor::wasm::eval_feature_json);
+  emscripten::function("gbEvalAll", &tailor::wasm::eval_all_json);
+  emscripten::function("gbRunExperiment", &tailor::wasm::run_experiment_json);
+  emscripten::function("gbAutoExperiments", &tailor::wasm::auto_experiments_json);
+  emscripten::function("gbHash", &tailor::wasm::hash_json);
+  emscripten::function("gbDecrypt", &tailor::wasm::decrypt_json);
+}

@@ -1,0 +1,64 @@
+// Types of wasm/experiment.mjs.
+import type { TailorCore } from './index.mjs';
+
+export type FeatureResultSource =
+  | 'unknownFeature' | 'defaultValue' | 'force' | 'override' | 'experiment'
+  | 'prerequisite' | 'cyclicPrerequisite';
+
+export interface ExperimentResult {
+  key: string;
+  featureId: string | null;
+  inExperiment: boolean;
+  hashUsed: boolean;
+  variationId: number;
+  value: unknown;
+  hashAttribute: string;
+  hashValue: unknown;
+  stickyBucketUsed: boolean;
+  name?: string;
+  bucket?: number;
+  passthrough?: boolean;
+  leafId?: number;
+  variationWeights?: number[];
+  banditVersion?: number;
+}
+
+export interface FeatureResult {
+  value: unknown;
+  on: boolean;
+  off: boolean;
+  source: FeatureResultSource;
+  ruleId: string;
+  experiment?: Record<string, unknown>;
+  experimentResult?: ExperimentResult;
+}
+
+export type StickyDocs = Record<string, { attributeName: string; attributeValue: string; assignments: Record<string, string> }>;
+
+export interface GrowthBookContext {
+  attributes?: Record<string, unknown>;
+  features?: Record<string, unknown>;
+  savedGroups?: Record<string, unknown>;
+  forcedVariations?: Record<string, number>;
+  forcedFeatureValues?: Record<string, unknown>;
+  url?: string;
+  qaMode?: boolean;
+  enabled?: boolean;
+  groups?: Record<string, boolean>;
+  contextualBandits?: Record<string, unknown>;
+  experiments?: Record<string, unknown>[];
+  stickyBucketAssignmentDocs?: StickyDocs;
+  hashEncoding?: 'utf16' | 'utf8';
+}
+
+export declare function assign(core: TailorCore, context: GrowthBookContext | string, feature: string):
+  { result: FeatureResult; stickyBucketAssignmentDocs?: StickyDocs };
+export declare function assign(core: TailorCore, context: GrowthBookContext | string, experiment: Record<string, unknown>):
+  { result: ExperimentResult; stickyBucketAssignmentDocs?: StickyDocs };
+export declare function evalAll(core: TailorCore, context: GrowthBookContext | string):
+  { features: Record<string, FeatureResult>; stickyBucketAssignmentDocs?: StickyDocs };
+export declare function evalAutoExperiments(core: TailorCore, context: GrowthBookContext | string):
+  { tracked: { experimentKey: string; result: ExperimentResult }[]; redirectUrl: string };
+export declare function gbHash(core: TailorCore, seed: string, value: string, version: number,
+  encoding?: 'utf16' | 'utf8'): number | null;
+export declare function gbDecrypt(core: TailorCore, payload: string, key: string): string;

@@ -1,0 +1,40 @@
+// Experiments and feature flags (GrowthBook-compatible) evaluated by the wasm
+// core. Contexts are GrowthBook's JSON: {attributes, features, savedGroups,
+// forcedVariations, url, qaMode, enabled, contextualBandits,
+// stickyBucketAssignmentDocs, hashEncoding}.
+import { unwrap } from './index.mjs';
+
+const toText = (v) => (typeof v === 'string' ? v : JSON.stringify(v));
+const rawOf = (core) => core.raw ?? core;
+
+/**
+ * assign(core, context, featureKey) -> {result: FeatureResult, stickyBucketAssignmentDocs?}
+ * assign(core, context, experiment) -> {result: Result, stickyBucketAssignmentDocs?}
+ */
+export function assign(core, context, featureOrExperiment) {
+  const m = rawOf(core);
+  if (typeof featureOrExperiment === 'string') {
+    return unwrap(m.gbEvalFeature(toText(context), featureOrExperiment));
+  }
+  return unwrap(m.gbRunExperiment(toText(context), toText(featureOrExperiment)));
+}
+
+/** Every feature of the context at once: {features: {key: FeatureResult}, stickyBucketAssignmentDocs?}. */
+export function evalAll(core, context) {
+  return unwrap(rawOf(core).gbEvalAll(toText(context)));
+}
+
+/** Auto experiments (context.experiments + url): {tracked: [...], redirectUrl}. */
+export function evalAutoExperiments(core, context) {
+  return unwrap(rawOf(core).gbAutoExperiments(toText(context)));
+}
+
+/** GrowthBook's hash(seed, value, version); encoding 'utf16' (GrowthBook) or 'utf8'. */
+export function gbHash(core, seed, value, version, encoding = 'utf16') {
+  return unwrap(rawOf(core).gbHash(String(seed), String(value), version, encoding));
+}
+
+/** Decrypts an encrypted GrowthBook payload ("iv.ciphertext", base64 key). */
+export function gbDecrypt(core, payload, key) {
+  return unwrap(rawOf(core).gbDecrypt(payload, key));
+}
