@@ -43,6 +43,17 @@ std::string decrypt_json(const std::string& payload, const std::string& key) {
   });
 }
 
+std::string cookie_decode_json(const std::string& cookie) {
+  return guarded([&] { return respond(sticky_cookie_decode(cookie)); });
+}
+std::string cookie_encode_json(const std::string& docs, const std::string& recent) {
+  return guarded([&] {
+    auto r = sticky_cookie_encode(docs, recent);
+    if (!r) return fail(r.error());
+    return succeed(r.value());
+  });
+}
+
 }  // namespace
 }  // namespace tailor::wasm
 
@@ -53,4 +64,6 @@ EMSCRIPTEN_BINDINGS(tailor_experiment) {
   emscripten::function("gbAutoExperiments", &tailor::wasm::auto_experiments_json);
   emscripten::function("gbHash", &tailor::wasm::hash_json);
   emscripten::function("gbDecrypt", &tailor::wasm::decrypt_json);
+  emscripten::function("stickyCookieDecode", &tailor::wasm::cookie_decode_json);
+  emscripten::function("stickyCookieEncode", &tailor::wasm::cookie_encode_json);
 }

@@ -62,3 +62,7 @@ export declare function evalAutoExperiments(core: TailorCore, context: GrowthBoo
 export declare function gbHash(core: TailorCore, seed: string, value: string, version: number,
   encoding?: 'utf16' | 'utf8'): number | null;
 export declare function gbDecrypt(core: TailorCore, payload: string, key: string): string;
+export declare function stickyCookieDecode(core: TailorCore, cookie: string):
+  { stickyBucketAssignmentDocs: StickyDocs; order: [string, string][] };
+export declare function stickyCookieEncode(core: TailorCore, docs: StickyDocs | string,
+  recent?: [string, string][]): string;

@@ -38,3 +38,13 @@ export function gbHash(core, seed, value, version, encoding = 'utf16') {
 export function gbDecrypt(core, payload, key) {
   return unwrap(rawOf(core).gbDecrypt(payload, key));
 }
+
+/** Decodes a sticky-bucket cookie: {stickyBucketAssignmentDocs, order}. Throws TailorError if tampered. */
+export function stickyCookieDecode(core, cookie) {
+  return unwrap(rawOf(core).stickyCookieDecode(cookie));
+}
+
+/** Encodes sticky docs into a cookie value (<= 1 KB, least recently used evicted first). */
+export function stickyCookieEncode(core, docs, recent = []) {
+  return unwrap(rawOf(core).stickyCookieEncode(toText(docs), toText(recent)));
+}

@@ -270,3 +270,55 @@ TEST_CASE("experiment: bad input is a clear error or a documented safe default",
     CHECK(g.ok());
   }
 }
+
+TEST_CASE("experiment: sticky cookie round-trips, evicts LRU and rejects tampering", "[experiment]") {
+  const json docs = {{"id||用户1", {{"attributeName", "id"}, {"attributeValue", "用户1"},
+                                   {"assignments", {{"exp|a__0", "1"}, {"exp=b__2", "control"}}}}},
+                     {"deviceId||d 1", {{"attributeName", "deviceId"}, {"attributeValue", "d 1"},
+                                        {"assignments", {{"checkout__0", "v~2"}}}}}};
+  auto cookie = sticky_cookie_encode(docs.dump(), "[]");
+  REQUIRE(cookie.ok());
+  CHECK(cookie->size() <= sticky_cookie_max_bytes);
+  for (char c : *cookie) CHECK(std::string_view(" \",;\\").find(c) == std::string_view::npos);
+  auto back = sticky_cookie_decode(*cookie);
+  REQUIRE(back.ok());
+  CHECK(json::parse(*back)["stickyBucketAssignmentDocs"] == docs);
+
+  // LRU: with many assignments the cookie stays within budget and keeps the newest.
+  json many = json::object();
+  json recent = json::array();
+  for (int i = 0; i < 200; ++i) {
+    const std::string exp = "experiment-" + std::to_string(i) + "__0";
+    many["id||u1"]["attributeName"] = "id";
+    many["id||u1"]["attributeValue"] = "u1";
+    many["id||u1"]["assignments"][exp] = std::to_string(i % 3);
+    recent.push_back({"id||u1", exp});
+  }
+  auto big = sticky_cookie_encode(many.dump(), recent.dump());
+  REQUIRE(big.ok());
+  CHECK(big->size() <= sticky_cookie_max_bytes);
+  CHECK(big->size() > sticky_cookie_max_bytes - 64);
+  const json kept = json::parse(*sticky_cookie_decode(*big))["stickyBucketAssignmentDocs"]["id||u1"]["assignments"];
+  CHECK(kept.contains("experiment-199__0"));
+  CHECK_FALSE(kept.contains("experiment-0__0"));
+  // A smaller budget keeps a suffix of the same order.
+  auto small = sticky_cookie_encode(many.dump(), recent.dump(), 200);
+  REQUIRE(small.ok());
+  CHECK(small->size() <= 200);
+
+  // Every truncation and every single-byte change is rejected (or decodes identically).
+  const std::string good = *cookie;
+  for (std::size_t n = 0; n < good.size(); ++n) {
+    CHECK_FALSE(sticky_cookie_decode(good.substr(0, n)).ok());
+  }
+  for (std::size_t i = 0; i < good.size(); ++i) {
+    std::string bad = good;
+    bad[i] = static_cast<char>(bad[i] ^ 0x01);
+    auto r = sticky_cookie_decode(bad);
+    if (r.ok()) CHECK(json::parse(*r) == json::parse(*back));
+    else CHECK((r.error().code == errc::invalid_state || r.error().code == errc::limit_exceeded));
+  }
+  CHECK(sticky_cookie_decode(std::string(sticky_cookie_max_bytes + 1, 'a')).error().code == errc::limit_exceeded);
+  CHECK(sticky_cookie_decode("s2.x~00000000").error().code == errc::invalid_state);
+  CHECK(sticky_cookie_encode("[]", "[]").error().code == errc::invalid_field);
+}

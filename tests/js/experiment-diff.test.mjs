@@ -6,7 +6,8 @@ import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
 import { isDeepStrictEqual } from 'node:util';
 import { GrowthBook } from '@growthbook/growthbook';
-import { TailorCore, TailorError, assign, evalAll, evalAutoExperiments, gbHash, gbDecrypt }
+import { TailorCore, TailorError, assign, evalAll, evalAutoExperiments, gbHash, gbDecrypt,
+  stickyCookieDecode, stickyCookieEncode }
   from '../../build/wasm/pkg/index.mjs';
 import { generateContexts, sdkResults } from '../oracles/experiment-gen.mjs';
 
@@ -66,4 +67,20 @@ test('bad contexts are TailorErrors, hostile ones answer', () => {
   const hostile = { attributes: { id: 'a'.repeat(5000) + '!' }, features: { f: { defaultValue: 0, rules: [
     { condition: { id: { $regex: '(a+)+$' } }, force: 1 }, { variations: [1, 2], weights: [5, 5], coverage: -3 }] } } };
   assert.equal(evalAll(core, hostile).features.f.value, 0);
+});
+
+test('sticky bucketing through a cookie keeps the assignment across page loads', () => {
+  const features = { f: { defaultValue: 'x', rules: [{ key: 'exp', variations: ['a', 'b', 'c'],
+    meta: [{ key: '0' }, { key: '1' }, { key: '2' }] }] } };
+  const first = evalAll(core, { attributes: { id: 'u1' }, features, stickyBucketAssignmentDocs: {} });
+  const cookie = stickyCookieEncode(core, first.stickyBucketAssignmentDocs);
+  assert.ok(cookie.length <= 1024);
+  const { stickyBucketAssignmentDocs } = stickyCookieDecode(core, cookie);
+  // Weights change; the sticky assignment wins.
+  const changed = { f: { ...features.f, rules: [{ ...features.f.rules[0], weights: [0, 0, 1] }] } };
+  const second = evalAll(core, { attributes: { id: 'u1' }, features: changed, stickyBucketAssignmentDocs });
+  assert.equal(second.features.f.value, first.features.f.value);
+  assert.equal(second.features.f.experimentResult.stickyBucketUsed, true);
+  assert.throws(() => stickyCookieDecode(core, cookie.slice(0, -1) + (cookie.endsWith('0') ? '1' : '0')),
+    (e) => e.code === 'invalid_state');
 });

@@ -62,4 +62,21 @@ std::optional<double> gb_hash(std::string_view seed, std::string_view value, int
 [[nodiscard]] result<std::string> gb_decrypt(std::string_view encrypted,
                                              std::string_view key_base64) noexcept;
 
+// Sticky bucketing in one cookie: "s1.<entries>~<checksum>", at most
+// sticky_cookie_max_bytes, least recently used assignments evicted first.
+inline constexpr std::size_t sticky_cookie_max_bytes = 1024;
+
+// {"stickyBucketAssignmentDocs":{...},"order":[["attr||value","exp__0"],...]}
+// (order: least recently used first). A tampered, truncated or unknown-version
+// cookie is errc::invalid_state (limit_exceeded when too long); callers then
+// start with no sticky assignments, which re-buckets by hash (the safe default).
+[[nodiscard]] result<std::string> sticky_cookie_decode(std::string_view cookie) noexcept;
+
+// Encodes docs (as returned by eval_feature / eval_all_features). `recent_json`
+// lists ["attr||value","exp__0"] pairs least recently used first (e.g. the
+// decoded order followed by what this page used); unlisted ones count as oldest.
+[[nodiscard]] result<std::string> sticky_cookie_encode(std::string_view docs_json,
+                                                       std::string_view recent_json,
+                                                       std::size_t max_bytes = sticky_cookie_max_bytes) noexcept;
+
 }  // namespace tailor
