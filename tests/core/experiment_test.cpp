@@ -322,3 +322,82 @@ TEST_CASE("experiment: sticky cookie round-trips, evicts LRU and rejects tamperi
   CHECK(sticky_cookie_decode("s2.x~00000000").error().code == errc::invalid_state);
   CHECK(sticky_cookie_encode("[]", "[]").error().code == errc::invalid_field);
 }
+
+TEST_CASE("experiment: analysis matches textbook values", "[experiment]") {
+  // 10% vs 12% on 1000 visitors each. Expected values from the closed forms
+  // (delta method; erfc for the normal CDF; chi-square df=1 p = erfc(sqrt(x/2))).
+  std::vector<arm_stats> arms = {{"control", 1000, 100, 2000.0, 50000.0}, {"b", 1000, 120, 2600.0, 70000.0}};
+  auto r = analyze(arms, {});
+  REQUIRE(r.ok());
+  const arm_result& b = r->arms[1];
+  CHECK(b.conversion_rate == Approx(0.12));
+  CHECK(b.revenue_per_visitor == Approx(2.6));
+  CHECK(b.uplift == Approx(0.2));
+  CHECK(b.ci_low == Approx(-0.10058461614448233).epsilon(1e-9));
+  CHECK(b.ci_high == Approx(0.5005846161444824).epsilon(1e-9));
+  CHECK(b.chance_to_beat_control == Approx(0.9229071385515082).epsilon(1e-6));
+  CHECK(b.rpv_uplift == Approx(0.3));
+  CHECK(r->srm_p_value == Approx(1.0));
+  CHECK_FALSE(r->srm_detected);
+
+  // SRM: 5000 vs 5200 on a 50/50 split: chi2 = 3.92157, p = 0.04767.
+  arms = {{"a", 5000, 10, 0, 0}, {"b", 5200, 10, 0, 0}};
+  analysis_options srm;
+  srm.srm_threshold = 0.05;
+  auto s = analyze(arms, srm);
+  REQUIRE(s.ok());
+  CHECK(s->srm_chi2 == Approx(3.9215686274509802));
+  CHECK(s->srm_p_value == Approx(0.04767038065616144).epsilon(1e-6));
+  CHECK(s->srm_detected);
+  // df = 2: p = exp(-chi2/2); 3 arms with chi2 = 6.
+  arms = {{"a", 1000, 0, 0, 0}, {"b", 1000, 0, 0, 0}, {"c", 1000, 0, 0, 0}};
+  srm.expected_weights = {0.5, 0.25, 0.25};
+  auto t = analyze(arms, srm);
+  REQUIRE(t.ok());
+  // expected 1500/750/750: chi2 = 500^2/1500 + 2 * 250^2/750 = 333.33
+  CHECK(t->srm_chi2 == Approx(1000.0 / 3.0));
+  CHECK(t->srm_p_value == Approx(std::exp(-t->srm_chi2 / 2)).margin(1e-12));
+
+  // Sequential intervals are wider than fixed-horizon ones and contain them.
+  arms = {{"control", 1000, 100, 0, 0}, {"b", 1000, 120, 0, 0}};
+  analysis_options seq;
+  seq.sequential = true;
+  auto q = analyze(arms, seq);
+  REQUIRE(q.ok());
+  CHECK(q->arms[1].ci_low < -0.10058461614448233);
+  CHECK(q->arms[1].ci_high > 0.5005846161444824);
+
+  CHECK(analyze({{"a", 1, 2, 0, 0}, {"b", 1, 0, 0, 0}}, {}).error().where == "arms[0]");
+  CHECK(analyze({{"a", 1, 0, 0, 0}}, {}).error().code == errc::invalid_config);
+}
+
+TEST_CASE("experiment: Thompson sampling bandit weights", "[experiment]") {
+  const std::vector<arm_stats> arms = {{"a", 1000, 100, 0, 0}, {"b", 1000, 150, 0, 0}, {"c", 1000, 90, 0, 0}};
+  bandit_options opt;
+  opt.seed = fnv1a32("exp-1/2026-11-28");
+  auto w = bandit_weights(arms, opt);
+  REQUIRE(w.ok());
+  double sum = 0;
+  for (double x : *w) {
+    sum += x;
+    CHECK(x >= opt.exploration_floor);
+  }
+  CHECK(sum == Approx(1.0));
+  CHECK((*w)[1] > 0.95);  // b is clearly best
+  auto again = bandit_weights(arms, opt);
+  CHECK(again.value() == w.value());  // deterministic given the seed
+  opt.seed += 1;
+  auto other = bandit_weights(arms, opt);
+  REQUIRE(other.ok());
+  // Identical arms share traffic evenly (within Monte Carlo error).
+  const std::vector<arm_stats> same = {{"a", 500, 50, 0, 0}, {"b", 500, 50, 0, 0}};
+  opt.draws = 20000;
+  auto even = bandit_weights(same, opt);
+  REQUIRE(even.ok());
+  CHECK((*even)[0] == Approx(0.5).margin(0.02));
+  opt.exploration_floor = 0.6;
+  CHECK(bandit_weights(same, opt).error().code == errc::invalid_config);
+  opt.exploration_floor = 0.01;
+  opt.draws = max_bandit_draws + 1;
+  CHECK(bandit_weights(same, opt).error().code == errc::invalid_config);
+}

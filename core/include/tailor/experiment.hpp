@@ -79,4 +79,55 @@ inline constexpr std::size_t sticky_cookie_max_bytes = 1024;
                                                        std::string_view recent_json,
                                                        std::size_t max_bytes = sticky_cookie_max_bytes) noexcept;
 
+// ---------------------------------------------------------------------------
+// Analysis and bandits over per-arm aggregates (arm 0 is the control).
+
+struct arm_stats {
+  std::string key;
+  int64_t users = 0;        // exposed visitors
+  int64_t conversions = 0;  // visitors who converted
+  double revenue = 0;       // sum of revenue per visitor (major units)
+  double revenue_sq = 0;    // sum of squared revenue per visitor
+};
+
+inline constexpr std::size_t max_arms = 64;
+inline constexpr int32_t max_bandit_draws = 1'000'000;
+
+struct bandit_options {
+  uint64_t seed = 0;                 // e.g. fnv1a32 of the experiment key and day
+  int32_t draws = 10000;             // Monte Carlo draws from the Beta posteriors
+  double exploration_floor = 0.01;   // every arm keeps at least this weight
+};
+
+// Thompson sampling: weight_i = floor + (1 - k*floor) * P(arm i is best),
+// estimated from `draws` Beta(1+c, 1+n-c) samples. Deterministic given seed.
+[[nodiscard]] result<std::vector<double>> bandit_weights(const std::vector<arm_stats>& arms,
+                                                         const bandit_options& opt) noexcept;
+
+struct analysis_options {
+  std::vector<double> expected_weights;  // traffic split for the SRM check (default: equal)
+  double srm_threshold = 0.001;          // p-value below which SRM is flagged
+  bool sequential = false;               // always-valid intervals (normal-mixture confidence sequence)
+  double sequential_tuning = 5000;       // n* the sequence is tightest at
+};
+
+struct arm_result {
+  std::string key;
+  double conversion_rate = 0;
+  double revenue_per_visitor = 0;
+  double uplift = 0, ci_low = 0, ci_high = 0;              // relative, conversion rate, 95%
+  double rpv_uplift = 0, rpv_ci_low = 0, rpv_ci_high = 0;  // relative, revenue per visitor, 95%
+  double chance_to_beat_control = 0;                       // Bayesian (Beta posteriors)
+};
+
+struct analysis {
+  std::vector<arm_result> arms;
+  double srm_chi2 = 0;
+  double srm_p_value = 1;
+  bool srm_detected = false;
+};
+
+[[nodiscard]] result<analysis> analyze(const std::vector<arm_stats>& arms,
+                                       const analysis_options& opt) noexcept;
+
 }  // namespace tailor
