@@ -9,6 +9,8 @@ namespace tailor::cli {
 using args = std::vector<std::string>;  // arguments after the subcommand name
 
 int cmd_validate_events(const args& a);
+int cmd_assign(const args& a);
+int cmd_analyze(const args& a);
 
 // Shared helpers (cli/io.cpp): the CLI is where files are read, never the core.
 bool read_file(const std::string& path, std::string& out);

@@ -17,6 +17,10 @@ struct command {
 constexpr command commands[] = {
     {"validate-events", tailor::cli::cmd_validate_events,
      "FILE.jsonl   check events; one error per rejected line"},
+    {"assign", tailor::cli::cmd_assign,
+     "CONTEXT.json (--feature KEY | --experiment EXP.json | --all)   GrowthBook-compatible evaluation"},
+    {"analyze", tailor::cli::cmd_analyze,
+     "STATS.json [--bandit]   uplift, CI, chance to beat control, SRM; or bandit weights"},
 };
 
 int usage(std::ostream& out, int code) {

@@ -54,6 +54,13 @@ std::string cookie_encode_json(const std::string& docs, const std::string& recen
   });
 }
 
+std::string analyze_wasm(const std::string& text) {
+  return guarded([&] { return respond(analyze_json(text)); });
+}
+std::string bandit_wasm(const std::string& text) {
+  return guarded([&] { return respond(bandit_json(text)); });
+}
+
 }  // namespace
 }  // namespace tailor::wasm
 
@@ -64,6 +71,8 @@ EMSCRIPTEN_BINDINGS(tailor_experiment) {
   emscripten::function("gbAutoExperiments", &tailor::wasm::auto_experiments_json);
   emscripten::function("gbHash", &tailor::wasm::hash_json);
   emscripten::function("gbDecrypt", &tailor::wasm::decrypt_json);
+  emscripten::function("analyzeExperiment", &tailor::wasm::analyze_wasm);
+  emscripten::function("banditWeights", &tailor::wasm::bandit_wasm);
   emscripten::function("stickyCookieDecode", &tailor::wasm::cookie_decode_json);
   emscripten::function("stickyCookieEncode", &tailor::wasm::cookie_encode_json);
 }

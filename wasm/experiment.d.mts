@@ -66,3 +66,14 @@ export declare function stickyCookieDecode(core: TailorCore, cookie: string):
   { stickyBucketAssignmentDocs: StickyDocs; order: [string, string][] };
 export declare function stickyCookieEncode(core: TailorCore, docs: StickyDocs | string,
   recent?: [string, string][]): string;
+
+export interface ArmStats { key?: string; users: number; conversions?: number; revenue?: number; revenue_sq?: number }
+export interface ArmResult {
+  key: string; conversion_rate: number; revenue_per_visitor: number; uplift: number; ci: [number, number];
+  rpv_uplift: number; rpv_ci: [number, number]; chance_to_beat_control: number;
+}
+export declare function analyzeExperiment(core: TailorCore, input: { arms: ArmStats[]; expected_weights?: number[];
+  sequential?: boolean; sequential_tuning?: number; srm_threshold?: number } | string):
+  { arms: ArmResult[]; srm: { chi2: number; p_value: number; detected: boolean }; sequential: boolean };
+export declare function banditWeights(core: TailorCore, input: { arms: ArmStats[]; seed?: string | number;
+  draws?: number; exploration_floor?: number } | string): { weights: number[]; draws: number; seed: number };

@@ -48,3 +48,13 @@ export function stickyCookieDecode(core, cookie) {
 export function stickyCookieEncode(core, docs, recent = []) {
   return unwrap(rawOf(core).stickyCookieEncode(toText(docs), toText(recent)));
 }
+
+/** Per-arm conversion rate, revenue per visitor, uplift with 95% CI, chance to beat control, SRM. */
+export function analyzeExperiment(core, input) {
+  return unwrap(rawOf(core).analyzeExperiment(toText(input)));
+}
+
+/** Thompson-sampling weights (deterministic given input.seed). */
+export function banditWeights(core, input) {
+  return unwrap(rawOf(core).banditWeights(toText(input)));
+}

@@ -401,3 +401,22 @@ TEST_CASE("experiment: Thompson sampling bandit weights", "[experiment]") {
   opt.draws = max_bandit_draws + 1;
   CHECK(bandit_weights(same, opt).error().code == errc::invalid_config);
 }
+
+// Byte-identical decisions on every target: the same goldens are checked
+// natively, in wasm (this file) and through the JS API (experiment-diff.test.mjs).
+TEST_CASE("experiment: bandit and analysis goldens", "[experiment]") {
+  auto slurp = [](const std::string& name) {
+    std::ifstream in(std::string(TAILOR_SOURCE_DIR) + "/tests/golden/experiment/" + name, std::ios::binary);
+    std::stringstream ss;
+    ss << in.rdbuf();
+    std::string s = ss.str();
+    while (!s.empty() && s.back() == '\n') s.pop_back();
+    return s;
+  };
+  auto b = bandit_json(slurp("bandit.in.json"));
+  REQUIRE(b.ok());
+  CHECK(b.value() == slurp("bandit.out.json"));
+  auto a = analyze_json(slurp("analyze.in.json"));
+  REQUIRE(a.ok());
+  CHECK(a.value() == slurp("analyze.out.json"));
+}

@@ -7,7 +7,7 @@ import { readFile } from 'node:fs/promises';
 import { isDeepStrictEqual } from 'node:util';
 import { GrowthBook } from '@growthbook/growthbook';
 import { TailorCore, TailorError, assign, evalAll, evalAutoExperiments, gbHash, gbDecrypt,
-  stickyCookieDecode, stickyCookieEncode }
+  stickyCookieDecode, stickyCookieEncode, analyzeExperiment, banditWeights }
   from '../../build/wasm/pkg/index.mjs';
 import { generateContexts, sdkResults } from '../oracles/experiment-gen.mjs';
 
@@ -83,4 +83,15 @@ test('sticky bucketing through a cookie keeps the assignment across page loads',
   assert.equal(second.features.f.experimentResult.stickyBucketUsed, true);
   assert.throws(() => stickyCookieDecode(core, cookie.slice(0, -1) + (cookie.endsWith('0') ? '1' : '0')),
     (e) => e.code === 'invalid_state');
+});
+
+test('bandit and analysis goldens are byte-identical in wasm', async () => {
+  const dir = new URL('../golden/experiment/', import.meta.url);
+  const read = async (n) => (await readFile(new URL(n, dir), 'utf8')).trim();
+  assert.equal(JSON.stringify(banditWeights(core, await read('bandit.in.json'))),
+    JSON.stringify(JSON.parse(await read('bandit.out.json'))));
+  const a = analyzeExperiment(core, await read('analyze.in.json'));
+  assert.deepEqual(a, JSON.parse(await read('analyze.out.json')));
+  assert.throws(() => analyzeExperiment(core, { arms: [{ users: 1, conversions: 2 }, { users: 1 }] }),
+    (e) => e.code === 'limit_exceeded' || e.where.startsWith('arms[0]'));
 });

@@ -130,4 +130,12 @@ struct analysis {
 [[nodiscard]] result<analysis> analyze(const std::vector<arm_stats>& arms,
                                        const analysis_options& opt) noexcept;
 
+// JSON forms: {"arms":[{"key","users","conversions","revenue","revenue_sq"}],
+// "expected_weights":[..],"sequential":bool,"sequential_tuning":n,"srm_threshold":p}
+// -> {"arms":[{key,conversion_rate,revenue_per_visitor,uplift,ci,rpv_uplift,rpv_ci,
+// chance_to_beat_control}],"srm":{chi2,p_value,detected},"sequential":bool}.
+[[nodiscard]] result<std::string> analyze_json(std::string_view text) noexcept;
+// {"arms":[...],"seed":"text"|n,"draws":n,"exploration_floor":f} -> {"weights":[..],..}.
+[[nodiscard]] result<std::string> bandit_json(std::string_view text) noexcept;
+
 }  // namespace tailor
