@@ -62,9 +62,37 @@ std::string bandit_wasm(const std::string& text) {
 }
 
 }  // namespace
+
+// Definitions loaded once and evaluated for many shoppers (JS: GrowthBookDefinitions).
+class gb_handle {
+ public:
+  std::string load(const std::string& defs) {
+    return guarded([&] {
+      auto d = load_gb_definitions(defs);
+      if (!d) return fail(d.error());
+      defs_ = std::move(d.value());
+      return succeed(nullptr);
+    });
+  }
+  std::string eval_all(const std::string& user) {
+    return guarded([&] { return respond(eval_all_features(defs_, user)); });
+  }
+  std::string eval_one(const std::string& user, const std::string& key) {
+    return guarded([&] { return respond(eval_feature(defs_, user, key)); });
+  }
+
+ private:
+  gb_definitions defs_;
+};
+
 }  // namespace tailor::wasm
 
 EMSCRIPTEN_BINDINGS(tailor_experiment) {
+  emscripten::class_<tailor::wasm::gb_handle>("GbDefinitions")
+      .constructor<>()
+      .function("load", &tailor::wasm::gb_handle::load)
+      .function("evalAll", &tailor::wasm::gb_handle::eval_all)
+      .function("evalFeature", &tailor::wasm::gb_handle::eval_one);
   emscripten::function("gbEvalFeature", &tailor::wasm::eval_feature_json);
   emscripten::function("gbEvalAll", &tailor::wasm::eval_all_json);
   emscripten::function("gbRunExperiment", &tailor::wasm::run_experiment_json);

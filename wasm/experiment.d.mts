@@ -77,3 +77,12 @@ export declare function analyzeExperiment(core: TailorCore, input: { arms: ArmSt
   { arms: ArmResult[]; srm: { chi2: number; p_value: number; detected: boolean }; sequential: boolean };
 export declare function banditWeights(core: TailorCore, input: { arms: ArmStats[]; seed?: string | number;
   draws?: number; exploration_floor?: number } | string): { weights: number[]; draws: number; seed: number };
+
+export type UserContext = Omit<GrowthBookContext, 'features' | 'savedGroups' | 'contextualBandits'>;
+export declare class GrowthBookDefinitions {
+  static load(core: TailorCore, definitions: { features?: Record<string, unknown>; savedGroups?: Record<string, unknown>;
+    contextualBandits?: Record<string, unknown> } | string): GrowthBookDefinitions;
+  evalAll(user: UserContext | string): { features: Record<string, FeatureResult>; stickyBucketAssignmentDocs?: StickyDocs };
+  evalFeature(user: UserContext | string, key: string): { result: FeatureResult; stickyBucketAssignmentDocs?: StickyDocs };
+  close(): void;
+}

@@ -58,3 +58,37 @@ export function analyzeExperiment(core, input) {
 export function banditWeights(core, input) {
   return unwrap(rawOf(core).banditWeights(toText(input)));
 }
+
+const disposeSymbol = Symbol.dispose ?? Symbol.for('Symbol.dispose');
+
+/**
+ * Feature definitions parsed and compiled once ({features, savedGroups,
+ * contextualBandits}), then evaluated per shopper with a small user context
+ * ({attributes, url, forcedVariations, qaMode, stickyBucketAssignmentDocs}).
+ * Holds wasm memory: call close() when done.
+ */
+export class GrowthBookDefinitions {
+  #h;
+  constructor(handle) { this.#h = handle; }
+  static load(core, definitions) {
+    const h = new (rawOf(core).GbDefinitions)();
+    try {
+      unwrap(h.load(toText(definitions)));
+    } catch (e) {
+      h.delete();
+      throw e;
+    }
+    return new GrowthBookDefinitions(h);
+  }
+  #handle() {
+    if (!this.#h) throw new Error('GrowthBookDefinitions is closed');
+    return this.#h;
+  }
+  evalAll(user) { return unwrap(this.#handle().evalAll(toText(user))); }
+  evalFeature(user, key) { return unwrap(this.#handle().evalFeature(toText(user), key)); }
+  close() {
+    this.#h?.delete();
+    this.#h = null;
+  }
+  [disposeSymbol]() { this.close(); }
+}

@@ -203,6 +203,25 @@ TEST_CASE("experiment: differential vectors from the GrowthBook SDK", "[experime
   }
   CHECK(evaluations == doc.at("evaluations").get<std::size_t>());
   CHECK(mismatches == 0);
+
+  // The compiled path (definitions loaded once, small user contexts) agrees.
+  std::size_t compiled_mismatches = 0;
+  for (const json& c : doc.at("cases")) {
+    json defs = json::object();
+    json user = c.at("context");
+    for (const char* k : {"features", "savedGroups", "contextualBandits"}) {
+      if (user.contains(k)) {
+        defs[k] = user[k];
+        user.erase(k);
+      }
+    }
+    auto d = load_gb_definitions(defs.dump());
+    REQUIRE(d.ok());
+    auto r = eval_all_features(d.value(), user.dump());
+    REQUIRE(r.ok());
+    if (json::parse(r.value()).at("features") != c.at("results")) ++compiled_mismatches;
+  }
+  CHECK(compiled_mismatches == 0);
 }
 
 TEST_CASE("experiment: hashing non-ASCII ids, UTF-16 by default and UTF-8 on request", "[experiment]") {

@@ -7,7 +7,7 @@ import { readFile } from 'node:fs/promises';
 import { isDeepStrictEqual } from 'node:util';
 import { GrowthBook } from '@growthbook/growthbook';
 import { TailorCore, TailorError, assign, evalAll, evalAutoExperiments, gbHash, gbDecrypt,
-  stickyCookieDecode, stickyCookieEncode, analyzeExperiment, banditWeights }
+  stickyCookieDecode, stickyCookieEncode, analyzeExperiment, banditWeights, GrowthBookDefinitions }
   from '../../build/wasm/pkg/index.mjs';
 import { generateContexts, sdkResults } from '../oracles/experiment-gen.mjs';
 
@@ -94,4 +94,20 @@ test('bandit and analysis goldens are byte-identical in wasm', async () => {
   assert.deepEqual(a, JSON.parse(await read('analyze.out.json')));
   assert.throws(() => analyzeExperiment(core, { arms: [{ users: 1, conversions: 2 }, { users: 1 }] }),
     (e) => e.code === 'limit_exceeded' || e.where.startsWith('arms[0]'));
+});
+
+test('GrowthBookDefinitions: load once, evaluate per shopper, same answers', () => {
+  let n = 0;
+  for (const ctx of generateContexts(seed + 1, 500)) {
+    const { attributes, features, ...rest } = ctx;
+    const defs = GrowthBookDefinitions.load(core, { features });
+    assert.deepEqual(defs.evalAll({ attributes, ...rest }).features, sdkResults(GrowthBook, ctx));
+    defs.close();
+    n++;
+  }
+  assert.equal(n, 500);
+  assert.throws(() => GrowthBookDefinitions.load(core, '{'), (e) => e.code === 'invalid_json');
+  const d = GrowthBookDefinitions.load(core, { features: {} });
+  d.close();
+  assert.throws(() => d.evalAll({}), /closed/);
 });

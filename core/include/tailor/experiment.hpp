@@ -10,6 +10,7 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -46,6 +47,30 @@ std::optional<double> gb_hash(std::string_view seed, std::string_view value, int
 // Every feature of the context at once: {"features":{key: FeatureResult},
 // "stickyBucketAssignmentDocs":{...}} (docs only when sticky bucketing is on).
 [[nodiscard]] result<std::string> eval_all_features(std::string_view context_json) noexcept;
+
+// Definitions (features, savedGroups, contextualBandits) parsed and compiled
+// once, then evaluated per shopper with a small user context (attributes,
+// url, forcedVariations, qaMode, stickyBucketAssignmentDocs, ...).
+class gb_definitions {
+ public:
+  gb_definitions();
+  ~gb_definitions();
+  gb_definitions(gb_definitions&&) noexcept;
+  gb_definitions& operator=(gb_definitions&&) noexcept;
+  struct impl;
+  explicit gb_definitions(std::unique_ptr<impl> p) noexcept;
+  const impl& get() const noexcept { return *impl_; }
+
+ private:
+  std::unique_ptr<impl> impl_;
+};
+
+[[nodiscard]] result<gb_definitions> load_gb_definitions(std::string_view definitions_json) noexcept;
+[[nodiscard]] result<std::string> eval_all_features(const gb_definitions& defs,
+                                                    std::string_view user_context_json) noexcept;
+[[nodiscard]] result<std::string> eval_feature(const gb_definitions& defs,
+                                               std::string_view user_context_json,
+                                               std::string_view feature_key) noexcept;
 
 // Auto experiments (context `experiments`, with `url`): runs them in order as
 // the SDK does on load and stops after the first redirect experiment the user

@@ -256,11 +256,14 @@ std::string sticky_experiment_key(const json& key, const json* bucket_version) {
 
 }  // namespace
 
-evaluation::evaluation(const json& context)
-    : ctx(context), attributes(object_or_empty(member(context, "attributes"))) {
-  features = member(ctx, "features");
-  contextual_bandits = member(ctx, "contextualBandits");
-  if (const json* sg = member(ctx, "savedGroups"); sg && sg->is_object()) {
+evaluation::evaluation(const json& context, const gb_definitions::impl* definitions)
+    : ctx(context), attributes(object_or_empty(member(context, "attributes"))), defs(definitions) {
+  const json& source = defs ? defs->doc : ctx;
+  features = member(source, "features");
+  contextual_bandits = member(source, "contextualBandits");
+  if (defs) {
+    groups_ptr = &defs->groups;
+  } else if (const json* sg = member(ctx, "savedGroups"); sg && sg->is_object()) {
     auto g = detail::make_saved_groups(*sg, "savedGroups");
     if (g) groups = std::move(g.value());
   }
@@ -274,7 +277,12 @@ evaluation::evaluation(const json& context)
 namespace {
 
 bool condition_passes(evaluation& ev, const json& cond) {
-  return detail::evaluate_uncompiled(cond, ev.attributes, &ev.groups.get());
+  if (ev.defs) {
+    if (auto it = ev.defs->conditions.find(&cond); it != ev.defs->conditions.end()) {
+      return detail::evaluate_json(it->second.get(), ev.attributes, &ev.groups_ptr->get());
+    }
+  }
+  return detail::evaluate_uncompiled(cond, ev.attributes, &ev.groups_ptr->get());
 }
 
 json feature_result(const json& value, const char* source, const json* rule_id,
@@ -355,7 +363,7 @@ json evaluation::eval_feature(const std::string& id) {
           const json obj = {{"value", parent["value"]}};
           const json* c = member(pc, "condition");
           const json cond = truthy(c) ? *c : json::object();
-          if (!detail::evaluate_uncompiled(cond, obj, &groups.get())) {
+          if (!detail::evaluate_uncompiled(cond, obj, &groups_ptr->get())) {
             if (truthy(member(pc, "gate"))) return feature_result(nullptr, "prerequisite", nullptr);
             skip = true;
             break;
@@ -588,7 +596,7 @@ json evaluation::run(json exp, const json* feature_id) {
         if (parent["source"] == "cyclicPrerequisite") return miss();
         const json obj = {{"value", parent["value"]}};
         const json* c = member(pc, "condition");
-        if (!detail::evaluate_uncompiled(truthy(c) ? *c : json::object(), obj, &groups.get())) {
+        if (!detail::evaluate_uncompiled(truthy(c) ? *c : json::object(), obj, &groups_ptr->get())) {
           return miss();
         }
       }
@@ -754,6 +762,95 @@ result<std::string> eval_all_features(std::string_view context_json) noexcept {
       }
     }
     return with_docs(ev, "features", std::move(all));
+  } catch (const std::exception& e) {
+    return make_error(errc::internal, e.what());
+  }
+}
+
+gb_definitions::gb_definitions() : impl_(std::make_unique<impl>()) {}
+gb_definitions::gb_definitions(std::unique_ptr<impl> p) noexcept : impl_(std::move(p)) {}
+gb_definitions::~gb_definitions() = default;
+gb_definitions::gb_definitions(gb_definitions&&) noexcept = default;
+gb_definitions& gb_definitions::operator=(gb_definitions&&) noexcept = default;
+
+namespace {
+
+status precompile(gb_definitions::impl& d, const json& cond, const std::string& where) {
+  if (!cond.is_object()) return ok_value;  // evaluated uncompiled, as the SDK would
+  auto c = detail::compile_condition_value(cond, where);
+  if (!c) return c.error();
+  d.conditions.emplace(&cond, std::move(c.value()));
+  return ok_value;
+}
+
+}  // namespace
+
+result<gb_definitions> load_gb_definitions(std::string_view definitions_json) noexcept {
+  try {
+    auto doc = parse_context(definitions_json);
+    if (!doc) return doc.error();
+    auto p = std::make_unique<gb_definitions::impl>();
+    p->doc = std::move(doc.value());
+    const json& d = p->doc;
+    if (d.contains("savedGroups") && d["savedGroups"].is_object()) {
+      auto g = detail::make_saved_groups(d["savedGroups"], "savedGroups");
+      if (!g) return g.error();
+      p->groups = std::move(g.value());
+    }
+    if (d.contains("features") && d["features"].is_object()) {
+      for (auto f = d["features"].begin(); f != d["features"].end(); ++f) {
+        if (!f->is_object() || !f->contains("rules") || !(*f)["rules"].is_array()) continue;
+        const json& rules = (*f)["rules"];
+        for (std::size_t i = 0; i < rules.size(); ++i) {
+          const std::string where = "features." + f.key() + ".rules[" + std::to_string(i) + "]";
+          if (!rules[i].is_object()) continue;
+          if (rules[i].contains("condition")) {
+            if (auto s = precompile(*p, rules[i]["condition"], where + ".condition"); !s) return s.error();
+          }
+        }
+      }
+    }
+    if (d.contains("contextualBandits") && d["contextualBandits"].is_object()) {
+      for (auto b = d["contextualBandits"].begin(); b != d["contextualBandits"].end(); ++b) {
+        if (!b->is_object() || !b->contains("contexts") || !(*b)["contexts"].is_array()) continue;
+        for (const json& c : (*b)["contexts"]) {
+          if (c.is_object() && c.contains("condition")) {
+            if (auto s = precompile(*p, c["condition"], "contextualBandits." + b.key()); !s) return s.error();
+          }
+        }
+      }
+    }
+    return gb_definitions(std::move(p));
+  } catch (const std::exception& e) {
+    return make_error(errc::internal, e.what());
+  }
+}
+
+result<std::string> eval_all_features(const gb_definitions& defs, std::string_view user_context_json) noexcept {
+  try {
+    auto ctx = parse_context(user_context_json);
+    if (!ctx) return ctx.error();
+    experiment_detail::evaluation ev(ctx.value(), &defs.get());
+    json all = json::object();
+    if (ev.features && ev.features->is_object()) {
+      for (auto it = ev.features->begin(); it != ev.features->end(); ++it) {
+        ev.stack.clear();
+        all[it.key()] = ev.eval_feature(it.key());
+      }
+    }
+    return with_docs(ev, "features", std::move(all));
+  } catch (const std::exception& e) {
+    return make_error(errc::internal, e.what());
+  }
+}
+
+result<std::string> eval_feature(const gb_definitions& defs, std::string_view user_context_json,
+                                 std::string_view key) noexcept {
+  try {
+    auto ctx = parse_context(user_context_json);
+    if (!ctx) return ctx.error();
+    experiment_detail::evaluation ev(ctx.value(), &defs.get());
+    return with_docs(ev, "result", ev.eval_feature(std::string(key)));
   } catch (const std::exception& e) {
     return make_error(errc::internal, e.what());
   }

@@ -6,6 +6,7 @@
 
 #include <optional>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 #include "common/json.hpp"
@@ -26,19 +27,35 @@ std::optional<int64_t> query_string_override(const std::string& id, const std::s
                                              int64_t num_variations);
 bool in_namespace(const json& hash_value, const json& ns, hash_encoding enc);
 
+}  // namespace tailor::experiment_detail
+
+namespace tailor {
+// Parsed once, evaluated for many shoppers: definitions with their
+// conditions compiled (regexes included).
+struct gb_definitions::impl {
+  detail::json doc = detail::json::object();
+  saved_groups groups;
+  std::unordered_map<const detail::json*, condition> conditions;
+};
+}  // namespace tailor
+
+namespace tailor::experiment_detail {
+
 // One evaluation: the context plus the state the SDK keeps while evaluating.
 struct evaluation {
   const json& ctx;
   const json& attributes;
+  const gb_definitions::impl* defs = nullptr;
   const json* features = nullptr;
   const json* contextual_bandits = nullptr;
   saved_groups groups;
+  const saved_groups* groups_ptr = &groups;
   hash_encoding enc = hash_encoding::utf16;
   bool sticky = false;
   json sticky_docs = json::object();
   std::vector<std::string> stack;  // features being evaluated (cycle detection)
 
-  explicit evaluation(const json& context);
+  explicit evaluation(const json& context, const gb_definitions::impl* definitions = nullptr);
   json eval_feature(const std::string& id);
   json run(json experiment, const json* feature_id);
 };
