@@ -49,14 +49,19 @@ export interface GrowthBookContext {
   experiments?: Record<string, unknown>[];
   stickyBucketAssignmentDocs?: StickyDocs;
   hashEncoding?: 'utf16' | 'utf8';
+  trackedExperiments?: string[];
 }
 
 export declare function assign(core: TailorCore, context: GrowthBookContext | string, feature: string):
   { result: FeatureResult; stickyBucketAssignmentDocs?: StickyDocs };
 export declare function assign(core: TailorCore, context: GrowthBookContext | string, experiment: Record<string, unknown>):
   { result: ExperimentResult; stickyBucketAssignmentDocs?: StickyDocs };
+export interface Exposure {
+  dedupeKey: string; experimentKey: string; featureId: string; variationId: number; variationKey: string;
+  hashAttribute: string; hashValue: unknown;
+}
 export declare function evalAll(core: TailorCore, context: GrowthBookContext | string):
-  { features: Record<string, FeatureResult>; stickyBucketAssignmentDocs?: StickyDocs };
+  { features: Record<string, FeatureResult>; exposures: Exposure[]; stickyBucketAssignmentDocs?: StickyDocs };
 export declare function evalAutoExperiments(core: TailorCore, context: GrowthBookContext | string):
   { tracked: { experimentKey: string; result: ExperimentResult }[]; redirectUrl: string };
 export declare function gbHash(core: TailorCore, seed: string, value: string, version: number,
@@ -82,7 +87,7 @@ export type UserContext = Omit<GrowthBookContext, 'features' | 'savedGroups' | '
 export declare class GrowthBookDefinitions {
   static load(core: TailorCore, definitions: { features?: Record<string, unknown>; savedGroups?: Record<string, unknown>;
     contextualBandits?: Record<string, unknown> } | string): GrowthBookDefinitions;
-  evalAll(user: UserContext | string): { features: Record<string, FeatureResult>; stickyBucketAssignmentDocs?: StickyDocs };
+  evalAll(user: UserContext | string): { features: Record<string, FeatureResult>; exposures: Exposure[]; stickyBucketAssignmentDocs?: StickyDocs };
   evalFeature(user: UserContext | string, key: string): { result: FeatureResult; stickyBucketAssignmentDocs?: StickyDocs };
   close(): void;
 }

@@ -439,3 +439,22 @@ TEST_CASE("experiment: bandit and analysis goldens", "[experiment]") {
   REQUIRE(a.ok());
   CHECK(a.value() == slurp("analyze.out.json"));
 }
+
+TEST_CASE("experiment: exposures are deduplicated per shopper and experiment", "[experiment]") {
+  // Two features running the same experiment: one exposure. A tracked key: none.
+  const json ctx = {{"attributes", {{"id", "123"}}},
+                    {"features", {{"a", {{"rules", json::array({{{"key", "exp"}, {"variations", {"x", "y"}}}})}}},
+                                  {"b", {{"rules", json::array({{{"key", "exp"}, {"variations", {"x", "y"}}}})}}}}}};
+  const json out = json::parse(eval_all_features(ctx.dump()).value());
+  REQUIRE(out.at("exposures").size() == 1);
+  const json& e = out["exposures"][0];
+  CHECK(e["experimentKey"] == "exp");
+  CHECK(e["dedupeKey"] == "id123exp" + std::to_string(e["variationId"].get<int>()));
+  json again = ctx;
+  again["trackedExperiments"] = json::array({e["dedupeKey"]});
+  CHECK(json::parse(eval_all_features(again.dump()).value()).at("exposures").empty());
+  json other = ctx;
+  other["attributes"]["id"] = "456";
+  other["trackedExperiments"] = json::array({e["dedupeKey"]});
+  CHECK(json::parse(eval_all_features(other.dump()).value()).at("exposures").size() == 1);
+}

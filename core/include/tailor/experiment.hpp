@@ -45,7 +45,11 @@ std::optional<double> gb_hash(std::string_view seed, std::string_view value, int
                                                std::string_view feature_key) noexcept;
 
 // Every feature of the context at once: {"features":{key: FeatureResult},
-// "stickyBucketAssignmentDocs":{...}} (docs only when sticky bucketing is on).
+// "exposures":[...], "stickyBucketAssignmentDocs":{...}} (docs only when sticky
+// bucketing is on). `exposures` lists one event per experiment the shopper is
+// in, deduplicated per shopper and experiment with the SDK's key
+// (hashAttribute+hashValue+experimentKey+variationId); keys already in the
+// context's `trackedExperiments` array are left out.
 [[nodiscard]] result<std::string> eval_all_features(std::string_view context_json) noexcept;
 
 // Definitions (features, savedGroups, contextualBandits) parsed and compiled

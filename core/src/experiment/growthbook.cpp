@@ -728,6 +728,34 @@ result<json> parse_context(std::string_view text) {
   return doc;
 }
 
+// Exposure events for the experiments a shopper was bucketed into, deduplicated
+// by the SDK's key (hashAttribute + hashValue + experiment key + variationId),
+// within this evaluation and against the context's `trackedExperiments` list.
+json exposures(const json& ctx, const json& features) {
+  std::vector<std::string> seen;
+  if (ctx.contains("trackedExperiments") && ctx["trackedExperiments"].is_array()) {
+    for (const json& k : ctx["trackedExperiments"]) {
+      if (k.is_string()) seen.push_back(k.get<std::string>());
+    }
+  }
+  json out = json::array();
+  for (auto it = features.begin(); it != features.end(); ++it) {
+    const json& f = it.value();
+    if (!f.contains("experimentResult") || !f.contains("experiment")) continue;
+    const json& r = f["experimentResult"];
+    if (r.value("inExperiment", false) != true || r.value("hashUsed", false) != true) continue;
+    const std::string exp_key = detail::js_string_of(f["experiment"].value("key", json("")));
+    const std::string key = detail::js_string_of(r["hashAttribute"]) + detail::js_string_of(r["hashValue"]) +
+                            exp_key + detail::js_string_of(r["variationId"]);
+    if (std::find(seen.begin(), seen.end(), key) != seen.end()) continue;
+    seen.push_back(key);
+    out.push_back({{"dedupeKey", key}, {"experimentKey", exp_key}, {"featureId", it.key()},
+                   {"variationId", r["variationId"]}, {"variationKey", r["key"]},
+                   {"hashAttribute", r["hashAttribute"]}, {"hashValue", r["hashValue"]}});
+  }
+  return out;
+}
+
 std::string with_docs(const experiment_detail::evaluation& ev, const char* name, json value) {
   json out = json::object();
   out[name] = std::move(value);
@@ -761,7 +789,11 @@ result<std::string> eval_all_features(std::string_view context_json) noexcept {
         all[it.key()] = ev.eval_feature(it.key());
       }
     }
-    return with_docs(ev, "features", std::move(all));
+    json out = json::object();
+    out["exposures"] = exposures(ev.ctx, all);
+    out["features"] = std::move(all);
+    if (ev.sticky) out["stickyBucketAssignmentDocs"] = ev.sticky_docs;
+    return detail::dump_json(out);
   } catch (const std::exception& e) {
     return make_error(errc::internal, e.what());
   }
@@ -838,7 +870,11 @@ result<std::string> eval_all_features(const gb_definitions& defs, std::string_vi
         all[it.key()] = ev.eval_feature(it.key());
       }
     }
-    return with_docs(ev, "features", std::move(all));
+    json out = json::object();
+    out["exposures"] = exposures(ev.ctx, all);
+    out["features"] = std::move(all);
+    if (ev.sticky) out["stickyBucketAssignmentDocs"] = ev.sticky_docs;
+    return detail::dump_json(out);
   } catch (const std::exception& e) {
     return make_error(errc::internal, e.what());
   }
