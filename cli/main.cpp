@@ -37,6 +37,10 @@ constexpr command commands[] = {
      "--events EVENTS.jsonl --out BUNDLE.bin   train and write a versioned bundle"},
     {"recommend", tailor::cli::cmd_recommend,
      "--bundle BUNDLE.bin --request REQUEST.json   one recommendation decision"},
+    {"assign", tailor::cli::cmd_assign,
+     "CONTEXT.json (--feature KEY | --experiment EXP.json | --all)   GrowthBook-compatible evaluation"},
+    {"analyze", tailor::cli::cmd_analyze,
+     "STATS.json [--bandit]   uplift, CI, chance to beat control, SRM; or bandit weights"},
 };
 
 int usage(std::ostream& out, int code) {

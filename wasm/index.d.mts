@@ -55,3 +55,4 @@ export declare class TailorCore {
 export * from './profile.mjs';
 export * from './condition.mjs';
 export * from './recommend.mjs';
+export * from './experiment.mjs';

@@ -79,3 +79,4 @@ export class TailorCore {
 export * from './profile.mjs';
 export * from './condition.mjs';
 export * from './recommend.mjs';
+export * from './experiment.mjs';

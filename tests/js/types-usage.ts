@@ -2,6 +2,7 @@
 import { TailorCore, TailorError, type TailorEvent, type ErrorCode } from '../../wasm/index.mjs';
 import { Tailor, type Profile, type TrackResult, type Segment } from '../../wasm/index.mjs';
 import { evalCondition, checkCondition, type Condition } from '../../wasm/index.mjs';
+import { assign, evalAll, gbHash, type FeatureResult, type GrowthBookContext } from '../../wasm/index.mjs';
 
 async function usage(): Promise<void> {
   const core = await TailorCore.load();
@@ -61,3 +62,13 @@ async function recommendUsage(bytes: Uint8Array): Promise<void> {
   rec.close();
 }
 void recommendUsage;
+
+async function experimentUsage(): Promise<FeatureResult> {
+  const core = await TailorCore.load();
+  const ctx: GrowthBookContext = { attributes: { id: 'u1' }, features: { f: { defaultValue: 1 } } };
+  const all = evalAll(core, ctx);
+  const h: number | null = gbHash(core, 'seed', 'u1', 2, 'utf8');
+  console.log(all.features.f?.value, h);
+  return assign(core, ctx, 'f').result;
+}
+void experimentUsage;

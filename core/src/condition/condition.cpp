@@ -789,6 +789,9 @@ bool evaluate_json(const condition::impl& cond, const json& attrs,
   return run(cond.doc, &cond.regexes, attrs, groups);
 }
 
+std::string js_string_of(const json& value) { return to_js_string(jv::of(value)); }
+bool js_truthy(const json& value) { return truthy(jv::of(value)); }
+
 bool evaluate_uncompiled(const json& cond, const json& attrs, const saved_groups::impl* groups) {
   return run(cond, nullptr, attrs, groups);
 }

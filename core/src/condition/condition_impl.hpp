@@ -51,5 +51,9 @@ bool evaluate_json(const condition::impl& cond, const json& attrs, const saved_g
 // compiled on the fly). For callers that hold conditions transiently.
 bool evaluate_uncompiled(const json& cond, const json& attrs, const saved_groups::impl* groups);
 
+// JavaScript's String(value) and Boolean(value) for a JSON value.
+std::string js_string_of(const json& value);
+bool js_truthy(const json& value);
+
 }  // namespace detail
 }  // namespace tailor

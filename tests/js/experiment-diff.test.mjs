@@ -1,0 +1,113 @@
+// The wasm experiment API against the live GrowthBook SDK: a fresh seeded
+// batch of contexts (TAILOR_SEED overrides the seed), every feature compared
+// result-for-result, plus cases.json through the JS API.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFile } from 'node:fs/promises';
+import { isDeepStrictEqual } from 'node:util';
+import { GrowthBook } from '@growthbook/growthbook';
+import { TailorCore, TailorError, assign, evalAll, evalAutoExperiments, gbHash, gbDecrypt,
+  stickyCookieDecode, stickyCookieEncode, analyzeExperiment, banditWeights, GrowthBookDefinitions }
+  from '../../build/wasm/pkg/index.mjs';
+import { generateContexts, sdkResults } from '../oracles/experiment-gen.mjs';
+
+const core = await TailorCore.load();
+const seed = Number(process.env.TAILOR_SEED ?? 31337);
+const contexts = 8000;
+const cases = JSON.parse(await readFile(new URL('../vectors/growthbook/cases.json', import.meta.url), 'utf8'));
+
+test(`evalAll agrees with @growthbook/growthbook (seed ${seed}, ${contexts} contexts)`, () => {
+  let evaluations = 0;
+  let inExperiment = 0;
+  const mismatches = [];
+  for (const ctx of generateContexts(seed, contexts)) {
+    const want = sdkResults(GrowthBook, ctx);
+    const got = evalAll(core, ctx).features;
+    for (const [key, w] of Object.entries(want)) {
+      evaluations++;
+      if (w.experimentResult?.inExperiment) inExperiment++;
+      if (!isDeepStrictEqual(got[key], w)) mismatches.push({ ctx, key, want: w, got: got[key] });
+    }
+  }
+  assert.deepEqual(mismatches.slice(0, 3), [], `seed ${seed}: ${mismatches.length} of ${evaluations} differ`);
+  assert.ok(evaluations > 15000, `tens of thousands of evaluations (${evaluations})`);
+  assert.ok(inExperiment > evaluations / 10, `experiments are exercised (${inExperiment})`);
+});
+
+test('cases.json feature, run, stickyBucket-free sections through the JS API', () => {
+  for (const [name, ctx, key, expected] of cases.feature) {
+    assert.deepEqual(assign(core, ctx, key).result, expected, name);
+  }
+  for (const [name, ctx, exp, value, inExp, hashUsed] of cases.run) {
+    const { result } = assign(core, ctx, exp);
+    assert.deepEqual([result.value, result.inExperiment, result.hashUsed], [value, inExp, hashUsed], name);
+  }
+  for (const [name, ctx, expected] of cases.urlRedirect) {
+    const out = evalAutoExperiments(core, ctx);
+    const calls = out.tracked.map((t) => ({ inExperiment: t.result.inExperiment,
+      urlRedirect: t.result.value.urlRedirect, urlWithParams: out.redirectUrl }));
+    assert.deepEqual(calls, expected, name);
+  }
+  for (const [s, v, version, expected] of cases.hash) assert.equal(gbHash(core, s, v, version), expected);
+  for (const [name, payload, key, expected] of cases.decrypt) {
+    if (expected === null) assert.throws(() => gbDecrypt(core, payload, key), TailorError, name);
+    else assert.equal(gbDecrypt(core, payload, key), expected, name);
+  }
+});
+
+test('UTF-16 hashing by default, UTF-8 on request', () => {
+  assert.equal(gbHash(core, '', '用户123', 1), 0.784);
+  assert.equal(gbHash(core, '', '用户123', 1, 'utf8'), 0.455);
+  assert.throws(() => gbHash(core, '', 'x', 1, 'latin1'), (e) => e.code === 'invalid_field');
+});
+
+test('bad contexts are TailorErrors, hostile ones answer', () => {
+  assert.throws(() => evalAll(core, '{'), (e) => e instanceof TailorError && e.code === 'invalid_json');
+  assert.throws(() => evalAll(core, { features: [] }), (e) => e.where === 'features');
+  const hostile = { attributes: { id: 'a'.repeat(5000) + '!' }, features: { f: { defaultValue: 0, rules: [
+    { condition: { id: { $regex: '(a+)+$' } }, force: 1 }, { variations: [1, 2], weights: [5, 5], coverage: -3 }] } } };
+  assert.equal(evalAll(core, hostile).features.f.value, 0);
+});
+
+test('sticky bucketing through a cookie keeps the assignment across page loads', () => {
+  const features = { f: { defaultValue: 'x', rules: [{ key: 'exp', variations: ['a', 'b', 'c'],
+    meta: [{ key: '0' }, { key: '1' }, { key: '2' }] }] } };
+  const first = evalAll(core, { attributes: { id: 'u1' }, features, stickyBucketAssignmentDocs: {} });
+  const cookie = stickyCookieEncode(core, first.stickyBucketAssignmentDocs);
+  assert.ok(cookie.length <= 1024);
+  const { stickyBucketAssignmentDocs } = stickyCookieDecode(core, cookie);
+  // Weights change; the sticky assignment wins.
+  const changed = { f: { ...features.f, rules: [{ ...features.f.rules[0], weights: [0, 0, 1] }] } };
+  const second = evalAll(core, { attributes: { id: 'u1' }, features: changed, stickyBucketAssignmentDocs });
+  assert.equal(second.features.f.value, first.features.f.value);
+  assert.equal(second.features.f.experimentResult.stickyBucketUsed, true);
+  assert.throws(() => stickyCookieDecode(core, cookie.slice(0, -1) + (cookie.endsWith('0') ? '1' : '0')),
+    (e) => e.code === 'invalid_state');
+});
+
+test('bandit and analysis goldens are byte-identical in wasm', async () => {
+  const dir = new URL('../golden/experiment/', import.meta.url);
+  const read = async (n) => (await readFile(new URL(n, dir), 'utf8')).trim();
+  assert.equal(JSON.stringify(banditWeights(core, await read('bandit.in.json'))),
+    JSON.stringify(JSON.parse(await read('bandit.out.json'))));
+  const a = analyzeExperiment(core, await read('analyze.in.json'));
+  assert.deepEqual(a, JSON.parse(await read('analyze.out.json')));
+  assert.throws(() => analyzeExperiment(core, { arms: [{ users: 1, conversions: 2 }, { users: 1 }] }),
+    (e) => e.code === 'limit_exceeded' || e.where.startsWith('arms[0]'));
+});
+
+test('GrowthBookDefinitions: load once, evaluate per shopper, same answers', () => {
+  let n = 0;
+  for (const ctx of generateContexts(seed + 1, 500)) {
+    const { attributes, features, ...rest } = ctx;
+    const defs = GrowthBookDefinitions.load(core, { features });
+    assert.deepEqual(defs.evalAll({ attributes, ...rest }).features, sdkResults(GrowthBook, ctx));
+    defs.close();
+    n++;
+  }
+  assert.equal(n, 500);
+  assert.throws(() => GrowthBookDefinitions.load(core, '{'), (e) => e.code === 'invalid_json');
+  const d = GrowthBookDefinitions.load(core, { features: {} });
+  d.close();
+  assert.throws(() => d.evalAll({}), /closed/);
+});
