@@ -530,3 +530,45 @@ TEST_CASE("profile: golden cases match byte for byte", "[profile][golden]") {
     CHECK(out.value() == expected);
   }
 }
+
+TEST_CASE("profile: segments are rules over the profile itself", "[profile][segments]") {
+  auto p = make_profiler(R"({"half_life_days":10,"segments":[
+    {"id":"kitchen","name":"Kitchen lovers","condition":{"affinities.category":{"$elemMatch":{"key":"Home>Kitchen","score":{"$gt":1.5}}}}},
+    {"id":"buyers","name":"Buyers","condition":{"rfm.frequency":{"$gte":1}}},
+    {"id":"at_risk","condition":{"lifecycle.stage":"at_risk"}},
+    {"id":"red_fans","condition":{"affinities.tag":{"$elemMatch":{"key":"red"}}}},
+    {"id":"everyone","condition":{}}]})");
+  profile_state st;
+  st.add(view("v1", t0 - 40 * day, "A"));
+  st.add(view("v2", t0 - 39 * day, "C"));
+  auto ids = [&](const profile_state& s, int64_t now) {
+    std::vector<std::string> out;
+    const json prof = fold_json(p, s, now);
+    for (const auto& seg : prof["segments"]) out.push_back(seg["id"]);
+    return out;
+  };
+  CHECK(ids(st, t0) == std::vector<std::string>{"at_risk", "everyone", "red_fans"});
+  st.add(ev(R"({"type":"purchase","id":"p1","ts":)" + std::to_string(t0 - day) +
+            R"(,"uid":"u","currency":"GBP","items":[{"item_id":"C","price":30}]})"));
+  CHECK(ids(st, t0) == std::vector<std::string>{"buyers", "everyone", "kitchen", "red_fans"});
+  CHECK(fold_json(p, st, t0)["segments"][0] == json::parse(R"({"id":"buyers","name":"Buyers"})"));
+  // A deleted tag no longer places the shopper in a segment; a deleted segment is never assigned.
+  REQUIRE(st.suppress("tag", "red").ok());
+  REQUIRE(st.suppress("segment", "everyone").ok());
+  CHECK(ids(st, t0) == std::vector<std::string>{"buyers", "kitchen"});
+  REQUIRE(st.suppress("category", "Home").ok());
+  CHECK(ids(st, t0) == std::vector<std::string>{"buyers"});
+  st.set_personalized(false, 1);
+  CHECK_FALSE(fold_json(p, st, t0).contains("segments"));
+}
+
+TEST_CASE("profile: a bad segment rule is an error naming it", "[profile][segments]") {
+  const std::string long_re(limits::max_regex_pattern_bytes + 1, 'a');
+  auto r = parse_profile_config(R"({"segments":[{"id":"a","condition":{}},{"id":"b","condition":{"lifecycle.stage":{"$regex":")" +
+                                long_re + "\"}}}]}");
+  REQUIRE_FALSE(r.ok());
+  CHECK(r.error().code == errc::limit_exceeded);
+  CHECK(r.error().where == "segments[1].condition.lifecycle.stage.$regex");
+  const std::string ok_re(limits::max_regex_pattern_bytes, 'a');
+  CHECK(parse_profile_config(R"({"segments":[{"id":"b","condition":{"lifecycle.stage":{"$regex":")" + ok_re + "\"}}}]}").ok());
+}

@@ -192,3 +192,20 @@ test('tailor profile --uid folds only the linked shopper, as wasm does', { skip:
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test('segments() lists the rules a shopper matches; deleting one keeps them out', async () => {
+  const t = await fresh({
+    segments: [
+      { id: 'mug_people', name: 'Mug people', condition: { 'affinities.tag': { $elemMatch: { key: 'red' } } } },
+      { id: 'tea_people', condition: { 'affinities.brand': { $elemMatch: { key: 'Leaf' } } } },
+      { id: 'buyers', condition: { 'rfm.frequency': { $gte: 1 } } },
+    ],
+  });
+  t.track([view('e1', T0, 'A'), view('e2', T0, 'B')], { now: T0 });
+  assert.deepEqual(t.segments({ now: T0 }), [{ id: 'mug_people', name: 'Mug people' }, { id: 'tea_people', name: 'tea_people' }]);
+  t.deleteTag('segment', 'tea_people');
+  t.deleteTag('tag', 'red');
+  assert.deepEqual(t.segments({ now: T0 }), []);
+  await assert.rejects(Tailor.load({ catalog, wasm: core, config: { segments: [{ id: 'x', condition: 'vip' }] } }),
+    (e) => e.code === 'invalid_condition' && e.where === 'segments[0].condition');
+});
