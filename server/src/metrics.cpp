@@ -13,7 +13,8 @@ std::string_view route_name(route r) noexcept {
       "profile_delete", "identify",        "assign",           "bundle_get",    "bundle_put",
       "bundle_versions", "bundle_rollback", "config_get",      "config_put",    "config_versions",
       "config_rollback", "results",        "keys",             "tokens",        "options",
-      "not_found"};
+      "not_found",      "catalog_get",     "catalog_put",      "catalog_versions",
+      "catalog_rollback"};
   auto i = static_cast<std::size_t>(r);
   return i < names.size() ? names[i] : "unknown";
 }

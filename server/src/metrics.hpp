@@ -18,7 +18,8 @@ inline constexpr std::array<double, 12> latency_buckets{0.0005, 0.001, 0.0025, 0
 enum class route : uint8_t {
   hello, healthz, metrics, events, profile_get, profile_delete, identify, assign, bundle_get,
   bundle_put, bundle_versions, bundle_rollback, config_get, config_put, config_versions,
-  config_rollback, results, keys, tokens, options, not_found, count_
+  config_rollback, results, keys, tokens, options, not_found, catalog_get, catalog_put,
+  catalog_versions, catalog_rollback, count_
 };
 inline constexpr std::size_t route_count = static_cast<std::size_t>(route::count_);
 std::string_view route_name(route r) noexcept;

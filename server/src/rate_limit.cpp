@@ -13,8 +13,9 @@ bool rate_limiter::allow(std::string_view key, double now_s, double& retry_after
   std::lock_guard lock(sh.mu);
   auto it = sh.buckets.find(std::string(key));
   if (it == sh.buckets.end()) {
-    if (sh.buckets.size() >= max_keys_per_shard) {
+    if (sh.buckets.size() >= max_keys_per_shard && now_s >= sh.next_purge) {
       // Drop buckets that have refilled: forgetting them changes nothing.
+      sh.next_purge = now_s + std::min(1.0, burst_ / rate_);
       for (auto i = sh.buckets.begin(); i != sh.buckets.end();) {
         double t = std::min(burst_, i->second.tokens + (now_s - i->second.at) * rate_);
         i = t >= burst_ ? sh.buckets.erase(i) : std::next(i);

@@ -32,6 +32,7 @@ class rate_limiter {
   struct shard {
     std::mutex mu;
     std::unordered_map<std::string, bucket> buckets;
+    double next_purge = 0;  // a full shard is scanned at most once per period
   };
   double rate_;
   double burst_;

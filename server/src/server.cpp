@@ -19,7 +19,9 @@
 #include "metrics.hpp"
 #include "rate_limit.hpp"
 #include "storage.hpp"
+#include "tailor/catalog.hpp"
 #include "tailor/event.hpp"
+#include "tailor/profile.hpp"
 
 namespace tailor::sync {
 namespace {
@@ -115,6 +117,13 @@ std::optional<std::string> query_param(std::string_view query, std::string_view 
   return std::nullopt;
 }
 
+// Catalogs are JSON Lines, or CSV when the first line is a CSV header.
+std::string_view content_type_of(std::string_view kind, std::string_view body) {
+  if (kind == "bundle") return "application/octet-stream";
+  if (kind == "config") return "application/json";
+  return body.substr(0, 1) == "{" ? "application/x-ndjson" : "text/csv";
+}
+
 bool valid_uid(std::string_view uid) {
   return !uid.empty() && uid.size() <= limits::max_id_bytes && detail::is_valid_utf8(uid);
 }
@@ -184,6 +193,12 @@ class app {
   void on_healthz(const call_ptr& c);
   void on_metrics(const call_ptr& c);
   std::optional<json> small_json_body(const call_ptr& c);
+  static bool is_csv(const call_ptr& c) {
+    auto ct = c->req->header().get_field_or(restinio::http_field::content_type, "");
+    return ct.substr(0, 8) == "text/csv";
+  }
+  // The profiler for the current catalog and config (rebuilt when they change).
+  result<std::shared_ptr<const profiler>> current_profiler();
 
   const server_config& cfg_;
   std::unique_ptr<storage> store_;
@@ -202,6 +217,12 @@ class app {
   std::unordered_map<std::string, cached_key> key_cache_;
   static constexpr double key_cache_ttl_s = 5.0;
   static constexpr std::size_t key_cache_max = 10000;
+
+  std::mutex profiler_mu_;
+  std::shared_ptr<const profiler> profiler_;
+  std::string profiler_key_;  // catalog etag + config etag it was built from
+  double profiler_checked_ = -1e9;
+  static constexpr double profiler_check_s = 1.0;
 
   std::mutex gauge_mu_;
   double gauge_at_ = -1e9;
@@ -418,25 +439,30 @@ void app::dispatch(const call_ptr& c, std::string_view method, std::string_view 
       c->r = route::identify;
       return method == "POST" ? on_identify(c) : not_allowed(route::identify, "POST");
     }
-    if (what == "bundle" || what == "config") {
-      const bool bundle = what == "bundle";
+    if (what == "bundle" || what == "config" || what == "catalog") {
+      // Routes per kind: get, put, versions, rollback.
+      const route rs[3][4] = {
+          {route::bundle_get, route::bundle_put, route::bundle_versions, route::bundle_rollback},
+          {route::config_get, route::config_put, route::config_versions, route::config_rollback},
+          {route::catalog_get, route::catalog_put, route::catalog_versions, route::catalog_rollback}};
+      const auto& kr = rs[what == "bundle" ? 0 : what == "config" ? 1 : 2];
       if (segs.size() == 2) {
         if (method == "GET") {
-          c->r = bundle ? route::bundle_get : route::config_get;
+          c->r = kr[0];
           return on_artifact_get(c, what);
         }
         if (method == "PUT") {
-          c->r = bundle ? route::bundle_put : route::config_put;
+          c->r = kr[1];
           return on_artifact_put(c, what);
         }
-        return not_allowed(bundle ? route::bundle_get : route::config_get, "GET, PUT");
+        return not_allowed(kr[0], "GET, PUT");
       }
       if (segs.size() == 3 && segs[2] == "versions") {
-        c->r = bundle ? route::bundle_versions : route::config_versions;
+        c->r = kr[2];
         return method == "GET" ? on_artifact_versions(c, what) : not_allowed(c->r, "GET");
       }
       if (segs.size() == 3 && segs[2] == "rollback") {
-        c->r = bundle ? route::bundle_rollback : route::config_rollback;
+        c->r = kr[3];
         return method == "POST" ? on_artifact_rollback(c, what) : not_allowed(c->r, "POST");
       }
     }
@@ -641,6 +667,49 @@ void app::on_events(const call_ptr& c) {
   }
 }
 
+result<std::shared_ptr<const profiler>> app::current_profiler() {
+  std::lock_guard lock(profiler_mu_);
+  const double now = mono_s();
+  if (profiler_ && now - profiler_checked_ < profiler_check_s) return profiler_;
+  auto cat_meta = store_->current_artifact("catalog");
+  if (!cat_meta) return cat_meta.error();
+  auto cfg_meta = store_->current_artifact("config");
+  if (!cfg_meta) return cfg_meta.error();
+  const std::string key = (cat_meta.value() ? cat_meta.value()->etag : "-") + "/" +
+                          (cfg_meta.value() ? cfg_meta.value()->etag : "-");
+  profiler_checked_ = now;
+  if (profiler_ && key == profiler_key_) return profiler_;
+  auto cat = std::make_shared<catalog>();
+  if (cat_meta.value()) {
+    auto art = store_->get_artifact("catalog", cat_meta.value()->version);
+    if (!art) return art.error();
+    if (art.value()) {
+      const auto& body = art.value()->body;
+      auto parsed = body.substr(0, 1) == "{" ? parse_catalog_jsonl(body) : parse_catalog_csv(body);
+      if (!parsed) return parsed.error();
+      cat = std::make_shared<catalog>(std::move(parsed.value()));
+    }
+  }
+  std::string profile_json;
+  if (cfg_meta.value()) {
+    auto art = store_->get_artifact("config", cfg_meta.value()->version);
+    if (!art) return art.error();
+    if (art.value()) {
+      auto j = detail::parse_json(art.value()->body, http_limits::max_config_bytes);
+      if (j && j->is_object()) {
+        if (auto p = j->find("profile"); p != j->end()) profile_json = p->dump();
+      }
+    }
+  }
+  auto cfg = parse_profile_config(profile_json);
+  if (!cfg) return cfg.error();
+  auto prof = profiler::create(std::move(cat), std::move(cfg.value()));
+  if (!prof) return prof.error();
+  profiler_ = std::make_shared<const profiler>(std::move(prof.value()));
+  profiler_key_ = key;
+  return profiler_;
+}
+
 void app::on_profile_get(const call_ptr& c, const std::string& uid) {
   auto a = authenticate(c, false);
   if (!a) return;
@@ -668,6 +737,25 @@ void app::on_profile_get(const call_ptr& c, const std::string& uid) {
     }
     limit = static_cast<std::size_t>(*v);
   }
+  bool with_profile = true;
+  if (auto p = query_param(q, "profile")) {
+    if (*p != "0" && *p != "1") {
+      fail(c, 400, "invalid_field", "profile must be 0 or 1", "profile");
+      return;
+    }
+    with_profile = *p == "1";
+  }
+  int64_t at = now_ms();
+  if (auto n = query_param(q, "now")) {
+    // Folding at a given time makes the answer comparable byte for byte with
+    // the browser's and the edge's fold at the same clock value.
+    auto v = parse_int(*n);
+    if (!v || *v < 0 || *v > 253402300799999) {
+      fail(c, 400, "invalid_field", "now must be UTC milliseconds", "now");
+      return;
+    }
+    at = *v;
+  }
   auto page = store_->read_events(uid, since, limit);
   if (!page) {
     if (page.error().code == errc::not_found) {
@@ -686,7 +774,39 @@ void app::on_profile_get(const call_ptr& c, const std::string& uid) {
     if (i) out.push_back(',');
     out += page->events[i].second;  // canonical JSON written by encode_event
   }
-  out += "]}";
+  out += "]";
+  if (with_profile) {
+    // The core's fold over the shopper's newest events: the same bytes the
+    // browser and the edge compute from the same events, catalog and config.
+    auto prof = current_profiler();
+    if (!prof) {
+      const auto& e = prof.error();
+      if (e.where.starts_with("sqlite") || e.where.starts_with("postgres")) {
+        storage_failed(c, e);
+      } else {
+        fail(c, 500, "profile_unavailable", "the current catalog or config cannot be used: " +
+                                                e.message, e.where);
+      }
+      return;
+    }
+    auto bodies = store_->read_latest(uid, limits::max_events_per_profile);
+    if (!bodies) {
+      storage_failed(c, bodies.error());
+      return;
+    }
+    profile_state state;
+    for (const auto& b : bodies.value()) {
+      auto ev = decode_event(b);
+      if (ev) state.add(ev.value());
+    }
+    auto folded = prof.value()->fold(state, at);
+    if (!folded) {
+      fail(c, 500, errc_name(folded.error().code), folded.error().message, folded.error().where);
+      return;
+    }
+    out += ",\"profile\":" + folded.value();
+  }
+  out += "}";
   respond(c, 200, std::move(out));
 }
 
@@ -767,8 +887,7 @@ void app::on_artifact_get(const call_ptr& c, std::string_view kind) {
     if (!art) return storage_failed(c, art.error());
     if (!art.value()) return fail(c, 404, "not_found", "no such version", "version");
     auto& x = *art.value();
-    return respond(c, 200, std::move(x.body),
-                   kind == "bundle" ? "application/octet-stream" : "application/json",
+    return respond(c, 200, std::move(x.body), content_type_of(kind, x.body),
                    {{"ETag", x.meta.etag}, {"X-Tailor-Version", std::to_string(x.meta.version)}});
   }
   auto meta = store_->current_artifact(kind);
@@ -784,7 +903,7 @@ void app::on_artifact_get(const call_ptr& c, std::string_view kind) {
   if (!art) return storage_failed(c, art.error());
   if (!art.value()) return fail(c, 503, "storage_unavailable", "the current version changed; retry");
   auto& x = *art.value();
-  respond(c, 200, std::move(x.body), kind == "bundle" ? "application/octet-stream" : "application/json",
+  respond(c, 200, std::move(x.body), content_type_of(kind, x.body),
           {{"ETag", x.meta.etag}, {"X-Tailor-Version", std::to_string(x.meta.version)}});
 }
 
@@ -793,7 +912,7 @@ void app::on_artifact_put(const call_ptr& c, std::string_view kind) {
   if (!a) return;
   if (a->scope != key_scope::admin) return fail(c, 403, "forbidden", "uploads need an admin key");
   const std::string& body = c->req->body();
-  const std::size_t max = kind == "bundle" ? http_limits::max_bundle_bytes : http_limits::max_config_bytes;
+  const std::size_t max = kind == "config" ? http_limits::max_config_bytes : http_limits::max_bundle_bytes;
   if (body.size() > max) {
     return fail(c, 413, "payload_too_large",
                 std::string(kind) + " is at most " + std::to_string(max) + " bytes");
@@ -803,6 +922,23 @@ void app::on_artifact_put(const call_ptr& c, std::string_view kind) {
     auto j = detail::parse_json(body, http_limits::max_config_bytes);
     if (!j) return fail(c, 400, "invalid_json", j.error().message, j.error().where);
     if (!j->is_object()) return fail(c, 400, "invalid_config", "config must be a JSON object");
+    // The profile section is checked by the core now, not when a shopper's profile is read.
+    if (auto p = j->find("profile"); p != j->end()) {
+      auto pc = parse_profile_config(p->dump());
+      if (!pc) {
+        const auto& e = pc.error();
+        return fail(c, 400, errc_name(e.code), e.message,
+                    "profile" + (e.where.empty() ? std::string() :
+                                 (e.where[0] == '[' ? "" : ".") + e.where));
+      }
+    }
+  }
+  if (kind == "catalog") {
+    auto cat = is_csv(c) ? parse_catalog_csv(body) : parse_catalog_jsonl(body);
+    if (!cat) {
+      const auto& e = cat.error();
+      return fail(c, status_for(e.code), errc_name(e.code), e.message, e.where);
+    }
   }
   const std::string etag = "\"" + sha256_hex(body).substr(0, 32) + "\"";
   auto r = store_->put_artifact(kind, body, etag, now_ms());

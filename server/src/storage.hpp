@@ -107,6 +107,10 @@ class storage {
   // not_found when the uid is tombstoned (erased).
   [[nodiscard]] virtual result<event_page> read_events(std::string_view uid, int64_t since,
                                                        std::size_t limit) noexcept = 0;
+  // The newest n events of uid (by ts, then id), for folding the profile.
+  // not_found when the uid is tombstoned.
+  [[nodiscard]] virtual result<std::vector<std::string>> read_latest(std::string_view uid,
+                                                                     std::size_t n) noexcept = 0;
   // The canonical uid for uid (itself when not merged).
   [[nodiscard]] virtual result<std::string> resolve(std::string_view uid) noexcept = 0;
   [[nodiscard]] virtual result<bool> is_erased(std::string_view uid) noexcept = 0;

@@ -185,6 +185,8 @@ constexpr const char* sql_insert_events =
 constexpr const char* sql_last_seq = "SELECT last_seq FROM profiles WHERE uid = $1";
 constexpr const char* sql_page =
     "SELECT seq, body FROM events WHERE uid = $1 AND seq > $2 ORDER BY seq LIMIT $3";
+constexpr const char* sql_latest =
+    "SELECT body FROM events WHERE uid = $1 ORDER BY ts DESC, id DESC LIMIT $2";
 constexpr const char* sql_tombstoned = "SELECT 1 FROM tombstones WHERE uid_hash = $1";
 constexpr const char* sql_alias = "SELECT uid FROM aliases WHERE alias = $1";
 constexpr const char* sql_count_events = "SELECT COUNT(*) FROM events WHERE uid = $1";
@@ -420,6 +422,27 @@ class pg_storage final : public storage {
           page.watermark = rows->i64(i, 0);
         }
         return page;
+      }();
+      (void)c.exec("COMMIT");
+      return r;
+    });
+  }
+
+  result<std::vector<std::string>> read_latest(std::string_view uid,
+                                               std::size_t n) noexcept override {
+    return with_conn<std::vector<std::string>>("read_latest", [&](connection& c) -> result<std::vector<std::string>> {
+      if (auto s = c.exec("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY"); !s) return s.error();
+      auto r = [&]() -> result<std::vector<std::string>> {
+        auto t = tombstoned(c, uid);
+        if (!t) return t.error();
+        if (t.value()) return make_error(errc::not_found, "this profile was erased", "uid");
+        auto canon = resolve_on(c, uid);
+        if (!canon) return canon.error();
+        auto rows = c.run(sql_latest, {param(canon.value()), param(static_cast<int64_t>(n))});
+        if (!rows) return rows.error();
+        std::vector<std::string> out;
+        for (int i = 0; i < rows->rows(); ++i) out.push_back(rows->text(i, 0));
+        return out;
       }();
       (void)c.exec("COMMIT");
       return r;

@@ -62,6 +62,7 @@ class stmt {
     return ok_value;
   }
   int64_t i64(int col) { return sqlite3_column_int64(s_, col); }
+  sqlite3_stmt* raw() { return s_; }
   std::string text(int col) {
     auto p = reinterpret_cast<const char*>(sqlite3_column_blob(s_, col));
     return p ? std::string(p, static_cast<std::size_t>(sqlite3_column_bytes(s_, col)))
@@ -158,6 +159,10 @@ auto in_read_tx(connection& c, Fn&& fn) -> decltype(fn()) {
 }
 
 constexpr const char* sql_tombstoned = "SELECT 1 FROM tombstones WHERE uid_hash = ?1";
+// Everything ingest needs to know about one uid, in one step.
+constexpr const char* sql_uid_state =
+    "SELECT EXISTS(SELECT 1 FROM tombstones WHERE uid_hash = ?1),"
+    " (SELECT uid FROM aliases WHERE alias = ?2), (SELECT last_seq FROM profiles WHERE uid = ?2)";
 constexpr const char* sql_alias = "SELECT uid FROM aliases WHERE alias = ?1";
 constexpr const char* sql_last_seq = "SELECT last_seq FROM profiles WHERE uid = ?1";
 constexpr const char* sql_insert_event =
@@ -168,6 +173,8 @@ constexpr const char* sql_upsert_profile =
     " ON CONFLICT(uid) DO UPDATE SET last_seq = excluded.last_seq, updated_ms = excluded.updated_ms";
 constexpr const char* sql_page =
     "SELECT seq, body FROM events WHERE uid = ?1 AND seq > ?2 ORDER BY seq LIMIT ?3";
+constexpr const char* sql_latest =
+    "SELECT body FROM events WHERE uid = ?1 ORDER BY ts DESC, id DESC LIMIT ?2";
 constexpr const char* sql_count_moving =
     "SELECT COUNT(*) FROM events e WHERE e.uid = ?1 AND NOT EXISTS"
     " (SELECT 1 FROM events x WHERE x.uid = ?2 AND x.id = e.id)";
@@ -330,13 +337,17 @@ class sqlite_storage final : public storage {
           auto it = uids.find(ev.uid);
           if (it == uids.end()) {
             uid_info info;
-            auto t = tombstoned(c, ev.uid);
-            if (!t) return t.error();
-            info.erased = t.value();
-            if (!info.erased) {
-              auto r = resolve_on(c, ev.uid);
-              if (!r) return r.error();
-              info.canonical = std::move(r.value());
+            auto st = c.prepare(sql_uid_state);
+            if (!st) return st.error();
+            st->bind(1, sha256_hex(ev.uid)).bind(2, ev.uid);
+            auto row = st->step();
+            if (!row) return row.error();
+            info.erased = st->i64(0) != 0;
+            const bool aliased = sqlite3_column_type(st->raw(), 1) != SQLITE_NULL;
+            info.canonical = aliased ? st->text(1) : ev.uid;
+            const int64_t last = st->i64(2);
+            if (!info.erased && !aliased && !seqs.count(info.canonical)) {
+              seqs.emplace(info.canonical, std::make_pair(last, false));
             }
             it = uids.emplace(ev.uid, std::move(info)).first;
           }
@@ -410,6 +421,31 @@ class sqlite_storage final : public storage {
           page.watermark = s->i64(0);
         }
         return page;
+      });
+    });
+  }
+
+  result<std::vector<std::string>> read_latest(std::string_view uid,
+                                               std::size_t n) noexcept override {
+    return guarded<std::vector<std::string>>("read_latest", [&]() -> result<std::vector<std::string>> {
+      auto c = readers_.acquire();
+      return in_read_tx(*c, [&]() -> result<std::vector<std::string>> {
+        auto t = tombstoned(*c, uid);
+        if (!t) return t.error();
+        if (t.value()) return make_error(errc::not_found, "this profile was erased", "uid");
+        auto canon = resolve_on(*c, uid);
+        if (!canon) return canon.error();
+        auto s = c->prepare(sql_latest);
+        if (!s) return s.error();
+        s->bind(1, canon.value()).bind(2, static_cast<int64_t>(n));
+        std::vector<std::string> out;
+        while (true) {
+          auto row = s->step();
+          if (!row) return row.error();
+          if (!row.value()) break;
+          out.push_back(s->text(0));
+        }
+        return out;
       });
     });
   }
