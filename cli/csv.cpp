@@ -7,6 +7,14 @@ error csv_reader::fail(std::string message) const {
                     std::to_string(line_) + ":" + std::to_string(pos_ - line_start_ + 1));
 }
 
+error csv_reader::too_long() const {
+  // Where the field starts (a quoted field may span lines: then where the overflow is).
+  const std::size_t column = record_line_ == line_ ? columns_.back() : pos_ - line_start_ + 1;
+  return make_error(errc::invalid_csv,
+                    "field longer than " + std::to_string(max_csv_field_bytes) + " bytes",
+                    std::to_string(line_) + ":" + std::to_string(column));
+}
+
 result<bool> csv_reader::next(std::vector<std::string>& fields) {
   fields.clear();
   columns_.clear();
@@ -36,7 +44,7 @@ result<bool> csv_reader::next(std::vector<std::string>& fields) {
         }
         field += c;
         ++pos_;
-        if (field.size() > max_csv_field_bytes) return fail("field longer than " + std::to_string(max_csv_field_bytes) + " bytes");
+        if (field.size() > max_csv_field_bytes) return too_long();
       }
       if (pos_ < text_.size() && text_[pos_] != ',' && text_[pos_] != '\n' && text_[pos_] != '\r') {
         return fail("unexpected character after a closing quote");
@@ -45,7 +53,7 @@ result<bool> csv_reader::next(std::vector<std::string>& fields) {
       while (pos_ < text_.size() && text_[pos_] != ',' && text_[pos_] != '\n' && text_[pos_] != '\r') {
         if (text_[pos_] == '"') return fail("quote inside an unquoted field");
         field += text_[pos_++];
-        if (field.size() > max_csv_field_bytes) return fail("field longer than " + std::to_string(max_csv_field_bytes) + " bytes");
+        if (field.size() > max_csv_field_bytes) return too_long();
       }
     }
     fields.push_back(std::move(field));

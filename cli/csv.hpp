@@ -11,7 +11,8 @@
 
 namespace tailor::cli {
 
-inline constexpr std::size_t max_csv_field_bytes = 64u << 10;
+// One field: the same bound as tailor::limits::max_csv_field_bytes (the eval importer).
+inline constexpr std::size_t max_csv_field_bytes = 1024;
 inline constexpr std::size_t max_csv_fields = 1024;
 
 class csv_reader {
@@ -31,6 +32,7 @@ class csv_reader {
 
  private:
   error fail(std::string message) const;
+  error too_long() const;
 
   std::string_view text_;
   std::size_t pos_ = 0;

@@ -413,11 +413,6 @@ result<retail_store> import_online_retail(std::string_view csv, const retail_opt
         return make_error(errc::invalid_field, "CustomerID is not a number", where(c_customer));
       }
       const std::string description = trim(f[col[c_desc]]);
-      if (description.size() > limits::max_string_bytes) {
-        return make_error(errc::limit_exceeded,
-                          "Description is longer than " + std::to_string(limits::max_string_bytes) + " bytes",
-                          where(c_desc));
-      }
       const std::string country = trim(f[col[c_country]]);
       if (!country.empty() && country.size() <= 64) countries.insert(country);
 

@@ -11,9 +11,9 @@ import { readJsonLines, tailor, tempDir } from './helpers.mjs';
 const source = process.env.TAILOR_ONLINE_RETAIL ?? '/work/shared/data/online-retail/online_retail.csv.gz';
 const header = 'InvoiceNo,StockCode,Description,Quantity,InvoiceDate,UnitPrice,CustomerID,Country';
 
-function importCsv(rows, { gzip = false, extra = [] } = {}) {
+function importCsv(rows, { gzip = false, extra = [], header: head = header } = {}) {
   const dir = tempDir('retail');
-  const text = [header, ...rows].join('\n') + '\n';
+  const text = [head, ...rows].join('\n') + '\n';
   const file = join(dir, gzip ? 'in.csv.gz' : 'in.csv');
   writeFileSync(file, gzip ? gzipSync(text) : text);
   const out = join(dir, 'out');
@@ -165,8 +165,20 @@ describe('hostile input is an error naming line and column, and writes nothing',
     /2:19: invalid_field: InvoiceDate is not YYYY-MM-DD HH:MM/));
   test('a price that is not a number', () => fails(['1,22001,RED MUG,1,2011-01-01 10:00,1e3,1,UK'],
     /2:36: invalid_field: UnitPrice is not a decimal number/));
-  test('a description over 1024 bytes', () => fails([`1,22001,${'X'.repeat(1025)},1,2011-01-01 10:00,1,1,UK`],
-    /limit_exceeded: Description is longer than 1024 bytes/));
+  test('limits hold at N and fail at N+1: a field of 1024 bytes, 1024 fields', () => {
+    const row = (desc, country = 'UK') => `1,22001,${desc},1,2011-01-01 10:00,1,1,${country}`;
+    assert.equal(importCsv([row('X'.repeat(1024))]).code, 0);
+    assert.equal(importCsv([row('"X""' + 'X'.repeat(1021) + '"')]).code, 0, 'quoted: 1024 bytes after unescaping');
+    fails([row('X'.repeat(1025))], /2:9: invalid_csv: field longer than 1024 bytes/);
+    fails([row('Y', 'C'.repeat(1025))], /invalid_csv: field longer than 1024 bytes/);
+    const extra = (n) => Array.from({ length: n }, (_, i) => `x${i}`).join(',');
+    const blanks = (n) => ','.repeat(n);
+    const wide = (n) => [`${header},${extra(n)}`, `${row('Y')}${blanks(n)}`];
+    // 1024 fields pass the CSV reader; the evaluation split (same command) then wants the exact
+    // eight-column header. 1025 fields stop in the reader.
+    fails(wide(1016).slice(1), /1:1: invalid_csv: header must be InvoiceNo,/, wide(1016)[0]);
+    fails(wide(1017).slice(1), /1:\d+: invalid_csv: more than 1024 fields/, wide(1017)[0]);
+  });
   test('a missing input file and a missing --out', () => {
     const r = tailor('import-online-retail', '--in', '/nonexistent.csv.gz', '--out', tempDir('x'));
     assert.equal(r.code, 1);

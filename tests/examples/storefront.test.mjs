@@ -55,6 +55,16 @@ test('browsing a department, clicking a product and adding it to the basket upda
   for (const key of await affinityKeys('category')) assert.ok(p.affinities.category.some((a) => a.key === key));
 });
 
+test('segments come from the config rules; a segment can be deleted', async () => {
+  // click 2 + view 1 + add_to_cart 5 on a Fashion item: over the "Fashion fan" threshold of 3.
+  assert.ok(await page.$('[data-testid=segments] [data-segment=fashion-fan]'), 'in the Fashion fan segment');
+  assert.ok((await profileJson()).segments.some((x) => x.id === 'fashion-fan'));
+  await page.click('[data-testid=delete-tag][data-kind=segment][data-key=fashion-fan]');
+  await page.waitForSelector('[data-testid=suppressed]');
+  assert.equal(await page.$('[data-testid=segments] [data-segment=fashion-fan]'), null);
+  assert.match(await page.textContent('[data-testid=suppressed]'), /segment: fashion-fan/);
+});
+
 test('a delete button removes the tag from the profile for good', async () => {
   await page.click('[data-testid=delete-tag][data-kind=category][data-key="Fashion"]');
   await page.waitForSelector('[data-testid=suppressed]');
