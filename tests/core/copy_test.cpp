@@ -306,6 +306,7 @@ TEST_CASE("copy: step and memory budgets: exhaustion fails cleanly below the nee
   const uint64_t steps = full->steps, mem = full->memory_bytes;
   // The same template uses the same budget on every target (native and wasm run this test).
   CHECK(steps == 30);
+  CHECK(mem == 486);
   for (uint64_t k = 0; k < steps; ++k) {
     copy::render_options o;
     o.limits.steps = k;

@@ -80,6 +80,11 @@ bool is_empty(const value& v);
 bool is_blank(const value& v);
 
 // ------------------------------------------------------------------ budget
+// Bytes charged per value held in an array or variable. A fixed figure, not
+// sizeof(value), so the memory budget is spent identically on 32-bit wasm and
+// 64-bit native builds.
+inline constexpr uint64_t kValueCharge = 64;
+
 struct budget {
   render_limits lim;
   uint64_t steps = 0;

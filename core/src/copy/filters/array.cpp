@@ -16,7 +16,7 @@ value prop_of(const value& item, const filter_args& a, std::size_t i) {
 
 result<std::vector<value>> elements(const value& in, render_ctx& ctx, pos p) {
   std::vector<value> v = to_vector(in);
-  if (auto s = ctx.charge(p, v.size() * sizeof(value)); !s) return s.error();
+  if (auto s = ctx.charge(p, v.size() * kValueCharge); !s) return s.error();
   if (auto s = ctx.step(p, v.size() / 16); !s) return s.error();
   return v;
 }

@@ -17,7 +17,7 @@ result<value> charged(render_ctx& ctx, pos p, std::string s) {
 }
 
 result<value> charged_array(render_ctx& ctx, pos p, std::vector<value> v) {
-  if (auto st = ctx.charge(p, v.size() * sizeof(value)); !st) return st.error();
+  if (auto st = ctx.charge(p, v.size() * kValueCharge); !st) return st.error();
   return value::array(std::move(v));
 }
 

@@ -14,7 +14,7 @@ struct assign_node final : node {
   status render(render_ctx& ctx, std::string&) const override {
     auto v = eval(*e, ctx);
     if (!v) return v.error();
-    if (auto s = ctx.charge(p, sizeof(value) + name.size()); !s) return s;
+    if (auto s = ctx.charge(p, kValueCharge + name.size()); !s) return s;
     ctx.set_assign(name, std::move(v.value()));
     return ok_value;
   }
@@ -27,7 +27,7 @@ struct capture_node final : node {
     std::string buf;
     if (auto s = render_block(body, ctx, buf); !s) return s;
     (void)out;
-    if (auto s = ctx.charge(p, sizeof(value) + name.size()); !s) return s;
+    if (auto s = ctx.charge(p, kValueCharge + name.size()); !s) return s;
     ctx.set_assign(name, value::string(std::move(buf)));
     return ok_value;
   }
