@@ -52,3 +52,4 @@ export declare class TailorCore {
   errorCodes(): { code: ErrorCode; errno: number; message: string }[];
   decodeEvent(event: TailorEvent | string): TailorEvent;
 }
+export * from './copy.mjs';

@@ -76,3 +76,4 @@ export class TailorCore {
   /** Validates one event and returns it in canonical form. */
   decodeEvent(event) { return unwrap(this.#m.decodeEvent(toText(event))); }
 }
+export * from './copy.mjs';
