@@ -210,6 +210,23 @@ std::string copy_truncate(const std::string& text, const std::string& unit, int3
   });
 }
 
+std::string copy_longest_fitting(const std::string& candidates_json, const std::string& unit, int32_t max) {
+  return guarded([&] {
+    auto j = tailor::detail::parse_json(candidates_json);
+    if (!j) return fail(j.error());
+    if (!j->is_array() || j->size() > 10000)
+      return fail(make_error(errc::invalid_field, "candidates must be an array of at most 10000 strings", "candidates"));
+    std::vector<std::string> c;
+    for (std::size_t k = 0; k < j->size(); ++k) {
+      if (!(*j)[k].is_string()) return fail(make_error(errc::invalid_field, "expected a string", tailor::detail::path_index("candidates", k)));
+      c.push_back((*j)[k].get<std::string>());
+    }
+    if (max < 0) return fail(make_error(errc::invalid_field, "max must not be negative", "max"));
+    int32_t i = copy::longest_fitting(c, unit, static_cast<std::size_t>(max));
+    return succeed({{"index", i}, {"length", i < 0 ? 0 : copy::measure(c[static_cast<std::size_t>(i)], unit)}});
+  });
+}
+
 }  // namespace
 }  // namespace tailor::wasm
 
@@ -227,4 +244,5 @@ EMSCRIPTEN_BINDINGS(tailor_copy) {
   function("copyPlatforms", &tailor::wasm::copy_platforms);
   function("copySms", &tailor::wasm::copy_sms);
   function("copyTruncate", &tailor::wasm::copy_truncate);
+  function("copyLongestFitting", &tailor::wasm::copy_longest_fitting);
 }

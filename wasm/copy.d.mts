@@ -145,4 +145,5 @@ export declare class Copy {
   platforms(): Platform[];
   smsSegments(text: string): SmsInfo;
   truncate(text: string, unit: MeasureUnit, max: number, ellipsis?: string): { text: string; length: number; truncated: boolean };
+  longestFitting(candidates: string[], unit: MeasureUnit, max: number): { index: number; length: number };
 }

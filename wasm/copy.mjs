@@ -88,4 +88,8 @@ export class Copy {
   smsSegments(text) { return unwrap(this.#m.copySms(String(text))); }
   /** Truncates to `max` in `unit` on a word or grapheme boundary. */
   truncate(text, unit, max, ellipsis = '…') { return unwrap(this.#m.copyTruncate(String(text), unit, max | 0, ellipsis)); }
+  /** Index of the longest candidate that fits in `max` `unit`s (-1 if none) and its length. */
+  longestFitting(candidates, unit, max) {
+    return unwrap(this.#m.copyLongestFitting(JSON.stringify(candidates), unit, max | 0));
+  }
 }

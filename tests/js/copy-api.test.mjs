@@ -75,6 +75,9 @@ test('check, variants, platforms and truncate', () => {
     'wechat_article', 'weibo', 'xiaohongshu', 'banner']) assert.ok(ids.includes(id), id);
   assert.deepEqual(copy.truncate('春季新品上市全场满减会员专享', 'cjk_double', 12), { text: '春季新品上…', length: 11, truncated: true });
   assert.throws(() => copy.truncate('x', 'furlongs', 3), (e) => e.code === 'invalid_field');
+  const alts = ['Shop fresh single-origin coffee today', 'Shop fresh coffee today', 'Coffee'];
+  assert.deepEqual(copy.longestFitting(alts, 'cjk_double', 30), { index: 1, length: 23 });
+  assert.deepEqual(copy.longestFitting(alts, 'cjk_double', 3), { index: -1, length: 0 });
 });
 
 test('SMS segments agree live with sms-segments-calculator', () => {

@@ -124,7 +124,7 @@ static std::size_t code_points(std::string_view s) {
 value lookup_name(const value& base, std::string_view key) {
   switch (base.t) {
     case value::type::object: {
-      auto it = base.j->find(std::string(key));
+      auto it = base.j->find(key);  // transparent comparator: no temporary string
       if (it != base.j->end()) return value::from_json(*it);
       if (key == "size") return value::integer(static_cast<int64_t>(base.j->size()));
       return value::nil();
