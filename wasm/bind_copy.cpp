@@ -85,6 +85,21 @@ class copy_template {
   std::string render_data(const copy_data& d, const std::string& options_json) {
     return guarded([&] { return run(d.data(), options_json); });
   }
+  // Hot path: "\x01" + text on success, else the error envelope (JSON).
+  std::string render_text(const copy_data& d, const std::string& options_json) {
+    return guarded([&] {
+      if (!t_.ast()) return fail(make_error(errc::invalid_state, "template is not compiled"));
+      error err;
+      if (const error* e = opts_.get(options_json, err)) return fail(*e);
+      auto r = copy::render(t_, d.data(), opts_.opt);
+      if (!r) return fail(r.error());
+      std::string out;
+      out.reserve(r->text.size() + 1);
+      out += '\x01';
+      out += r->text;
+      return out;
+    });
+  }
 
  private:
   std::string run(const copy::render_data& d, const std::string& options_json) {
@@ -237,7 +252,8 @@ EMSCRIPTEN_BINDINGS(tailor_copy) {
       .constructor<>()
       .function("compile", &tailor::wasm::copy_template::compile)
       .function("render", &tailor::wasm::copy_template::render)
-      .function("renderData", &tailor::wasm::copy_template::render_data);
+      .function("renderData", &tailor::wasm::copy_template::render_data)
+      .function("renderText", &tailor::wasm::copy_template::render_text);
   function("copyPreview", &tailor::wasm::copy_preview);
   function("copyCheck", &tailor::wasm::copy_check);
   function("copyVariants", &tailor::wasm::copy_variants);

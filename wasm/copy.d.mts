@@ -36,6 +36,8 @@ export declare class CopyData {
 export declare class CompiledTemplate {
   readonly variables: string[];
   render(data: RenderInput, options?: RenderOptions): RenderResult;
+  /** Only the text; fastest with bound CopyData. */
+  renderText(data: RenderInput, options?: RenderOptions): string;
   close(): void;
 }
 

@@ -46,6 +46,14 @@ export class CompiledTemplate {
     const env = data instanceof CopyData ? this.#h.renderData(data.handle, opt) : this.#h.render(toText(data), opt);
     return unwrap(env);
   }
+  /** Fast path: only the text, rendered with bound CopyData. Throws TailorError on failure. */
+  renderText(data, options) {
+    if (!this.#h) throw new Error('CompiledTemplate is closed');
+    if (!(data instanceof CopyData)) return this.render(data, options).text;
+    const out = this.#h.renderText(data.handle, optionsText(options));
+    if (out.charCodeAt(0) === 1) return out.slice(1);
+    return unwrap(out);
+  }
   close() { if (this.#h) { this.#h.delete(); this.#h = null; } }
   [Symbol.dispose]() { this.close(); }
 }

@@ -259,6 +259,13 @@ TEST_CASE("copy: data size limit at N and N+1", "[copy][limits]") {
   auto r = copy::parse_data(bad);
   REQUIRE_FALSE(r.ok());
   CHECK(r.error().code == errc::limit_exceeded);
+  // Nesting: N levels pass, N+1 fail (brackets inside strings do not count).
+  const std::size_t d = tailor::limits::max_json_depth;
+  auto nest = [](std::size_t k) { return repeat("{\"a\":", k - 1) + "{\"s\":\"[[[{{\"}" + repeat("}", k - 1); };
+  CHECK(copy::parse_data(nest(d)).ok());
+  auto deep = copy::parse_data(nest(d + 1));
+  REQUIRE_FALSE(deep.ok());
+  CHECK(deep.error().code == errc::limit_exceeded);
   auto notobj = copy::parse_data("[1,2]");
   REQUIRE_FALSE(notobj.ok());
   CHECK(notobj.error().code == errc::invalid_json);

@@ -18,6 +18,9 @@ test('compile once, render many, with objects, JSON text and bound data', () => 
   assert.deepEqual(r.defaulted, ['shopper.first_name']);
   const d = copy.data({ shopper: { first_name: '小明' }, product: { price: 5 } });
   for (let k = 0; k < 3; ++k) assert.equal(copy.render(t, d).text, 'Hi 小明, $0.05');
+  assert.equal(t.renderText(d), 'Hi 小明, $0.05');
+  assert.equal(t.renderText({ product: { price: 1 } }), 'Hi friend, $0.01');
+  assert.throws(() => copy.compile('{{ 1 | divided_by: 0 }}').renderText(d), (e) => e.code === 'invalid_field' && e.where === '1:8');
   d.close();
   t.close();
   assert.throws(() => t.render({}), /closed/);

@@ -9,6 +9,8 @@ async function copyUsage(): Promise<void> {
   const r: RenderResult = t.render({ shopper: { first_name: 'Ana' } }, { locale: 'zh-CN', limits: { steps: 1000 } });
   const data = copy.data({ shopper: {} });
   const again: RenderResult = copy.render(t, data);
+  const fast: string = t.renderText(data);
+  console.log(fast);
   const p: PreviewResult = copy.preview('{{ shopper.first_name }}', { first_name: 'Ana' }, 'sms');
   const segments: number = p.segments;
   const score: number = copy.check('Shop now', { platform: 'google_ads_rsa', field: 'headline' }).score;

@@ -560,6 +560,29 @@ result<render_options> parse_render_options(std::string_view text) noexcept {
   }
 }
 
+namespace {
+
+// Nesting depth of JSON text (brackets outside strings), so the fast,
+// callback-free nlohmann parse can be used under the same depth limit.
+std::size_t json_depth(std::string_view s) {
+  std::size_t depth = 0, max_depth = 0;
+  bool in_string = false;
+  for (std::size_t i = 0; i < s.size(); ++i) {
+    char c = s[i];
+    if (in_string) {
+      if (c == '\\') ++i;
+      else if (c == '"') in_string = false;
+      continue;
+    }
+    if (c == '"') in_string = true;
+    else if (c == '[' || c == '{') max_depth = std::max(max_depth, ++depth);
+    else if ((c == ']' || c == '}') && depth > 0) --depth;
+  }
+  return max_depth;
+}
+
+}  // namespace
+
 result<render_data> parse_data(std::string_view json_text) noexcept {
   try {
     if (json_text.size() > limits::max_data_bytes)
@@ -569,13 +592,23 @@ result<render_data> parse_data(std::string_view json_text) noexcept {
     auto tree = std::make_shared<detail::data_tree>();
     if (json_text.empty()) {
       tree->root = detail::json::object();
-    } else {
-      auto j = tailor::detail::parse_json(json_text, limits::max_data_bytes);
-      if (!j) return j.error();
-      if (!j->is_object()) return make_error(errc::invalid_json, "render data must be a JSON object", "$");
-      tree->root = std::move(j.value());
+      return render_data(std::move(tree));
     }
+    if (json_depth(json_text) > tailor::limits::max_json_depth)
+      return make_error(errc::limit_exceeded,
+                        "JSON nesting is deeper than " + std::to_string(tailor::limits::max_json_depth) + " levels");
+    try {
+      tree->root = detail::json::parse(json_text.begin(), json_text.end());
+    } catch (const detail::json::parse_error& e) {
+      std::string what = e.what();
+      auto colon = what.find("] ");
+      return make_error(errc::invalid_json, colon == std::string::npos ? what : what.substr(colon + 2),
+                        "byte " + std::to_string(e.byte));
+    }
+    if (!tree->root.is_object()) return make_error(errc::invalid_json, "render data must be a JSON object", "$");
     return render_data(std::move(tree));
+  } catch (const std::bad_alloc&) {
+    return make_error(errc::limit_exceeded, "out of memory while parsing render data");
   } catch (const std::exception& e) {
     return make_error(errc::internal, e.what());
   }
