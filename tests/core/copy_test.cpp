@@ -285,6 +285,11 @@ TEST_CASE("copy: loop iteration budget at N and N+1", "[copy][limits]") {
   // Iterations count over the whole render, nested loops included.
   CHECK(render_err("{% for i in (1..100) %}{% for j in (1..10) %}{% endfor %}{% endfor %}", "{}", opt).code ==
         errc::limit_exceeded);
+  // Range length limit at N and N+1.
+  CHECK(render_ok("{{ (1..1000000000) | size }}") == "1000000000");
+  CHECK(render_err("{{ (0..1000000000) | size }}").code == errc::limit_exceeded);
+  CHECK(render_err("{{ (-9223372036854775807..9223372036854775807) | size }}").code == errc::limit_exceeded);
+  CHECK(render_ok("{{ 'abc' | truncate: -9223372036854775807 }}") == "...");
   // A billion-element range is never materialized: it stops at the budget.
   CHECK(render_err("{% for i in (1..1000000000) %}{% endfor %}").code == errc::limit_exceeded);
 }
@@ -364,6 +369,11 @@ TEST_CASE("copy: memory bombs stop at the memory budget", "[copy][limits]") {
         errc::limit_exceeded);
   CHECK(render_err("{% capture c %}{% for i in (1..100000) %}xxxxxxxxxx{% endfor %}{% endcapture %}").code ==
         errc::limit_exceeded);
+  // Huge ranges are charged before anything is materialized.
+  for (const char* f : {"sort", "reverse", "uniq", "compact", "map: 'x'", "slice: 0, 1000000000", "sum", "where: 'x'"}) {
+    INFO(f);
+    CHECK(render_err(std::string("{{ (1..1000000000) | ") + f + " | size }}").code == errc::limit_exceeded);
+  }
 }
 
 TEST_CASE("copy: wrong argument types are errors with a position", "[copy]") {
@@ -377,6 +387,7 @@ TEST_CASE("copy: wrong argument types are errors with a position", "[copy]") {
   CHECK(render_err("{% for i in (1..'x') %}{% endfor %}").code == errc::invalid_field);
   CHECK(render_err("{{ 'x' | slice: 'a' }}").code == errc::invalid_field);
   CHECK(render_err("{{ '%E9' | url_decode }}").code == errc::invalid_field);
+  CHECK(render_ok("{{ 'abc' | slice: 1, 9223372036854775807 }}|{{ 'abc' | slice: -9223372036854775807 }}") == "bc|");
   // nil and numeric strings are numbers, as Shopify.
   CHECK(render_ok("{{ missing | plus: 2 }} {{ ' 4 ' | times: 2 }} {{ '-1.5' | abs }}") == "2 8 1.5");
   CHECK(render_ok("{{ 9223372036854775807 | plus: 1 }}") == "9.223372036854776e+18");

@@ -363,6 +363,10 @@ result<value> eval(const expr& e, render_ctx& ctx) {
       v.t = value::type::range;
       v.i = l.value();
       v.hi = h.value();
+      // Span in unsigned arithmetic: hi - lo may not fit in int64.
+      if (v.hi >= v.i && static_cast<uint64_t>(v.hi) - static_cast<uint64_t>(v.i) >= static_cast<uint64_t>(limits::max_range_length))
+        return make_error(errc::limit_exceeded,
+                          "range longer than " + std::to_string(limits::max_range_length) + " integers", where_of(e.p));
       return v;
     }
     case expr::kind::filtered: {
