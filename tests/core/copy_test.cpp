@@ -84,6 +84,11 @@ TEST_CASE("copy: personalization report lists unresolved and defaulted paths", "
   auto t = copy::compile("Hi {{ shopper.first_name | default: 'friend' }} from {{ shopper.city }}, {{ shop }}");
   REQUIRE(t.ok());
   CHECK(t->variables() == std::vector<std::string>{"shop", "shopper"});
+  // Loop variables, forloop and assigned names are not data.
+  auto loops = copy::compile("{% assign n = items | size %}{% for x in items %}{{ x }}{{ forloop.index }}{{ n }}{% endfor %}"
+                             "{% capture c %}{{ shop.name }}{% endcapture %}{{ c }}{{ limit }}");
+  REQUIRE(loops.ok());
+  CHECK(loops->variables() == std::vector<std::string>{"items", "limit", "shop"});
   auto r = copy::render(t.value(), R"({"shop":"Maple","shopper":{"first_name":""}})");
   REQUIRE(r.ok());
   CHECK(r->text == "Hi friend from , Maple");

@@ -192,7 +192,13 @@ struct parser {
   std::size_t nodes = 0;
   std::size_t depth = 0;
   std::size_t expr_depth = 0;
-  std::vector<std::string>* variables = nullptr;
+  std::vector<std::string>* variables = nullptr;  // data roots read before being declared
+  std::vector<std::string> declared{};             // assigned, captured or loop variables
+
+  void declare(std::string_view name) {
+    for (const auto& d : declared) if (d == name) return;
+    declared.emplace_back(name);
+  }
 
   // Parses nodes until a tag named in `ends` (which is consumed and returned
   // through `end`), or to the end of input when `ends` is empty.

@@ -146,6 +146,7 @@ result<node_ptr> parse_loop(const token& t, parser& ps, bool tablerow) {
   if (!a) return a.error();
   auto n = std::make_unique<for_node>();
   n->p = t.p;
+  ps.declare(a->var);
   n->a = std::move(a.value());
   n->tablerow = tablerow;
   const token* end = nullptr;
