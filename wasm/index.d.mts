@@ -56,3 +56,4 @@ export * from './profile.mjs';
 export * from './condition.mjs';
 export * from './recommend.mjs';
 export * from './experiment.mjs';
+export * from './copy.mjs';

@@ -84,6 +84,11 @@ TEST_CASE("copy: personalization report lists unresolved and defaulted paths", "
   auto t = copy::compile("Hi {{ shopper.first_name | default: 'friend' }} from {{ shopper.city }}, {{ shop }}");
   REQUIRE(t.ok());
   CHECK(t->variables() == std::vector<std::string>{"shop", "shopper"});
+  // Loop variables, forloop and assigned names are not data.
+  auto loops = copy::compile("{% assign n = items | size %}{% for x in items %}{{ x }}{{ forloop.index }}{{ n }}{% endfor %}"
+                             "{% capture c %}{{ shop.name }}{% endcapture %}{{ c }}{{ limit }}");
+  REQUIRE(loops.ok());
+  CHECK(loops->variables() == std::vector<std::string>{"items", "limit", "shop"});
   auto r = copy::render(t.value(), R"({"shop":"Maple","shopper":{"first_name":""}})");
   REQUIRE(r.ok());
   CHECK(r->text == "Hi friend from , Maple");
@@ -259,6 +264,13 @@ TEST_CASE("copy: data size limit at N and N+1", "[copy][limits]") {
   auto r = copy::parse_data(bad);
   REQUIRE_FALSE(r.ok());
   CHECK(r.error().code == errc::limit_exceeded);
+  // Nesting: N levels pass, N+1 fail (brackets inside strings do not count).
+  const std::size_t d = tailor::limits::max_json_depth;
+  auto nest = [](std::size_t k) { return repeat("{\"a\":", k - 1) + "{\"s\":\"[[[{{\"}" + repeat("}", k - 1); };
+  CHECK(copy::parse_data(nest(d)).ok());
+  auto deep = copy::parse_data(nest(d + 1));
+  REQUIRE_FALSE(deep.ok());
+  CHECK(deep.error().code == errc::limit_exceeded);
   auto notobj = copy::parse_data("[1,2]");
   REQUIRE_FALSE(notobj.ok());
   CHECK(notobj.error().code == errc::invalid_json);
@@ -278,6 +290,11 @@ TEST_CASE("copy: loop iteration budget at N and N+1", "[copy][limits]") {
   // Iterations count over the whole render, nested loops included.
   CHECK(render_err("{% for i in (1..100) %}{% for j in (1..10) %}{% endfor %}{% endfor %}", "{}", opt).code ==
         errc::limit_exceeded);
+  // Range length limit at N and N+1.
+  CHECK(render_ok("{{ (1..1000000000) | size }}") == "1000000000");
+  CHECK(render_err("{{ (0..1000000000) | size }}").code == errc::limit_exceeded);
+  CHECK(render_err("{{ (-9223372036854775807..9223372036854775807) | size }}").code == errc::limit_exceeded);
+  CHECK(render_ok("{{ 'abc' | truncate: -9223372036854775807 }}") == "...");
   // A billion-element range is never materialized: it stops at the budget.
   CHECK(render_err("{% for i in (1..1000000000) %}{% endfor %}").code == errc::limit_exceeded);
 }
@@ -306,6 +323,7 @@ TEST_CASE("copy: step and memory budgets: exhaustion fails cleanly below the nee
   const uint64_t steps = full->steps, mem = full->memory_bytes;
   // The same template uses the same budget on every target (native and wasm run this test).
   CHECK(steps == 30);
+  CHECK(mem == 486);
   for (uint64_t k = 0; k < steps; ++k) {
     copy::render_options o;
     o.limits.steps = k;
@@ -356,6 +374,11 @@ TEST_CASE("copy: memory bombs stop at the memory budget", "[copy][limits]") {
         errc::limit_exceeded);
   CHECK(render_err("{% capture c %}{% for i in (1..100000) %}xxxxxxxxxx{% endfor %}{% endcapture %}").code ==
         errc::limit_exceeded);
+  // Huge ranges are charged before anything is materialized.
+  for (const char* f : {"sort", "reverse", "uniq", "compact", "map: 'x'", "slice: 0, 1000000000", "sum", "where: 'x'"}) {
+    INFO(f);
+    CHECK(render_err(std::string("{{ (1..1000000000) | ") + f + " | size }}").code == errc::limit_exceeded);
+  }
 }
 
 TEST_CASE("copy: wrong argument types are errors with a position", "[copy]") {
@@ -369,6 +392,7 @@ TEST_CASE("copy: wrong argument types are errors with a position", "[copy]") {
   CHECK(render_err("{% for i in (1..'x') %}{% endfor %}").code == errc::invalid_field);
   CHECK(render_err("{{ 'x' | slice: 'a' }}").code == errc::invalid_field);
   CHECK(render_err("{{ '%E9' | url_decode }}").code == errc::invalid_field);
+  CHECK(render_ok("{{ 'abc' | slice: 1, 9223372036854775807 }}|{{ 'abc' | slice: -9223372036854775807 }}") == "bc|");
   // nil and numeric strings are numbers, as Shopify.
   CHECK(render_ok("{{ missing | plus: 2 }} {{ ' 4 ' | times: 2 }} {{ '-1.5' | abs }}") == "2 8 1.5");
   CHECK(render_ok("{{ 9223372036854775807 | plus: 1 }}") == "9.223372036854776e+18");

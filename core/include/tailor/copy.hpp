@@ -24,6 +24,7 @@ inline constexpr std::size_t max_template_bytes = 256u << 10;    // parse size
 inline constexpr std::size_t max_parse_nodes = 50'000;           // tags + outputs + texts
 inline constexpr std::size_t max_nesting_depth = 64;             // nested blocks
 inline constexpr std::size_t max_filters_per_output = 32;
+inline constexpr int64_t max_range_length = 1'000'000'000;  // (a..b) spans at most this many integers
 inline constexpr std::size_t max_data_bytes = 1u << 20;          // render data JSON
 inline constexpr uint64_t default_render_steps = 1'000'000;
 inline constexpr uint64_t default_loop_iterations = 100'000;

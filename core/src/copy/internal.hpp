@@ -80,6 +80,11 @@ bool is_empty(const value& v);
 bool is_blank(const value& v);
 
 // ------------------------------------------------------------------ budget
+// Bytes charged per value held in an array or variable. A fixed figure, not
+// sizeof(value), so the memory budget is spent identically on 32-bit wasm and
+// 64-bit native builds.
+inline constexpr uint64_t kValueCharge = 64;
+
 struct budget {
   render_limits lim;
   uint64_t steps = 0;
@@ -187,7 +192,13 @@ struct parser {
   std::size_t nodes = 0;
   std::size_t depth = 0;
   std::size_t expr_depth = 0;
-  std::vector<std::string>* variables = nullptr;
+  std::vector<std::string>* variables = nullptr;  // data roots read before being declared
+  std::vector<std::string> declared{};             // assigned, captured or loop variables
+
+  void declare(std::string_view name) {
+    for (const auto& d : declared) if (d == name) return;
+    declared.emplace_back(name);
+  }
 
   // Parses nodes until a tag named in `ends` (which is consumed and returned
   // through `end`), or to the end of input when `ends` is empty.

@@ -82,7 +82,8 @@ status parser::count_node(pos p) {
 namespace {
 
 void note_variable(parser& ps, std::string_view root) {
-  if (!ps.variables) return;
+  if (!ps.variables || root == "forloop" || root == "tablerowloop") return;
+  for (const auto& d : ps.declared) if (d == root) return;
   for (const auto& v : *ps.variables) if (v == root) return;
   ps.variables->emplace_back(root);
 }

@@ -124,7 +124,7 @@ static std::size_t code_points(std::string_view s) {
 value lookup_name(const value& base, std::string_view key) {
   switch (base.t) {
     case value::type::object: {
-      auto it = base.j->find(std::string(key));
+      auto it = base.j->find(key);  // transparent comparator: no temporary string
       if (it != base.j->end()) return value::from_json(*it);
       if (key == "size") return value::integer(static_cast<int64_t>(base.j->size()));
       return value::nil();
@@ -363,6 +363,10 @@ result<value> eval(const expr& e, render_ctx& ctx) {
       v.t = value::type::range;
       v.i = l.value();
       v.hi = h.value();
+      // Span in unsigned arithmetic: hi - lo may not fit in int64.
+      if (v.hi >= v.i && static_cast<uint64_t>(v.hi) - static_cast<uint64_t>(v.i) >= static_cast<uint64_t>(limits::max_range_length))
+        return make_error(errc::limit_exceeded,
+                          "range longer than " + std::to_string(limits::max_range_length) + " integers", where_of(e.p));
       return v;
     }
     case expr::kind::filtered: {
@@ -560,6 +564,29 @@ result<render_options> parse_render_options(std::string_view text) noexcept {
   }
 }
 
+namespace {
+
+// Nesting depth of JSON text (brackets outside strings), so the fast,
+// callback-free nlohmann parse can be used under the same depth limit.
+std::size_t json_depth(std::string_view s) {
+  std::size_t depth = 0, max_depth = 0;
+  bool in_string = false;
+  for (std::size_t i = 0; i < s.size(); ++i) {
+    char c = s[i];
+    if (in_string) {
+      if (c == '\\') ++i;
+      else if (c == '"') in_string = false;
+      continue;
+    }
+    if (c == '"') in_string = true;
+    else if (c == '[' || c == '{') max_depth = std::max(max_depth, ++depth);
+    else if ((c == ']' || c == '}') && depth > 0) --depth;
+  }
+  return max_depth;
+}
+
+}  // namespace
+
 result<render_data> parse_data(std::string_view json_text) noexcept {
   try {
     if (json_text.size() > limits::max_data_bytes)
@@ -569,13 +596,23 @@ result<render_data> parse_data(std::string_view json_text) noexcept {
     auto tree = std::make_shared<detail::data_tree>();
     if (json_text.empty()) {
       tree->root = detail::json::object();
-    } else {
-      auto j = tailor::detail::parse_json(json_text, limits::max_data_bytes);
-      if (!j) return j.error();
-      if (!j->is_object()) return make_error(errc::invalid_json, "render data must be a JSON object", "$");
-      tree->root = std::move(j.value());
+      return render_data(std::move(tree));
     }
+    if (json_depth(json_text) > tailor::limits::max_json_depth)
+      return make_error(errc::limit_exceeded,
+                        "JSON nesting is deeper than " + std::to_string(tailor::limits::max_json_depth) + " levels");
+    try {
+      tree->root = detail::json::parse(json_text.begin(), json_text.end());
+    } catch (const detail::json::parse_error& e) {
+      std::string what = e.what();
+      auto colon = what.find("] ");
+      return make_error(errc::invalid_json, colon == std::string::npos ? what : what.substr(colon + 2),
+                        "byte " + std::to_string(e.byte));
+    }
+    if (!tree->root.is_object()) return make_error(errc::invalid_json, "render data must be a JSON object", "$");
     return render_data(std::move(tree));
+  } catch (const std::bad_alloc&) {
+    return make_error(errc::limit_exceeded, "out of memory while parsing render data");
   } catch (const std::exception& e) {
     return make_error(errc::internal, e.what());
   }

@@ -15,10 +15,11 @@ value prop_of(const value& item, const filter_args& a, std::size_t i) {
 }
 
 result<std::vector<value>> elements(const value& in, render_ctx& ctx, pos p) {
-  std::vector<value> v = to_vector(in);
-  if (auto s = ctx.charge(p, v.size() * sizeof(value)); !s) return s.error();
-  if (auto s = ctx.step(p, v.size() / 16); !s) return s.error();
-  return v;
+  // Charge before materializing: a range like (1..1000000000) must fail, not allocate.
+  const uint64_t n = in.is_array() || in.t == value::type::object ? length_of(in) : 1;
+  if (auto s = ctx.charge(p, n * kValueCharge); !s) return s.error();
+  if (auto s = ctx.step(p, n / 16); !s) return s.error();
+  return to_vector(in);
 }
 
 // Order used by sort: nil last, then numbers, then strings (by bytes), others equal.

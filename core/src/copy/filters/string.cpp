@@ -17,7 +17,7 @@ result<value> charged(render_ctx& ctx, pos p, std::string s) {
 }
 
 result<value> charged_array(render_ctx& ctx, pos p, std::vector<value> v) {
-  if (auto st = ctx.charge(p, v.size() * sizeof(value)); !st) return st.error();
+  if (auto st = ctx.charge(p, v.size() * kValueCharge); !st) return st.error();
   return value::array(std::move(v));
 }
 
@@ -291,7 +291,8 @@ result<value> slice(const value& in, const filter_args& a, render_ctx& ctx, pos 
     int64_t n = static_cast<int64_t>(length_of(in));
     int64_t b = st.value() < 0 ? st.value() + n : st.value();
     if (b < 0 || b > n || len <= 0) return charged_array(ctx, p, {});  // out of range: empty, as Ruby's nil
-    int64_t e = std::min(n, b + len);
+    int64_t e = len > n - b ? n : b + len;  // no overflow for huge lengths
+    if (auto s = ctx.charge(p, static_cast<uint64_t>(e - b) * kValueCharge); !s) return s.error();
     std::vector<value> r;
     for (int64_t k = b; k < e; ++k) r.push_back(element(in, static_cast<std::size_t>(k)));
     return charged_array(ctx, p, std::move(r));
@@ -301,7 +302,7 @@ result<value> slice(const value& in, const filter_args& a, render_ctx& ctx, pos 
   int64_t n = static_cast<int64_t>(o.size()) - 1;
   int64_t b = st.value() < 0 ? st.value() + n : st.value();
   if (b < 0 || b > n || len <= 0) return charged(ctx, p, "");
-  int64_t e = std::min(n, b + len);
+  int64_t e = len > n - b ? n : b + len;
   return charged(ctx, p, s.substr(o[static_cast<std::size_t>(b)], o[static_cast<std::size_t>(e)] - o[static_cast<std::size_t>(b)]));
 }
 result<value> split(const value& in, const filter_args& a, render_ctx& ctx, pos p) {
@@ -331,6 +332,7 @@ result<value> truncate(const value& in, const filter_args& a, render_ctx& ctx, p
     if (!x) return x.error();
     n = x.value();
   }
+  if (n < 0) n = 0;
   std::string ell = a.n > 1 ? to_text(a.pos_args[1]) : "...";
   auto o = cp_offsets(s);
   int64_t len = static_cast<int64_t>(o.size()) - 1;

@@ -58,7 +58,7 @@ struct for_node final : node {
     // Hashes iterate as [key, value] pairs; strings as one element.
     if (coll.t == value::type::object || coll.t == value::type::string) {
       auto v = to_vector(coll);
-      if (auto s = ctx.charge(p, v.size() * sizeof(value)); !s) return s;
+      if (auto s = ctx.charge(p, v.size() * kValueCharge); !s) return s;
       coll = value::array(std::move(v));
     }
     int64_t n = (coll.t == value::type::array || coll.t == value::type::range) ? static_cast<int64_t>(length_of(coll)) : 0;
@@ -146,6 +146,7 @@ result<node_ptr> parse_loop(const token& t, parser& ps, bool tablerow) {
   if (!a) return a.error();
   auto n = std::make_unique<for_node>();
   n->p = t.p;
+  ps.declare(a->var);
   n->a = std::move(a.value());
   n->tablerow = tablerow;
   const token* end = nullptr;

@@ -14,7 +14,7 @@ struct assign_node final : node {
   status render(render_ctx& ctx, std::string&) const override {
     auto v = eval(*e, ctx);
     if (!v) return v.error();
-    if (auto s = ctx.charge(p, sizeof(value) + name.size()); !s) return s;
+    if (auto s = ctx.charge(p, kValueCharge + name.size()); !s) return s;
     ctx.set_assign(name, std::move(v.value()));
     return ok_value;
   }
@@ -27,7 +27,7 @@ struct capture_node final : node {
     std::string buf;
     if (auto s = render_block(body, ctx, buf); !s) return s;
     (void)out;
-    if (auto s = ctx.charge(p, sizeof(value) + name.size()); !s) return s;
+    if (auto s = ctx.charge(p, kValueCharge + name.size()); !s) return s;
     ctx.set_assign(name, value::string(std::move(buf)));
     return ok_value;
   }
@@ -88,6 +88,7 @@ result<node_ptr> parse_assign(const token& t, parser& ps) {
   if (!lx.eof()) return lx.err("unexpected text in assign");
   auto n = std::make_unique<assign_node>();
   n->p = t.p;
+  ps.declare(name.value());
   n->name = std::move(name.value());
   n->e = std::move(e.value());
   return node_ptr(std::move(n));
@@ -103,6 +104,7 @@ result<node_ptr> parse_capture(const token& t, parser& ps) {
   n->name = std::move(name.value());
   const token* end = nullptr;
   if (auto s = ps.parse_until(n->body, {"endcapture"}, &end, t.name, t.p); !s) return s.error();
+  ps.declare(n->name);
   return node_ptr(std::move(n));
 }
 
@@ -185,10 +187,12 @@ result<node_ptr> parse_liquid(const token& t, parser& ps) {
   sub.nodes = ps.nodes;
   sub.depth = ps.depth;
   sub.variables = ps.variables;
+  sub.declared = ps.declared;
   auto n = std::make_unique<block_node>();
   n->p = t.p;
   if (auto st = sub.parse_until(n->body, {}, nullptr, "", t.p); !st) return st.error();
   ps.nodes = sub.nodes;
+  ps.declared = std::move(sub.declared);
   return node_ptr(std::move(n));
 }
 
