@@ -164,3 +164,27 @@ test('SIGTERM drains in-flight requests: every answered batch is stored', async 
     await again.stop();
   }
 });
+
+test('every path in server/openapi.yaml is served, and every served route is documented', async () => {
+  const { readFileSync } = await import('node:fs');
+  const doc = readFileSync(new URL('../../server/openapi.yaml', import.meta.url), 'utf8');
+  const paths = [...doc.matchAll(/^ {2}(\/[^:\s]*):\s*$/gm)].map((m) => m[1]);
+  assert.ok(paths.length >= 15);
+  const srv = await startServer({ db: join(dir, 'openapi.db') });
+  try {
+    for (const p of paths) {
+      const concrete = p.replace('{uid}', 'u-doc').replace('{key}', 'exp-doc').replace('{name}', 'nobody');
+      const methods = [...doc.slice(doc.indexOf(`  ${p}:`)).split(/\n {2}\//)[0].matchAll(/^ {4}(get|put|post|delete):/gm)].map((m) => m[1].toUpperCase());
+      assert.ok(methods.length > 0, p);
+      for (const m of methods) {
+        const r = await call(srv.url, m, concrete, { key: ADMIN_KEY });
+        assert.doesNotMatch(r.json?.error?.message ?? '', /^no such route/, `${m} ${p}`);
+        assert.notEqual(r.status, 405, `${m} ${p}`);
+      }
+    }
+    const undocumented = await call(srv.url, 'GET', '/v1/not-in-the-document', { key: ADMIN_KEY });
+    assert.match(undocumented.json.error.message, /^no such route/);
+  } finally {
+    await srv.stop();
+  }
+});
