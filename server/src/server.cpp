@@ -124,8 +124,18 @@ std::string_view content_type_of(std::string_view kind, std::string_view body) {
   return body.substr(0, 1) == "{" ? "application/x-ndjson" : "text/csv";
 }
 
+// True if s has a C0 control character (NUL included): such ids are legal
+// JSON strings but make poor keys (PostgreSQL text cannot hold NUL at all).
+bool has_control(std::string_view s) {
+  for (unsigned char ch : s) {
+    if (ch < 0x20 || ch == 0x7f) return true;
+  }
+  return false;
+}
+
 bool valid_uid(std::string_view uid) {
-  return !uid.empty() && uid.size() <= limits::max_id_bytes && detail::is_valid_utf8(uid);
+  return !uid.empty() && uid.size() <= limits::max_id_bytes && detail::is_valid_utf8(uid) &&
+         !has_control(uid);
 }
 
 struct auth {
@@ -605,6 +615,17 @@ void app::on_events(const call_ptr& c) {
   for (std::size_t k = 0; k < batch->events.size(); ++k) {
     auto& ev = batch->events[k];
     const int64_t index = k < valid_index.size() ? valid_index[k] : static_cast<int64_t>(k);
+    const char* bad = has_control(ev.uid)          ? "uid"
+                      : has_control(ev.id)         ? "id"
+                      : has_control(ev.experiment) ? "experiment"
+                      : has_control(ev.variation)  ? "variation"
+                                                   : nullptr;
+    if (bad) {
+      rejected.push_back({{"index", index}, {"code", "invalid_field"},
+                          {"message", "ids must not contain control characters"},
+                          {"where", "[" + std::to_string(index) + "]." + bad}});
+      continue;
+    }
     if (a->scope == key_scope::browser && ev.uid != *a->token_uid) {
       rejected.push_back({{"index", index}, {"code", "forbidden"},
                           {"message", "the shopper token is for another uid"},

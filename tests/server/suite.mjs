@@ -143,6 +143,7 @@ export function storageSuite(backend, setup) {
         [JSON.stringify([{ id: 'x', type: 'view', ts: 1, uid: 'u-h', item_id: 'a', extra: 1 }]), 422, 'no_valid_events'],
         [JSON.stringify([{ id: 'x', type: 'view', ts: -5, uid: 'u-h', item_id: 'a' }]), 422, 'no_valid_events'],
         [Buffer.from([0x5b, 0x22, 0xff, 0xfe, 0x22, 0x5d]), 400, 'invalid_json'],
+        [JSON.stringify([view('nul-1', 'u-h\u0000x'), view('nul\u0001', 'u-h')]), 422, 'no_valid_events'],
       ];
       for (const [body, status, code] of cases) {
         const r = await post(body);
@@ -152,6 +153,14 @@ export function storageSuite(backend, setup) {
       }
       assert.equal(await stats(), before, 'no event was accepted');
       assert.equal((await allEvents(base, 'u-h')).length, 0);
+      // A hostile event in a batch does not fail its neighbours or other requests.
+      const mixed = await Promise.all([
+        post([view('ok-a', 'u-mixed'), view('bad', 'u-mixed\u0000')]),
+        post([view('ok-b', 'u-mixed')]),
+      ]);
+      assert.deepEqual(mixed.map((r) => [r.status, r.json.accepted]), [[200, 1], [200, 1]]);
+      assert.deepEqual(mixed[0].json.rejected.map((e) => [e.index, e.code, e.where]), [[1, 'invalid_field', '[1].uid']]);
+      assert.equal((await call(base, 'GET', '/v1/profiles/a%00b', { key: ADMIN_KEY })).status, 400);
     });
 
     test('hostile paths and methods are refused with JSON errors', async () => {
