@@ -259,10 +259,11 @@ void app::respond(const call_ptr& c, int status, std::string body, std::string_v
   if (draining_.load(std::memory_order_relaxed)) resp.connection_close();
   const std::size_t bytes = body.size();
   resp.set_body(std::move(body));
-  resp.done();
+  // A request stays in flight until its response is written out, so the
+  // graceful shutdown cannot drop an answer that is still in a socket buffer.
+  resp.done([this](const asio::error_code&) { metrics_.in_flight(-1); });
   const double dt = mono_s() - c->t0;
   metrics_.observe(c->r, status, dt);
-  metrics_.in_flight(-1);
   if (log_.access_enabled() && c->r != route::hello) {
     log_.log("info", "request",
              fmt::format("\"method\":{},\"path\":{},\"route\":\"{}\",\"status\":{},\"ms\":{:.3f},"
@@ -1185,7 +1186,6 @@ int run_server(const server_config& cfg) {
     std::this_thread::sleep_for(std::chrono::milliseconds(10));
   }
   const int64_t left = a.stats().in_flight();
-  std::this_thread::sleep_for(std::chrono::milliseconds(50));  // let the last writes flush
   io.stop();
   for (auto& t : pool) t.join();
   a.queue().stop();

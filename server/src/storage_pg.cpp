@@ -729,11 +729,11 @@ class pg_storage final : public storage {
       auto cur = c.exec("SELECT COALESCE(MAX(version), 0) FROM schema_migrations");
       if (!cur) return cur.error();
       const int64_t current = cur->i64(0, 0);
-      if (current > schema_version_latest) {
+      if (current > schema_version_latest_postgres) {
         return make_error(errc::invalid_config,
                           "database schema version " + std::to_string(current) +
                               " is newer than this tailor-sync (" +
-                              std::to_string(schema_version_latest) + ")", "--db");
+                              std::to_string(schema_version_latest_postgres) + ")", "--db");
       }
       const int64_t now = std::chrono::duration_cast<std::chrono::milliseconds>(
                               std::chrono::system_clock::now().time_since_epoch()).count();
@@ -749,7 +749,7 @@ class pg_storage final : public storage {
             !r)
           return r.error();
       }
-      return schema_version_latest;
+      return schema_version_latest_postgres;
     });
   }
 

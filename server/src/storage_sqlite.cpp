@@ -797,11 +797,11 @@ class sqlite_storage final : public storage {
     }
     auto cur = scalar(c, "SELECT COALESCE(MAX(version), 0) FROM schema_migrations", {}, 0);
     if (!cur) return cur.error();
-    if (cur.value() > schema_version_latest) {
+    if (cur.value() > schema_version_latest_sqlite) {
       return make_error(errc::invalid_config,
                         "database schema version " + std::to_string(cur.value()) +
                             " is newer than this tailor-sync (" +
-                            std::to_string(schema_version_latest) + ")", "--db");
+                            std::to_string(schema_version_latest_sqlite) + ")", "--db");
     }
     for (const auto& m : schema::sqlite_migrations) {
       if (m.version <= cur.value()) continue;
@@ -821,7 +821,7 @@ class sqlite_storage final : public storage {
                           "--db");
       }
     }
-    version_ = schema_version_latest;
+    version_ = schema_version_latest_sqlite;
     return version_;
   }
 
