@@ -68,6 +68,7 @@ bool train_options_from_flags(const args& a, train_options& t) {
   t.ease_top_n = static_cast<uint32_t>(d);
   if (!number_flag(a, "half-life", t.half_life_days)) return false;
   if (!number_flag(a, "trend-half-life", t.trending_half_life_days)) return false;
+  if (!number_flag(a, "ease-half-life", t.ease_half_life_days)) return false;
   t.ease = !has_flag(a, "no-ease");
   if (has_flag(a, "norm")) {
     auto n = parse_normalisation(flag(a, "norm"));
@@ -91,11 +92,54 @@ bool train_options_from_flags(const args& a, train_options& t) {
   return true;
 }
 
-bool score_options_from_flags(const args& a, score_options& s) {
-  return number_flag(a, "w-repeat", s.repeat_weight) && number_flag(a, "w-ease", s.ease_weight) &&
-         number_flag(a, "w-knn", s.knn_weight) && number_flag(a, "w-trend", s.trend_weight) &&
-         number_flag(a, "w-pop", s.pop_weight) &&
-         number_flag(a, "history-half-life", s.history_half_life_days);
+// Blend weights; each flag may list several values ("0,0.1,0.3"): every
+// combination is evaluated on the one trained model (a grid search).
+struct grid_axis {
+  const char* flag;
+  double score_options::*field;
+  std::vector<double> values;
+};
+
+bool score_grid_from_flags(const args& a, std::vector<grid_axis>& axes) {
+  axes = {{"w-repeat", &score_options::repeat_weight, {}}, {"w-ease", &score_options::ease_weight, {}},
+          {"w-knn", &score_options::knn_weight, {}},       {"w-trend", &score_options::trend_weight, {}},
+          {"w-pop", &score_options::pop_weight, {}},
+          {"history-half-life", &score_options::history_half_life_days, {}},
+          {"repeat-power", &score_options::repeat_rate_power, {}}};
+  for (auto& ax : axes) {
+    if (!has_flag(a, ax.flag)) continue;
+    for (const auto& v : split_commas(flag(a, ax.flag))) {
+      char* end = nullptr;
+      const double d = std::strtod(v.c_str(), &end);
+      if (*end != '\0') {
+        std::cerr << "tailor: --" << ax.flag << " expects numbers, got \"" << v << "\"\n";
+        return false;
+      }
+      ax.values.push_back(d);
+    }
+  }
+  return true;
+}
+
+// Every combination of the axes' values applied to base.
+std::vector<std::pair<score_options, std::string>> expand_grid(const score_options& base,
+                                                               const std::vector<grid_axis>& axes) {
+  std::vector<std::pair<score_options, std::string>> out{{base, ""}};
+  for (const auto& ax : axes) {
+    if (ax.values.empty()) continue;
+    std::vector<std::pair<score_options, std::string>> next;
+    for (const auto& [so, label] : out) {
+      for (double v : ax.values) {
+        auto s2 = so;
+        s2.*(ax.field) = v;
+        char buf[64];
+        std::snprintf(buf, sizeof buf, "%s%s=%g", label.empty() ? "" : " ", ax.flag, v);
+        next.emplace_back(s2, label + buf);
+      }
+    }
+    out = std::move(next);
+  }
+  return out;
 }
 
 int cmd_eval(const args& a) {
@@ -107,15 +151,19 @@ int cmd_eval(const args& a) {
            "         [--sample N --seed S] [--progress]\n"
            "  training: --lambda 200 --ease-items 6000 --ease-top-n 200 --top-n 100\n"
            "            --norm cosine|jaccard|lift|none --scope user|session --binary\n"
-           "            --half-life DAYS --trend-half-life DAYS --no-ease\n"
+           "            --half-life DAYS --trend-half-life DAYS --ease-half-life DAYS --no-ease\n"
            "  blend:    --w-repeat --w-ease --w-knn --w-trend --w-pop --history-half-life DAYS\n"
+           "            --repeat-power P --count-input (each weight flag takes a list: a grid)\n"
            "  methods:  popular trending repeat itemknn ease ease_sparse blend\n";
     return 2;
   }
   const bool show_progress = has_flag(a, "progress") || isatty(2);
   train_options topt;
   score_options sopt;
-  if (!train_options_from_flags(a, topt) || !score_options_from_flags(a, sopt)) return 2;
+  std::vector<grid_axis> axes;
+  if (!train_options_from_flags(a, topt) || !score_grid_from_flags(a, axes)) return 2;
+  if (has_flag(a, "count-input")) sopt.presence_input = false;
+  const auto grid = expand_grid(sopt, axes);
   eval_options eopt;
   eopt.ks.clear();
   for (const auto& k : split_commas(flag(a, "k", "10,20"))) eopt.ks.push_back(static_cast<uint32_t>(std::stoul(k)));
@@ -184,12 +232,13 @@ int cmd_eval(const args& a) {
       std::cerr << "tailor: unknown --method \"" << method << "\"\n";
       return 2;
     }
+    for (const auto& [grid_options, grid_label] : grid)
     for (const auto& variant : split_commas(flag(a, "variant", "all"))) {
       if (variant != "all" && variant != "new") {
         std::cerr << "tailor: --variant must be all or new\n";
         return 2;
       }
-      eopt.scoring = sopt;
+      eopt.scoring = grid_options;
       eopt.scoring.method = *sm;
       eopt.exclude_history = variant == "new";
       auto rep = sessions ? evaluate_sessions(m.value(), scases, eopt)
@@ -199,13 +248,13 @@ int cmd_eval(const args& a) {
         return 1;
       }
       if (as_json) {
-        std::cout << rep->to_json() << "\n";
+        std::cout << rep->to_json() << (grid_label.empty() ? "" : "\t" + grid_label) << "\n";
         continue;
       }
       for (const auto& r : rep->at) {
-        std::printf("%-12s %-7s %6u %4u %8.4f %8.4f %8.4f %8.4f %8.4f %8.4f\n", method.c_str(),
+        std::printf("%-12s %-7s %6u %4u %8.4f %8.4f %8.4f %8.4f %8.4f %8.4f  %s\n", method.c_str(),
                     variant.c_str(), rep->cases, r.k, r.recall, r.ndcg, r.hit_rate, r.precision, r.mrr,
-                    r.coverage);
+                    r.coverage, grid_label.c_str());
       }
     }
   }

@@ -1,3 +1,4 @@
+#include <nlohmann/json.hpp>
 #include <zlib.h>
 
 #include <iostream>
@@ -93,11 +94,18 @@ int cmd_import_online_retail(const args& a) {
     jsonl += encode_event(ev);
     jsonl += '\n';
   }
+  std::string items;
+  for (const auto& f : r->items) {
+    items += nlohmann::json{{"id", f.id}, {"title", f.title}, {"price_minor", f.price_minor}}.dump(
+        -1, ' ', false, nlohmann::json::error_handler_t::replace);
+    items += '\n';
+  }
   const std::string test_tsv = format_purchase_cases(r->test);
   if (!write_outputs(out_dir, {{"catalog.jsonl", &store->catalog_jsonl},
                                {"events.jsonl", &store->events_jsonl},
                                {"manifest.json", &store->manifest_json},
                                {"train.jsonl", &jsonl},
+                               {"items.jsonl", &items},
                                {"test.tsv", &test_tsv}}, err)) {
     std::cerr << "tailor: " << err << "\n";
     return 1;

@@ -20,6 +20,8 @@ int cmd_profile(const args& a);
 int cmd_bench_fold(const args& a);
 int cmd_render(const args& a);
 int cmd_check(const args& a);
+int cmd_build_bundle(const args& a);
+int cmd_recommend(const args& a);
 
 // Shared helpers (cli/io.cpp): the CLI is where files are read, never the core.
 bool read_file(const std::string& path, std::string& out);

@@ -32,6 +32,11 @@ constexpr command commands[] = {
     {"bench-fold", tailor::cli::cmd_bench_fold,
      "[--events N] [--reps R]   time the profile fold (events/s)"},
     {"render", tailor::cli::cmd_render, "TEMPLATE [--data F.json]   render Liquid copy"},
+    {"check", tailor::cli::cmd_check, "TEMPLATE --platform ID[.field] [--data F.json]   render, measure, score, check"},
+    {"build-bundle", tailor::cli::cmd_build_bundle,
+     "--events EVENTS.jsonl --out BUNDLE.bin   train and write a versioned bundle"},
+    {"recommend", tailor::cli::cmd_recommend,
+     "--bundle BUNDLE.bin --request REQUEST.json   one recommendation decision"},
 };
 
 int usage(std::ostream& out, int code) {

@@ -4,7 +4,7 @@
 // each request instantiates its own core, so no shopper's state can leak into
 // another request. Named exports of this module must be handlers (workerd
 // rejects anything else), so constants stay private.
-import { TailorCore } from './pkg/index.mjs';
+import { Tailor, TailorCore, TailorError } from './pkg/index.mjs';
 import wasmModule from './pkg/tailor_core.wasm';
 
 /** Largest request body accepted, in bytes (the core's own JSON limit is 4 MiB). */
@@ -26,24 +26,35 @@ function failure(status, code, message, where = '') {
   return reply(status, JSON.stringify({ ok: false, code, message, where }));
 }
 
-/** Reads the body as UTF-8 text, refusing more than max bytes without buffering them. */
+/**
+ * Reads the body as UTF-8 text, keeping at most `max` bytes. A larger body is
+ * read on and discarded (never buffered) up to DRAIN_FACTOR * max, so that a
+ * client still uploading gets the 413 answer instead of a broken connection.
+ */
+const DRAIN_FACTOR = 16;
 async function readBody(request, max) {
-  const declared = Number(request.headers.get('content-length') ?? NaN);
-  if (Number.isFinite(declared) && declared > max) return { tooLarge: true };
   if (!request.body) return { text: '' };
+  const declared = Number(request.headers.get('content-length') ?? NaN);
   const reader = request.body.getReader();
   const chunks = [];
   let size = 0;
+  let tooLarge = Number.isFinite(declared) && declared > max;
   for (;;) {
     const { done, value } = await reader.read();
     if (done) break;
     size += value.byteLength;
-    if (size > max) {
-      await reader.cancel();
-      return { tooLarge: true };
+    if (size > max) tooLarge = true;
+    if (tooLarge) {
+      chunks.length = 0;
+      if (size > DRAIN_FACTOR * max) {
+        await reader.cancel();
+        break;
+      }
+      continue;
     }
     chunks.push(value);
   }
+  if (tooLarge) return { tooLarge: true };
   const bytes = new Uint8Array(size);
   let at = 0;
   for (const c of chunks) { bytes.set(c, at); at += c.byteLength; }
@@ -54,6 +65,31 @@ async function readBody(request, max) {
 function envelopeResponse(envelope) {
   const ok = envelope.startsWith('{"ok":true');
   return reply(ok ? 200 : 422, envelope);
+}
+
+/** The core takes at most this many events per track() call. */
+const MAX_EVENTS_PER_BATCH = 1000;
+
+/** Text for the core: strings pass through untouched (same bytes everywhere), objects are serialized. */
+const asText = (v) => (typeof v === 'string' ? v : JSON.stringify(v));
+
+/** Events (an array, or JSON Lines text) as JSON array texts of at most MAX_EVENTS_PER_BATCH events. */
+function eventBatches(events) {
+  const parts = Array.isArray(events)
+    ? events.map((e) => JSON.stringify(e))
+    : events.split('\n').map((l) => l.trim()).filter((l) => l.length > 0);
+  const out = [];
+  for (let i = 0; i < parts.length; i += MAX_EVENTS_PER_BATCH) {
+    out.push(`[${parts.slice(i, i + MAX_EVENTS_PER_BATCH).join(',')}]`);
+  }
+  return out;
+}
+
+function coreFailure(err) {
+  if (err instanceof TailorError) {
+    return reply(422, JSON.stringify({ ok: false, code: err.code, errno: err.errno, message: err.message, where: err.where }));
+  }
+  throw err;
 }
 
 const routes = {
@@ -69,6 +105,54 @@ const routes = {
     }
     const core = await TailorCore.load(wasmModule);
     return envelopeResponse(core.raw.decodeEvent(body.text));
+  },
+  // Body: {catalog?, catalog_format?, config?, state?, events, now}. `catalog`
+  // defaults to the CATALOG text binding; config and state may be objects or
+  // JSON text; events an array or JSON Lines text. Strict: one rejected event
+  // fails the request (422), as `tailor profile --strict` does. Answer: the
+  // core's profile JSON, byte for byte what `tailor profile` prints.
+  'POST /v1/profile': async (request, env) => {
+    const body = await readBody(request, MAX_BODY_BYTES);
+    if (body.tooLarge) return failure(413, 'limit_exceeded', `the body is at most ${MAX_BODY_BYTES} bytes`);
+    let req;
+    try {
+      req = JSON.parse(body.text);
+    } catch (err) {
+      return failure(400, 'invalid_json', `the body is not JSON: ${err.message}`);
+    }
+    if (req === null || typeof req !== 'object' || Array.isArray(req)) {
+      return failure(400, 'invalid_field', 'the body must be a JSON object');
+    }
+    const catalog = req.catalog ?? env?.CATALOG;
+    if (typeof catalog !== 'string') {
+      return failure(400, 'missing_field', 'catalog (JSON Lines or CSV text) is required: this worker has no CATALOG binding', 'catalog');
+    }
+    if (!Number.isSafeInteger(req.now) || req.now < 0) {
+      return failure(400, 'invalid_field', 'now must be a non-negative integer of UTC milliseconds', 'now');
+    }
+    if (!Array.isArray(req.events) && typeof req.events !== 'string') {
+      return failure(400, 'missing_field', 'events must be an array or JSON Lines text', 'events');
+    }
+    const format = req.catalog_format ?? 'jsonl';
+    const core = await TailorCore.load(wasmModule);
+    let tailor;
+    try {
+      tailor = await Tailor.load({ catalog, catalogFormat: format, config: asText(req.config ?? {}),
+        state: req.state === undefined || req.state === null ? undefined : asText(req.state), wasm: core });
+      for (const batch of eventBatches(req.events)) {
+        const r = tailor.track(batch, { now: req.now });
+        if (r.rejected.length) {
+          const first = r.rejected[0];
+          return reply(422, JSON.stringify({ ok: false, code: first.code, errno: first.errno,
+            message: `${r.rejected.length} event(s) rejected; first: ${first.message}`, where: first.where, rejected: r.rejected }));
+        }
+      }
+      return reply(200, tailor.profileText({ now: req.now }));
+    } catch (err) {
+      return coreFailure(err);
+    } finally {
+      tailor?.close();
+    }
   },
 };
 

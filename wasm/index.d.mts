@@ -53,3 +53,5 @@ export declare class TailorCore {
   decodeEvent(event: TailorEvent | string): TailorEvent;
 }
 export * from './profile.mjs';
+export * from './condition.mjs';
+export * from './recommend.mjs';

@@ -77,3 +77,5 @@ export class TailorCore {
   decodeEvent(event) { return unwrap(this.#m.decodeEvent(toText(event))); }
 }
 export * from './profile.mjs';
+export * from './condition.mjs';
+export * from './recommend.mjs';

@@ -419,3 +419,229 @@ TEST_CASE("copy: truncated and corrupted templates never crash", "[copy]") {
   CHECK(errors > 100);
   CHECK(outputs > 100);
 }
+
+// ------------------------------------------------------------------ platforms, SMS, compliance, quality, variants
+
+TEST_CASE("copy: SMS segments agree with sms-segments-calculator", "[copy][sms]") {
+  json v = json::parse(read_source_file("tests/vectors/sms-segments.json"));
+  REQUIRE(v["calculator"] == "sms-segments-calculator 1.3.0");
+  REQUIRE(v["cases"].size() >= 400);
+  for (const auto& c : v["cases"]) {
+    std::string text = c["text"];
+    INFO(text);
+    auto s = copy::sms_segments(text);
+    CHECK(s.encoding == c["encoding"].get<std::string>());
+    // Departure: an empty message is 0 segments here; the calculator starts every message with one.
+    CHECK(s.segments == (text.empty() ? 0 : c["segments"].get<std::size_t>()));
+    // Compare the non-GSM code points: the calculator clusters emoji by older
+    // Unicode rules (ZWJ, skin tones), which changes how they group, not what they are.
+    auto code_points = [](const std::string& t, std::set<uint32_t>& out) {
+      for (std::size_t i = 0; i < t.size();) {
+        unsigned char b = static_cast<unsigned char>(t[i]);
+        std::size_t len = b < 0x80 ? 1 : (b & 0xE0) == 0xC0 ? 2 : (b & 0xF0) == 0xE0 ? 3 : 4;
+        uint32_t cp = len == 1 ? b : b & (0x7F >> len);
+        for (std::size_t k = 1; k < len; ++k) cp = (cp << 6) | (static_cast<unsigned char>(t[i + k]) & 0x3F);
+        i += len;
+        bool joiner = cp == 0x200D || cp == 0xFE0F || (cp >= 0x1F3FB && cp <= 0x1F3FF);
+        if (!joiner) out.insert(cp);
+      }
+    };
+    std::set<uint32_t> ours, theirs;
+    for (const auto& x : s.non_gsm) code_points(x, ours);
+    for (const auto& x : c["non_gsm"]) code_points(x.get<std::string>(), theirs);
+    // GSM characters clustered with a joiner are reported by both; drop them from the comparison.
+    for (auto* set : {&ours, &theirs})
+      for (auto it = set->begin(); it != set->end();) it = *it < 0x80 ? set->erase(it) : std::next(it);
+    CHECK(ours == theirs);
+  }
+}
+
+TEST_CASE("copy: SMS boundaries 160/153 and 70/67", "[copy][sms]") {
+  CHECK(copy::sms_segments(std::string(160, 'x')).segments == 1);
+  CHECK(copy::sms_segments(std::string(161, 'x')).segments == 2);
+  CHECK(copy::sms_segments(std::string(306, 'x')).segments == 2);
+  CHECK(copy::sms_segments(std::string(307, 'x')).segments == 3);
+  auto euro = copy::sms_segments(std::string(158, 'x') + "€");  // extension char: 2 septets
+  CHECK(euro.encoding == "GSM-7");
+  CHECK(euro.units == 160);
+  CHECK(euro.segments == 1);
+  CHECK(copy::sms_segments(std::string(159, 'x') + "€").segments == 2);
+  std::string zh70, zh71;
+  for (int k = 0; k < 70; ++k) zh70 += "你";
+  zh71 = zh70 + "你";
+  CHECK(copy::sms_segments(zh70).segments == 1);
+  CHECK(copy::sms_segments(zh71).segments == 2);
+  // One non-GSM character switches the whole message to UCS-2.
+  auto one = copy::sms_segments(std::string(100, 'x') + "á");
+  CHECK(one.encoding == "UCS-2");
+  CHECK(one.segments == 2);
+  CHECK(one.non_gsm == std::vector<std::string>{"á"});
+  CHECK(copy::sms_segments("").segments == 0);
+}
+
+TEST_CASE("copy: measures count as each platform counts", "[copy][platform]") {
+  CHECK(copy::count_graphemes("👨‍👩‍👧🇨🇳é") == 3);
+  CHECK(copy::count_graphemes("e\xCC\x81") == 1);
+  CHECK(copy::count_utf16_units("a😀") == 3);
+  CHECK(copy::display_width("ab你好") == 6);
+  CHECK(copy::measure("咖啡豆", "cjk_double") == 6);
+  CHECK(copy::measure("Hello 世界", "half_width") == 5);  // Weibo: two Latin letters count one
+  CHECK(copy::measure("你好", "bytes") == 6);
+  CHECK(copy::measure(std::string(161, 'x'), "sms_segments") == 2);
+}
+
+TEST_CASE("copy: truncation on word and grapheme boundaries", "[copy][platform]") {
+  CHECK(copy::truncate("Fresh roasted coffee beans delivered", "grapheme", 20) == "Fresh roasted…");
+  CHECK(copy::count_graphemes(copy::truncate("Fresh roasted coffee beans delivered", "grapheme", 20)) <= 20);
+  CHECK(copy::truncate("short", "grapheme", 20) == "short");
+  std::string zh = copy::truncate("春季新品上市全场满减会员专享", "cjk_double", 12);
+  CHECK(zh == "春季新品上…");
+  CHECK(copy::measure(zh, "cjk_double") <= 12);
+  // Never splits a grapheme cluster.
+  std::string fam = copy::truncate("👨‍👩‍👧👨‍👩‍👧👨‍👩‍👧", "grapheme", 2);
+  CHECK(fam == "👨‍👩‍👧…");
+  CHECK(copy::truncate("abcdef", "grapheme", 0) == "");
+  std::vector<std::string> alts = {"Shop fresh single-origin coffee today", "Shop fresh coffee today", "Coffee"};
+  CHECK(copy::longest_fitting(alts, "cjk_double", 30) == 1);
+  CHECK(copy::longest_fitting(alts, "cjk_double", 3) == -1);
+}
+
+TEST_CASE("copy: platform profiles are data with sources", "[copy][platform]") {
+  const auto& ps = copy::platforms();
+  REQUIRE(ps.size() >= 11);
+  for (std::size_t k = 0; k < ps.size(); ++k) {
+    if (k) CHECK(ps[k - 1].id < ps[k].id);
+    REQUIRE_FALSE(ps[k].fields.empty());
+    for (const auto& f : ps[k].fields) {
+      CHECK(f.max > 0);
+      CHECK_FALSE(f.source.empty());
+    }
+  }
+  auto rsa = copy::find_platform("google_ads_rsa");
+  REQUIRE(rsa.ok());
+  CHECK(rsa->fields[0].max == 30);
+  CHECK(rsa->fields[1].max == 90);
+  auto wx = copy::find_platform("wechat_article");
+  REQUIRE(wx.ok());
+  CHECK(wx->fields[0].max == 32);
+  CHECK(wx->fields[1].max == 128);
+  auto wb = copy::find_platform("weibo");
+  CHECK(wb->fields[0].max == 2000);
+  CHECK(wb->fields[0].visible == 140);
+  CHECK(copy::find_platform("myspace").error().code == errc::not_found);
+}
+
+TEST_CASE("copy: compliance finds banned terms with positions and exceptions", "[copy][compliance]") {
+  auto hits = copy::check_compliance("全网最低价！国家级大师烘焙，最新款咖啡第一次优惠");
+  REQUIRE(hits.size() == 2);
+  CHECK(hits[0].term == "全网最低");
+  CHECK(hits[0].char_offset == 0);
+  CHECK(hits[0].severity == "high");
+  CHECK(hits[1].term == "国家级");
+  CHECK(hits[1].char_offset == 6);
+  CHECK_FALSE(hits[1].suggestion.empty());
+  CHECK(hits[1].source.find("art. 9") != std::string::npos);
+  // 最新款 (self-comparison) and 第一次 (ordinal) are exceptions of the 2023 guideline.
+  CHECK(copy::check_compliance("本店最新款，第一次购买立减").empty());
+  auto med = copy::check_compliance("Our tea cures colds. Not a Cure-all? It CURES.");
+  REQUIRE(med.size() == 3);
+  CHECK(med[0].byte_offset == 8);
+  CHECK(med[1].term == "cure");
+  CHECK(med[2].byte_offset == 40);
+  CHECK(copy::check_compliance("secure checkout").empty());  // word boundary
+  auto brand = copy::parse_lexicon(R"([{"term":"Starbucks","severity":"high","suggestion":"Do not name competitors"}])");
+  REQUIRE(brand.ok());
+  auto bh = copy::check_compliance("Better than starbucks", brand.value());
+  REQUIRE(bh.size() == 1);
+  CHECK(bh[0].category == "brand");
+  auto badlex = copy::parse_lexicon(R"([{"term":"x","severity":"extreme"}])");
+  REQUIRE_FALSE(badlex.ok());
+  CHECK(badlex.error().where == "$[0].severity");
+  CHECK(copy::parse_lexicon(R"([{"term":"x","colour":"red"}])").error().code == errc::unknown_field);
+}
+
+TEST_CASE("copy: quality score separates the labelled set", "[copy][quality]") {
+  json v = json::parse(read_source_file("tests/vectors/copy-quality-labelled.json"));
+  double good_sum = 0, bad_sum = 0, good_min = 5, bad_max = 1;
+  int good = 0, bad = 0, correct = 0;
+  for (const auto& c : v["cases"]) {
+    copy::quality_input in;
+    in.text = c["text"];
+    in.platform = c["platform"];
+    in.field = c.value("field", "");
+    // Unresolved variables show up in text as doubled spaces before punctuation.
+    if (in.text.find(" ,") != std::string::npos) in.unresolved = {"shopper.first_name"};
+    auto r = copy::score_quality(in);
+    INFO(in.text << " -> " << r.score);
+    CHECK(r.score >= 1.0);
+    CHECK(r.score <= 5.0);
+    CHECK(r.parts.size() == 7);
+    bool is_good = c["label"] == "good";
+    (is_good ? good_sum : bad_sum) += r.score;
+    (is_good ? good : bad) += 1;
+    if (is_good) good_min = std::min(good_min, r.score); else bad_max = std::max(bad_max, r.score);
+    if ((r.score >= 3.8) == is_good) ++correct;
+    else WARN("misclassified: " << in.text << " -> " << r.score);
+    if (!is_good) CHECK_FALSE(r.issues.empty());
+  }
+  REQUIRE(good >= 20);
+  REQUIRE(bad >= 20);
+  // Calibration: threshold 3.8 classifies at least 90% correctly, and the means are far apart.
+  CHECK(correct * 10 >= (good + bad) * 9);
+  CHECK(good_sum / good - bad_sum / bad >= 1.0);
+  INFO("good min " << good_min << ", bad max " << bad_max);
+  CHECK(good_min > 3.0);
+}
+
+TEST_CASE("copy: variants from alternatives are distinct and ranked", "[copy][variants]") {
+  const char* tpl = "[[Shop|Discover|Try]] {{ product.title }}[[| today| now]]";
+  const char* data = R"({"product":{"title":"Kenya AA"}})";
+  auto v = copy::generate_variants(tpl, data, "google_ads_rsa.headline", 4);
+  REQUIRE(v.ok());
+  REQUIRE(v->size() == 4);
+  std::set<std::string> texts;
+  for (std::size_t k = 0; k < v->size(); ++k) {
+    texts.insert((*v)[k].text);
+    if (k) CHECK((*v)[k - 1].quality.score >= (*v)[k].quality.score);
+    CHECK(copy::measure((*v)[k].text, "cjk_double") <= 30);
+  }
+  CHECK(texts.size() == 4);
+  // Deterministic.
+  auto again = copy::generate_variants(tpl, data, "google_ads_rsa.headline", 4);
+  for (std::size_t k = 0; k < 4; ++k) CHECK((*again)[k].text == (*v)[k].text);
+  // Too many asked: all distinct ones, 3 verbs x 3 endings.
+  auto all = copy::generate_variants(tpl, data, "", 100);
+  REQUIRE(all.ok());
+  CHECK(all->size() == 9);
+  CHECK(copy::generate_variants(tpl, data, "", 0).error().code == errc::invalid_field);
+  CHECK(copy::generate_variants(tpl, data, "", copy::limits::max_variants + 1).error().code == errc::invalid_field);
+  CHECK(copy::generate_variants("[[a|b", data, "", 2).error().where == "1:1");
+  CHECK(copy::generate_variants("{{ x | nope }}", data, "", 2).error().code == errc::invalid_field);
+  // A huge combination space is sampled, not enumerated.
+  std::string many;
+  for (int k = 0; k < 20; ++k) many += "[[a|b|c]]";
+  auto big = copy::generate_variants(many, "{}", "sms", 5);
+  REQUIRE(big.ok());
+  CHECK(big->size() == 5);
+}
+
+TEST_CASE("copy: preview renders, adapts, scores and checks", "[copy][preview]") {
+  const char* data = R"({"shopper":{"first_name":"小明"},"product":{"title":"耶加雪菲咖啡豆","price":12900}})";
+  auto p = copy::preview("{{ shopper.first_name }}，{{ product.title }}全网最低价，仅{{ product.price | money: 'CNY', 'zh-CN' }}，立即抢购！",
+                         data, "google_ads_rsa.headline");
+  REQUIRE(p.ok());
+  CHECK(p->rendered == "小明，耶加雪菲咖啡豆全网最低价，仅¥129.00，立即抢购！");
+  CHECK(p->truncated);
+  CHECK(copy::measure(p->text, "cjk_double") <= 30);
+  CHECK(p->length == copy::measure(p->text, "cjk_double"));
+  REQUIRE(p->hits.size() == 1);
+  CHECK(p->hits[0].term == "全网最低");
+  CHECK(p->quality.score <= 2.5);
+  CHECK(p->sms.encoding == "UCS-2");
+  auto s = copy::preview("Hi {{ shopper.name }}, shop now", "{}", "sms");
+  REQUIRE(s.ok());
+  CHECK(s->sms.segments == 1);
+  CHECK(s->quality.issues.front().find("shopper.name") != std::string::npos);
+  CHECK(copy::preview("x", "{}", "sms.nope").error().code == errc::not_found);
+  CHECK(copy::preview("x", "{}", "nope").error().code == errc::not_found);
+}

@@ -1,6 +1,7 @@
 // Compiled by `tsc --noEmit` in npm test: proves wasm/index.d.ts describes a usable API.
 import { TailorCore, TailorError, type TailorEvent, type ErrorCode } from '../../wasm/index.mjs';
 import { Tailor, type Profile, type TrackResult, type Segment } from '../../wasm/index.mjs';
+import { evalCondition, checkCondition, type Condition } from '../../wasm/index.mjs';
 
 async function usage(): Promise<void> {
   const core = await TailorCore.load();
@@ -43,3 +44,20 @@ async function profileUsage(): Promise<void> {
   console.log(r.accepted, r.rejected[0]?.code, segs, text);
 }
 void profileUsage;
+async function conditionUsage(): Promise<boolean> {
+  const core = await TailorCore.load();
+  const cond: Condition = { country: { $in: ['US', 'GB'] }, age: { $gte: 18 } };
+  checkCondition(core, cond);
+  return evalCondition(core, cond, { country: 'US', age: 30 }, { vip: ['u1'] });
+}
+void conditionUsage;
+import { Recommender, type Decision, type RecommendRequest } from '../../wasm/index.mjs';
+async function recommendUsage(bytes: Uint8Array): Promise<void> {
+  const core = await TailorCore.load();
+  const rec = Recommender.open(core, bytes);
+  const req: RecommendRequest = { slot: 'home', now: 1, filters: { category: 'Home' }, size: 5 };
+  const d: Decision = rec.recommend(req);
+  console.log(d.items.map((i) => [i.id, i.score, i.reasons[0]?.source]), rec.info.content_hash);
+  rec.close();
+}
+void recommendUsage;

@@ -15,7 +15,22 @@ export const modules = {
     op: 'event.decode',
     input: typeof spec.input_text === 'string' ? spec.input_text : JSON.stringify(spec.input),
   }),
+  // {catalog: text, catalog_format, config: {}, events: [...], state?: {}, now} (tests/golden/profile)
+  profile: (spec) => ({
+    op: 'profile',
+    input: {
+      catalog: spec.catalog,
+      catalog_format: spec.catalog_format ?? 'jsonl',
+      config: JSON.stringify(spec.config ?? {}),
+      events: spec.events.map((e) => JSON.stringify(e)).join('\n') + '\n',
+      state: spec.state ? JSON.stringify(spec.state) : null,
+      now: spec.now,
+    },
+  }),
 };
+
+// Realistic shoppers cut from the sample stores (tests/runtimes/make-store-goldens.mjs).
+modules['profile-store'] = modules.profile;
 
 /** Every case of the given modules, sorted by id; `expected` is null when .out.json is missing. */
 export function loadCases(names = Object.keys(modules)) {

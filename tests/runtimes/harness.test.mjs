@@ -4,6 +4,7 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync, mkdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
+import { request } from 'node:http';
 import { join } from 'node:path';
 import { resolvePath, startStaticServer } from './static-server.mjs';
 import { startWorkerd } from './workerd.mjs';
@@ -48,6 +49,18 @@ describe('edge worker under workerd', () => {
   before(async () => { w = await startWorkerd(); });
   after(() => w.stop());
   const post = (path, body) => fetch(w.url + path, { method: 'POST', body });
+  const rawPost = (path, body) => new Promise((resolve, reject) => {
+    let answered = false;
+    const req = request(w.url + path, { method: 'POST', headers: { 'content-length': Buffer.byteLength(body) } }, (res) => {
+      answered = true;
+      let text = '';
+      res.setEncoding('utf8');
+      res.on('data', (d) => { text += d; });
+      res.on('end', () => resolve({ status: res.statusCode, body: text }));
+    });
+    req.on('error', (err) => { if (!answered) reject(err); });
+    req.end(body);
+  });
 
   test('GET /healthz reports the core version', async () => {
     const res = await fetch(`${w.url}/healthz`);
@@ -83,6 +96,54 @@ describe('edge worker under workerd', () => {
   test('unknown routes are 404 and wrong methods 405', async () => {
     assert.equal((await fetch(`${w.url}/v1/nothing`)).status, 404);
     assert.equal((await fetch(`${w.url}/v1/events/decode`)).status, 405);
+  });
+  const catalog = '{"id":"A","title":"Mug","category":["Home","Kitchen"],"brand":"Acme","price":9.5,"currency":"GBP","tags":["red"]}\n';
+  const view = (id, ts) => ({ type: 'view', id, ts, uid: 'u', item_id: 'A' });
+  test('POST /v1/profile folds the events with the catalog at now', async () => {
+    const res = await post('/v1/profile', JSON.stringify({ catalog, events: [view('v1', 1000), view('v2', 2000)], now: 3000 }));
+    assert.equal(res.status, 200);
+    const text = await res.text();
+    const p = JSON.parse(text);
+    assert.equal(p.now, 3000);
+    assert.equal(p.events.counted, 2);
+    assert.deepEqual(p.affinities.brand.map((a) => a.key), ['Acme']);
+    // Events as JSON Lines text give the same bytes as an array.
+    const jsonl = await post('/v1/profile', JSON.stringify({ catalog, events: `${JSON.stringify(view('v1', 1000))}\n\n${JSON.stringify(view('v2', 2000))}\n`, now: 3000 }));
+    assert.equal(await jsonl.text(), text);
+  });
+  test('POST /v1/profile refuses bad requests with the field named', async () => {
+    const cases = [
+      ['not json', 400, 'invalid_json', ''],
+      ['[1]', 400, 'invalid_field', ''],
+      [JSON.stringify({ events: [], now: 1 }), 400, 'missing_field', 'catalog'],
+      [JSON.stringify({ catalog, events: [], now: -1 }), 400, 'invalid_field', 'now'],
+      [JSON.stringify({ catalog, events: [], now: 1.5 }), 400, 'invalid_field', 'now'],
+      [JSON.stringify({ catalog, now: 1 }), 400, 'missing_field', 'events'],
+      [JSON.stringify({ catalog: '{"id":"A"}\n', events: [], now: 1 }), 422, 'missing_field', 'line 1: currency'],
+      [JSON.stringify({ catalog, config: { half_life_days: -1 }, events: [], now: 1 }), 422, 'invalid_config', 'half_life_days'],
+      [JSON.stringify({ catalog, events: [{ type: 'view', id: 'x', ts: 1, uid: 'u' }], now: 1 }), 422, 'missing_field', '[0].item_id'],
+    ];
+    for (const [body, status, code, where] of cases) {
+      const res = await post('/v1/profile', body);
+      assert.equal(res.status, status, body);
+      const e = await res.json();
+      assert.equal(e.ok, false);
+      assert.equal(e.code, code, body);
+      assert.equal(e.where, where, body);
+    }
+  });
+  test('POST /v1/profile: a 4 MiB body reaches the parser, one byte more is refused', async () => {
+    const pad = (n) => {
+      const base = JSON.stringify({ now: 1, events: [], catalog });
+      return JSON.stringify({ now: 1, events: [], catalog: catalog + ' '.repeat(n - base.length) });
+    };
+    assert.equal(pad(4 << 20).length, 4 << 20);
+    const atLimit = await post('/v1/profile', pad(4 << 20));
+    assert.equal(atLimit.status, 200, 'trailing blanks in JSON Lines are skipped');
+    // The worker reads the rest of an oversized body without keeping it, then answers 413.
+    const over = await rawPost('/v1/profile', pad((4 << 20) + 1));
+    assert.equal(over.status, 413);
+    assert.equal(JSON.parse(over.body).code, 'limit_exceeded');
   });
   test('each request gets its own core: hostile input does not affect the next', async () => {
     assert.equal((await post('/v1/events/decode', '['.repeat(10000))).status, 422);

@@ -2,20 +2,42 @@
 // the request's strings and returns the core's output text unchanged. JS only
 // moves bytes here; the comparison is on what the core printed.
 
-/** op name -> (core, input) => output text. `core` is a loaded TailorCore. */
+/** The core takes at most this many events per track() call. */
+const BATCH = 1000;
+
+/**
+ * op name -> (pkg, core, input) => output text. `pkg` is the wasm package's
+ * module namespace (build/wasm/pkg/index.mjs), `core` a loaded TailorCore.
+ */
 export const ops = {
   // input: the event's JSON text. Output: the core's envelope.
-  'event.decode': (core, input) => core.raw.decodeEvent(input),
+  'event.decode': (pkg, core, input) => core.raw.decodeEvent(input),
+  // input: {catalog, catalog_format, config, events (JSON Lines), state, now}, all text
+  // but now. Output: the profile JSON text, as `tailor profile --strict` prints it.
+  profile: async (pkg, core, input) => {
+    const tailor = await pkg.Tailor.load({ catalog: input.catalog, catalogFormat: input.catalog_format,
+      config: input.config, state: input.state ?? undefined, wasm: core });
+    try {
+      const lines = input.events.split('\n').filter((l) => l.trim().length > 0);
+      for (let i = 0; i < lines.length; i += BATCH) {
+        const r = tailor.track(`[${lines.slice(i, i + BATCH).join(',')}]`, { now: input.now });
+        if (r.rejected.length) return `!rejected: ${JSON.stringify(r.rejected)}`;
+      }
+      return tailor.profileText({ now: input.now });
+    } finally {
+      tailor.close();
+    }
+  },
 };
 
 /** Runs every case; an exception becomes an output that can never match a golden. */
-export async function runCases(core, cases) {
+export async function runCases(pkg, core, cases) {
   const out = {};
   for (const c of cases) {
     const op = ops[c.op];
     try {
       if (!op) throw new Error(`unknown op ${c.op}`);
-      out[c.id] = await op(core, c.input);
+      out[c.id] = await op(pkg, core, c.input);
     } catch (err) {
       out[c.id] = `!exception: ${err?.message ?? err}`;
     }

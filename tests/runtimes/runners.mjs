@@ -16,9 +16,9 @@ export const pkgIndex = join(root, 'build/wasm/pkg/index.mjs');
 
 /** wasm under Node: the package imported the way a Node user would. */
 export async function nodeRunner() {
-  const { TailorCore } = await import(pkgIndex);
-  const core = await TailorCore.load();
-  return { name: 'node', run: (cases) => runCases(core, cases), close: async () => {} };
+  const pkg = await import(pkgIndex);
+  const core = await pkg.TailorCore.load();
+  return { name: 'node', run: (cases) => runCases(pkg, core, cases), close: async () => {} };
 }
 
 /** Chromium: one launch and one page load; all cases in one evaluate call. */
@@ -52,6 +52,8 @@ export async function chromiumRunner() {
 /** How each op travels over HTTP to edge/worker.mjs. */
 const workerRequests = {
   'event.decode': (input) => ({ path: '/v1/events/decode', body: input }),
+  // Strings stay strings inside the body, so the worker hands the core the same bytes.
+  profile: (input) => ({ path: '/v1/profile', body: JSON.stringify(input) }),
 };
 
 /** workerd: one process running the real edge worker; one request per case. */
@@ -91,6 +93,14 @@ const cliInvocations = {
     const file = join(dir, 'event.json');
     writeFileSync(file, input);
     return ['decode-event', file];
+  },
+  profile: (input, dir) => {
+    const file = (name, text) => { writeFileSync(join(dir, name), text); return join(dir, name); };
+    const args = ['profile', '--catalog', file(`catalog.${input.catalog_format}`, input.catalog),
+      '--catalog-format', input.catalog_format, '--events', file('events.jsonl', input.events),
+      '--config', file('config.json', input.config), '--now', String(input.now), '--strict'];
+    if (input.state !== null) args.push('--state', file('state.json', input.state));
+    return args;
   },
 };
 

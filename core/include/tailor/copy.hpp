@@ -53,6 +53,11 @@ struct render_options {
   int32_t tz_offset_minutes = 0; // offset of local time from UTC for `date`
 };
 
+// Options from JSON: {"now_ms", "locale", "currency", "tz_offset_minutes",
+// "limits": {"steps", "loop_iterations", "output_bytes", "memory_bytes"}}; every
+// field optional, unknown fields rejected. "" means defaults.
+[[nodiscard]] result<render_options> parse_render_options(std::string_view json_text) noexcept;
+
 namespace detail { struct template_ast; }
 
 // A parsed template. Cheap to copy (shared, immutable).
@@ -139,7 +144,7 @@ const std::vector<platform_profile>& platforms() noexcept;
 std::size_t measure(std::string_view utf8, std::string_view unit) noexcept;
 
 // Truncates to at most `max` in `unit`, on a word boundary when one exists in
-// the last 30% (else a grapheme boundary), appending `ellipsis` (counted).
+// the last 40% (else a grapheme boundary), appending `ellipsis` (counted).
 std::string truncate(std::string_view utf8, std::string_view unit, std::size_t max,
                      std::string_view ellipsis = "…") noexcept;
 
@@ -221,8 +226,10 @@ struct preview_result {
   quality_report quality;
   std::vector<compliance_hit> hits;
 };
+// `platform` is a profile id, optionally with a field: "google_ads_rsa.headline".
 [[nodiscard]] result<preview_result> preview(std::string_view source, std::string_view data_json,
                                              std::string_view platform,
-                                             const render_options& opt = {}) noexcept;
+                                             const render_options& opt = {},
+                                             const std::vector<compliance_term>& lexicon = {}) noexcept;
 
 }  // namespace tailor::copy

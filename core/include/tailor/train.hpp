@@ -35,8 +35,15 @@ struct online_retail_options {
   std::size_t max_lines_per_event = 100;  // a longer invoice becomes several events
 };
 
+struct item_fact {
+  std::string id;
+  std::string title;        // the newest train Description
+  int64_t price_minor = 0;  // the newest train UnitPrice
+};
+
 struct online_retail_split {
   std::vector<event> train;           // purchase events, file order
+  std::vector<item_fact> items;       // train items, sorted by id
   std::vector<shopper_truth> test;    // evaluated shoppers, sorted by uid
   std::size_t rows = 0;               // CSV data rows read
   std::size_t kept_lines = 0;         // rows passing the protocol filter
@@ -119,6 +126,7 @@ struct train_options {
   uint32_t top_n = 100;                  // neighbours kept per item
   bool ease = true;
   double ease_lambda = 200.0;
+  double ease_half_life_days = 90.0;     // 0: binary Gram; else entries decay with age
   uint32_t ease_max_items = 6000;        // the most-bought items enter EASE (dense n*n)
   uint32_t ease_top_n = 200;             // sparse EASE neighbours kept for the bundle
   uint32_t max_items_per_user = 2000;    // newest distinct items per user in co-counting
@@ -142,6 +150,7 @@ struct model {
   std::vector<std::string> items;        // same order as the log's items
   std::vector<float> buyers;             // distinct purchasers (or interactors if none bought)
   std::vector<float> trending;           // time-decayed weighted interactions at trained_until
+  std::vector<float> repeat_rate;        // smoothed share of an item's buyers who bought it again
   neighbour_lists covisit;               // normalised co-occurrence
   neighbour_lists ease_neighbours;       // top rows of the EASE matrix
   std::vector<uint32_t> ease_items;      // model item of each EASE row (empty: no EASE)
@@ -176,11 +185,13 @@ struct score_options {
   // blend = repeat_weight * own-history score + ease_weight * EASE score
   //       + knn_weight * neighbour score + trend_weight * trending + pop_weight * popularity
   double repeat_weight = 1.0;
-  double ease_weight = 1.0;
+  double ease_weight = 0.25;
   double knn_weight = 0.0;
-  double trend_weight = 0.1;
+  double trend_weight = 0.025;
   double pop_weight = 0.0;
-  double history_half_life_days = 120.0;  // recency weighting of the shopper's own events
+  double history_half_life_days = 240.0;  // recency weighting of the shopper's own events
+  double repeat_rate_power = 0.5;  // own-history score *= repeat_rate^power (0: off)
+  bool presence_input = true;   // model input per item: newest event's decay (not the decayed count)
 };
 
 // Writes one score per model item into `out` (resized). Deterministic.

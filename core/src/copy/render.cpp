@@ -509,6 +509,57 @@ bool valid_utf8_at(std::string_view s, std::size_t& bad) {
 
 namespace tailor::copy {
 
+result<render_options> parse_render_options(std::string_view text) noexcept {
+  using tailor::detail::read_int;
+  using tailor::detail::read_string;
+  try {
+    render_options o;
+    if (text.empty()) return o;
+    auto j = tailor::detail::parse_json(text, 64u << 10);
+    if (!j) return j.error();
+    if (!j->is_object()) return make_error(errc::invalid_field, "options must be an object", "options");
+    const std::string w = "options";
+    if (auto s = tailor::detail::check_known_keys(*j, {"now_ms", "locale", "currency", "tz_offset_minutes", "limits"}, w); !s)
+      return s.error();
+    auto now = read_int(*j, "now_ms", w, -62135596800000, 253402300799000, false, 0);
+    if (!now) return now.error();
+    o.now_ms = now.value();
+    auto loc = read_string(*j, "locale", w, 16, false);
+    if (!loc) return loc.error();
+    if (!loc->empty()) {
+      if (loc.value() != "en" && loc->rfind("en-", 0) != 0 && loc->rfind("zh", 0) != 0)
+        return make_error(errc::invalid_field, "locale must be en or zh-CN (en-*, zh-*)", "options.locale");
+      o.locale = loc.value();
+    }
+    auto cur = read_string(*j, "currency", w, 3, false);
+    if (!cur) return cur.error();
+    if (!cur->empty()) o.currency = cur.value();
+    auto tz = read_int(*j, "tz_offset_minutes", w, -1440, 1440, false, 0);
+    if (!tz) return tz.error();
+    o.tz_offset_minutes = static_cast<int32_t>(tz.value());
+    if (j->contains("limits")) {
+      const auto& l = (*j)["limits"];
+      const std::string lw = "options.limits";
+      if (!l.is_object()) return make_error(errc::invalid_field, "limits must be an object", lw);
+      if (auto s = tailor::detail::check_known_keys(l, {"steps", "loop_iterations", "output_bytes", "memory_bytes"}, lw); !s)
+        return s.error();
+      auto get = [&](const char* k, uint64_t max, uint64_t& out) -> status {
+        auto v = read_int(l, k, lw, 0, static_cast<int64_t>(max), false, static_cast<int64_t>(out));
+        if (!v) return v.error();
+        out = static_cast<uint64_t>(v.value());
+        return ok_value;
+      };
+      if (auto s = get("steps", limits::max_render_steps, o.limits.steps); !s) return s.error();
+      if (auto s = get("loop_iterations", limits::max_loop_iterations, o.limits.loop_iterations); !s) return s.error();
+      if (auto s = get("output_bytes", limits::max_output_bytes, o.limits.output_bytes); !s) return s.error();
+      if (auto s = get("memory_bytes", limits::max_memory_bytes, o.limits.memory_bytes); !s) return s.error();
+    }
+    return o;
+  } catch (const std::exception& e) {
+    return make_error(errc::internal, e.what());
+  }
+}
+
 result<render_data> parse_data(std::string_view json_text) noexcept {
   try {
     if (json_text.size() > limits::max_data_bytes)

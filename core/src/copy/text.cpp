@@ -38,7 +38,7 @@ bool is_combining(uint32_t c) {
          (c >= 0x093A && c <= 0x094F) || (c >= 0x0E31 && c <= 0x0E3A && c != 0x0E32 && c != 0x0E33) ||
          (c >= 0x0E47 && c <= 0x0E4E) || (c >= 0x1AB0 && c <= 0x1AFF) || (c >= 0x1DC0 && c <= 0x1DFF) ||
          (c >= 0x20D0 && c <= 0x20FF) || (c >= 0x302A && c <= 0x302F) || c == 0x3099 || c == 0x309A ||
-         (c >= 0xFE00 && c <= 0xFE0F) || (c >= 0xFE20 && c <= 0xFE2F) || (c >= 0x1F3FB && c <= 0x1F3FF) ||
+         (c >= 0xFE00 && c <= 0xFE0F) || (c >= 0xFE20 && c <= 0xFE2F) ||
          (c >= 0xE0020 && c <= 0xE007F) || (c >= 0xE0100 && c <= 0xE01EF) || c == 0x200C;
 }
 
@@ -71,13 +71,19 @@ std::vector<std::size_t> grapheme_starts(std::string_view s) {
   uint32_t prev = 0;
   bool have_prev = false;
   int ri_run = 0;
-  bool after_zwj = false;
+  bool after_zwj = false;      // previous code point was a ZWJ that follows an emoji (GB11)
+  bool base_emoji = false;     // the current cluster's last non-extending code point is an emoji
   while (i < s.size()) {
     std::size_t b = i;
     uint32_t c = decode_utf8(s, i);
     bool brk = true;
+    bool control = c < 0x20 || c == 0x7F;
+    bool prev_control = prev < 0x20 || prev == 0x7F;
+    bool modifier = c >= 0x1F3FB && c <= 0x1F3FF;  // skin tones extend an emoji base only
     if (have_prev) {
       if (prev == '\r' && c == '\n') brk = false;
+      else if (control || prev_control) brk = true;
+      else if (modifier) brk = !is_emoji(prev);
       else if (is_combining(c) || c == 0x200D) brk = false;
       else if (after_zwj && is_emoji(c)) brk = false;
       else if (is_regional(c) && is_regional(prev) && ri_run % 2 == 1) brk = false;
@@ -85,7 +91,9 @@ std::vector<std::size_t> grapheme_starts(std::string_view s) {
     }
     if (brk) starts.push_back(b);
     ri_run = is_regional(c) ? (brk && !is_regional(prev) ? 1 : ri_run + 1) : 0;
-    after_zwj = c == 0x200D;
+    bool extending = !brk && (is_combining(c) || c == 0x200D || modifier);
+    if (brk || !extending) base_emoji = is_emoji(c);
+    after_zwj = c == 0x200D && base_emoji;
     prev = c;
     have_prev = true;
   }

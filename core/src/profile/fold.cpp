@@ -425,8 +425,7 @@ result<std::string> profiler::fold(const profile_state& state, int64_t now_ms) c
     // Segments, evaluated on the profile itself (everything above).
     json segs = json::array();
     if (!cfg.segments.empty() && cfg.compiled) {
-      const std::string doc = detail::dump_json(out);
-      auto match = profile_detail::evaluate_segments(*cfg.compiled, doc);
+      auto match = profile_detail::evaluate_segments(*cfg.compiled, out);
       std::vector<std::size_t> order;
       for (std::size_t i = 0; i < cfg.segments.size(); ++i) {
         if (i < match.size() && match[i] && !state.is_suppressed("segment", cfg.segments[i].id)) {

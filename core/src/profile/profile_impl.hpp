@@ -49,9 +49,9 @@ struct segment_rule {
 struct compiled_segments;
 [[nodiscard]] result<std::shared_ptr<const compiled_segments>> compile_segments(
     const std::vector<segment_rule>& rules);
-// Evaluates every rule on the attribute document (the profile JSON text).
-// Returns one flag per rule; an unparsable document matches nothing.
-std::vector<bool> evaluate_segments(const compiled_segments& segs, std::string_view attributes_json);
+// Evaluates every rule on the attribute document (the profile JSON object).
+// Returns one flag per rule.
+std::vector<bool> evaluate_segments(const compiled_segments& segs, const detail::json& attributes);
 
 }  // namespace profile_detail
 

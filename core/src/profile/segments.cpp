@@ -5,6 +5,7 @@
 
 #if __has_include("condition/condition_impl.hpp")
 #define TAILOR_HAS_CONDITION 1
+#include "condition/condition_impl.hpp"
 #else
 #define TAILOR_HAS_CONDITION 0
 #endif
@@ -24,12 +25,8 @@ result<std::shared_ptr<const compiled_segments>> compile_segments(const std::vec
   for (std::size_t i = 0; i < rules.size(); ++i) {
     const std::string base = detail::path_join(detail::path_index("", i), "condition");
 #if TAILOR_HAS_CONDITION
-    auto c = compile_condition(detail::dump_json(rules[i].condition));
-    if (!c) {
-      auto e = c.error();
-      e.where = e.where.empty() ? base : detail::path_join(base, e.where);
-      return e;
-    }
+    auto c = detail::compile_condition_value(rules[i].condition, base);
+    if (!c) return c.error();
     out->rules.push_back(std::move(c.value()));
 #else
     if (!rules[i].condition.empty()) {
@@ -41,15 +38,15 @@ result<std::shared_ptr<const compiled_segments>> compile_segments(const std::vec
   return std::shared_ptr<const compiled_segments>(std::move(out));
 }
 
-std::vector<bool> evaluate_segments(const compiled_segments& segs, std::string_view attributes_json) {
+std::vector<bool> evaluate_segments(const compiled_segments& segs, const detail::json& attributes) {
 #if TAILOR_HAS_CONDITION
   std::vector<bool> out(segs.rules.size(), false);
-  auto attrs = parse_attributes(attributes_json);
-  if (!attrs) return out;
-  for (std::size_t i = 0; i < segs.rules.size(); ++i) out[i] = evaluate(segs.rules[i], attrs.value());
+  for (std::size_t i = 0; i < segs.rules.size(); ++i) {
+    out[i] = detail::evaluate_json(segs.rules[i].get(), attributes, nullptr);
+  }
   return out;
 #else
-  (void)attributes_json;
+  (void)attributes;
   return std::vector<bool>(segs.count, true);
 #endif
 }

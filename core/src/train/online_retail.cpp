@@ -156,6 +156,7 @@ int64_t days_from_civil(int64_t y, int64_t m, int64_t d) {
 
 struct kept_line {
   std::string invoice;
+  std::string title;
   std::string item;
   std::string uid;
   int32_t quantity = 0;
@@ -256,7 +257,7 @@ result<online_retail_split> import_online_retail(std::string_view csv,
       }
       ++out.kept_lines;
       if (rounded) ++out.prices_rounded;
-      kept_line kl{inv, code, uid, static_cast<int32_t>(qty), minor, ts.value()};
+      kept_line kl{inv, f[2], code, uid, static_cast<int32_t>(qty), minor, ts.value()};
       if (ts.value() < opt.split_ts_ms) {
         train.push_back(std::move(kl));
       } else if (opt.until_ts_ms == 0 || ts.value() < opt.until_ts_ms) {
@@ -298,6 +299,16 @@ result<online_retail_split> import_online_retail(std::string_view csv,
       }
     }
     out.train_items = train_items.size();
+    {
+      std::map<std::string, item_fact> facts;
+      for (const auto& l : train) {  // file order: later lines overwrite
+        auto& f2 = facts[l.item];
+        f2.id = l.item;
+        if (!l.title.empty()) f2.title = l.title;
+        f2.price_minor = l.price_minor;
+      }
+      for (auto& [id, fact] : facts) out.items.push_back(std::move(fact));
+    }
 
     // Test truth: distinct train-known items per shopper who also bought in train.
     std::map<std::string, std::set<std::string>> truth;

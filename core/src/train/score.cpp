@@ -50,21 +50,25 @@ void score_items(const model& m, const std::vector<history_entry>& history, int6
   // Distinct history items with recency-weighted strength and purchase counts.
   std::vector<double> own(n, 0.0);
   std::vector<double> bought(n, 0.0);
+  std::vector<double> presence(n, 0.0);
   std::vector<uint32_t> distinct;
   for (const auto& h : history) {
     if (h.item >= n) continue;
     if (own[h.item] == 0.0 && bought[h.item] == 0.0) distinct.push_back(h.item);
-    own[h.item] += weight_of(o.weights, h.type) * decay(now_ms - h.ts_ms, o.history_half_life_days);
+    const double w = weight_of(o.weights, h.type) * decay(now_ms - h.ts_ms, o.history_half_life_days);
+    own[h.item] += w;
+    presence[h.item] = std::max(presence[h.item], decay(now_ms - h.ts_ms, o.history_half_life_days));
     if (h.type == event_type::purchase) bought[h.item] += 1.0;
   }
   std::sort(distinct.begin(), distinct.end());
   double max_buyers = 0;
   for (float b : m.buyers) max_buyers = std::max<double>(max_buyers, b);
 
+  const std::vector<double>& input = o.presence_input ? presence : own;
   auto add_neighbours = [&](const neighbour_lists& nl, std::vector<double>& acc, bool weighted) {
     if (nl.offsets.size() != n + 1) return;
     for (uint32_t h : distinct) {
-      const double x = weighted ? own[h] : 1.0;
+      const double x = weighted ? input[h] : 1.0;
       for (uint32_t k = nl.offsets[h]; k < nl.offsets[h + 1]; ++k) acc[nl.items[k]] += x * nl.weights[k];
     }
   };
@@ -75,7 +79,7 @@ void score_items(const model& m, const std::vector<history_entry>& history, int6
     for (uint32_t h : distinct) {
       const int32_t r = m.ease_index[h];
       if (r < 0) continue;
-      const double x = weighted ? own[h] : 1.0;
+      const double x = weighted ? input[h] : 1.0;
       const float* row = m.ease_b.data() + static_cast<std::size_t>(r) * e;
       for (std::size_t j = 0; j < e; ++j) row_acc[j] += x * row[j];
     }
@@ -111,7 +115,12 @@ void score_items(const model& m, const std::vector<history_entry>& history, int6
         std::fill(part.begin(), part.end(), 0.0);
       };
       if (o.repeat_weight != 0) {
-        for (uint32_t h : distinct) part[h] = own[h];
+        for (uint32_t h : distinct) {
+          part[h] = own[h];
+          if (o.repeat_rate_power != 0 && h < m.repeat_rate.size() && m.repeat_rate[h] > 0) {
+            part[h] *= detail::det_exp(o.repeat_rate_power * detail::det_log(m.repeat_rate[h]));
+          }
+        }
         mix(o.repeat_weight);
       }
       if (o.ease_weight != 0) {

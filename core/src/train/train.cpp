@@ -146,19 +146,27 @@ status ease(const interaction_log& log, const train_options& o, model& m, const 
   const std::size_t n = order.size();
   std::vector<float> g(n * n, 0.0f);
   // Gram matrix of the binary user x item matrix.
+  // Entry of (user, item): 1, or the decay of the user's newest event on it.
   std::vector<uint32_t> items;
+  std::vector<float> entry(n, 0.0f);
   for (std::size_t u = 0; u + 1 < log.user_offsets.size(); ++u) {
     items.clear();
     for (uint32_t r = log.user_offsets[u]; r < log.user_offsets[u + 1]; ++r) {
       const int32_t e = m.ease_index[log.rows[r].item];
-      if (e >= 0) items.push_back(static_cast<uint32_t>(e));
+      if (e < 0) continue;
+      const float w = o.ease_half_life_days > 0
+                          ? static_cast<float>(decay(log.max_ts_ms - log.rows[r].ts_ms, o.ease_half_life_days))
+                          : 1.0f;
+      if (entry[static_cast<uint32_t>(e)] == 0.0f) items.push_back(static_cast<uint32_t>(e));
+      entry[static_cast<uint32_t>(e)] = std::max(entry[static_cast<uint32_t>(e)], std::max(w, 1e-20f));
     }
     std::sort(items.begin(), items.end());
-    items.erase(std::unique(items.begin(), items.end()), items.end());
     for (uint32_t a : items) {
       float* row = g.data() + static_cast<std::size_t>(a) * n;
-      for (uint32_t b : items) row[b] += 1.0f;
+      const float wa = entry[a];
+      for (uint32_t b : items) row[b] += wa * entry[b];
     }
+    for (uint32_t a : items) entry[a] = 0.0f;
     if (progress && (u % 512 == 0)) progress("gram", static_cast<double>(u) / log.users.size());
   }
   if (progress) progress("gram", 1.0);
@@ -259,6 +267,43 @@ result<model> train(const interaction_log& log, const train_options& o, const pr
       trend[r.item] += weight_of(o.weights, r.type) * decay(log.max_ts_ms - r.ts_ms, o.trending_half_life_days);
     }
     for (std::size_t i = 0; i < n; ++i) m.trending[i] = static_cast<float>(trend[i]);
+    // Repeat propensity: buyers with purchases of the item in two or more sessions,
+    // smoothed towards the global rate with a prior of 10 buyers.
+    {
+      std::vector<uint32_t> buyers(n, 0), repeaters(n, 0), sessions_of(n, 0), last_session(n, UINT32_MAX);
+      std::vector<uint32_t> touched;
+      for (std::size_t k = 0; k < log.rows.size();) {
+        std::size_t e = k;
+        touched.clear();
+        while (e < log.rows.size() && log.rows[e].user == log.rows[k].user) {
+          const auto& r = log.rows[e++];
+          if (r.type != event_type::purchase && any_purchase) continue;
+          if (sessions_of[r.item] == 0) touched.push_back(r.item);
+          if (last_session[r.item] != r.session) {
+            last_session[r.item] = r.session;
+            ++sessions_of[r.item];
+          }
+        }
+        for (uint32_t i : touched) {
+          ++buyers[i];
+          if (sessions_of[i] >= 2) ++repeaters[i];
+          sessions_of[i] = 0;
+          last_session[i] = UINT32_MAX;
+        }
+        k = e;
+      }
+      double tb = 0, tr = 0;
+      for (std::size_t i = 0; i < n; ++i) {
+        tb += buyers[i];
+        tr += repeaters[i];
+      }
+      const double global = tb > 0 ? tr / tb : 0.0;
+      constexpr double prior = 10.0;
+      m.repeat_rate.assign(n, 0.0f);
+      for (std::size_t i = 0; i < n; ++i) {
+        m.repeat_rate[i] = static_cast<float>((repeaters[i] + prior * global) / (buyers[i] + prior));
+      }
+    }
     covisitation(log, o, m, progress);
     if (o.ease && n > 0) {
       if (auto s = ease(log, o, m, progress); !s) return s.error();

@@ -1,0 +1,154 @@
+#include <nlohmann/json.hpp>
+
+#include <chrono>
+#include <cstring>
+#include <iostream>
+#include <map>
+
+#include "commands.hpp"
+#include "tailor/bundle.hpp"
+#include "tailor/recommend.hpp"
+#include "tailor/train.hpp"
+
+namespace tailor::cli {
+namespace {
+
+// items.jsonl: {"id","title","category","price_minor","in_stock"} per line.
+bool read_items(const std::string& path, std::map<std::string, bundle_item>& out) {
+  std::string text, err;
+  if (!read_maybe_gzip(path, text, err)) {
+    std::cerr << "tailor: " << err << "\n";
+    return false;
+  }
+  std::size_t pos = 0, line = 0;
+  while (pos < text.size()) {
+    std::size_t end = text.find('\n', pos);
+    if (end == std::string::npos) end = text.size();
+    const std::string s = text.substr(pos, end - pos);
+    pos = end + 1;
+    ++line;
+    if (s.find_first_not_of(" \t\r") == std::string::npos) continue;
+    auto j = nlohmann::json::parse(s, nullptr, false);
+    if (j.is_discarded() || !j.is_object() || !j.contains("id") || !j["id"].is_string()) {
+      std::cerr << path << ": line " << line << ": expected {\"id\": ..., ...}\n";
+      return false;
+    }
+    bundle_item it;
+    it.id = j["id"].get<std::string>();
+    if (j.contains("title") && j["title"].is_string()) it.title = j["title"].get<std::string>();
+    if (j.contains("category") && j["category"].is_string()) it.category = j["category"].get<std::string>();
+    if (j.contains("price_minor") && j["price_minor"].is_number_integer()) it.price_minor = j["price_minor"].get<int64_t>();
+    if (j.contains("in_stock") && j["in_stock"].is_boolean()) it.in_stock = j["in_stock"].get<bool>();
+    out[it.id] = std::move(it);
+  }
+  return true;
+}
+
+}  // namespace
+
+bool train_options_from_flags(const args& a, train_options& t);
+
+int cmd_build_bundle(const args& a) {
+  const std::string events_path = flag(a, "events"), out_path = flag(a, "out");
+  if (events_path.empty() || out_path.empty()) {
+    std::cerr << "usage: tailor build-bundle --events EVENTS.jsonl --out BUNDLE.bin\n"
+                 "         [--items ITEMS.jsonl] [--config SLOTS.json] [--progress]\n"
+                 "         [training flags of tailor eval: --lambda --ease-top-n --top-n ...]\n";
+    return 2;
+  }
+  train_options topt;
+  if (!train_options_from_flags(a, topt)) return 2;
+  std::string text, err;
+  if (!read_maybe_gzip(events_path, text, err)) {
+    std::cerr << "tailor: " << err << "\n";
+    return 1;
+  }
+  auto batch = decode_event_lines(text);
+  if (!batch) {
+    std::cerr << "tailor: " << batch.error().message << "\n";
+    return 1;
+  }
+  for (const auto& e : batch->rejected) {
+    std::cerr << events_path << ": " << e.where << ": " << errc_name(e.code) << ": " << e.message << "\n";
+  }
+  auto log = build_log(batch->events);
+  if (!log) {
+    std::cerr << "tailor: " << log.error().message << "\n";
+    return 1;
+  }
+  auto t0 = std::chrono::steady_clock::now();
+  auto m = train(log.value(), topt, progress_printer(has_flag(a, "progress")));
+  if (!m) {
+    std::cerr << "tailor: train: " << m.error().message << "\n";
+    return 1;
+  }
+  m->ease_b.clear();  // the dense matrix is not bundled
+  std::map<std::string, bundle_item> meta;
+  if (has_flag(a, "items") && !read_items(flag(a, "items"), meta)) return 1;
+  // Prices default to the newest purchase price seen in the events.
+  std::map<std::string, int64_t> last_price;
+  for (const auto& ev : batch->events) {
+    for (const auto& l : ev.lines) last_price[l.item_id] = l.price_minor;
+  }
+  std::vector<bundle_item> items;
+  for (const auto& id : m->items) {
+    auto it = meta.find(id);
+    bundle_item bi = it != meta.end() ? it->second : bundle_item{};
+    bi.id = id;
+    if (it == meta.end() && last_price.count(id)) bi.price_minor = last_price[id];
+    items.push_back(std::move(bi));
+  }
+  std::string config = default_recommend_config();
+  if (has_flag(a, "config") && !read_file(flag(a, "config"), config)) {
+    std::cerr << "tailor: cannot read " << flag(a, "config") << "\n";
+    return 1;
+  }
+  if (auto s = validate_recommend_config(config); !s) {
+    std::cerr << "tailor: config: " << s.error().where << ": " << s.error().message << "\n";
+    return 1;
+  }
+  auto bytes = write_bundle(m.value(), items, config);
+  if (!bytes) {
+    std::cerr << "tailor: bundle: " << bytes.error().message << "\n";
+    return 1;
+  }
+  if (!write_file(out_path, bytes.value())) {
+    std::cerr << "tailor: cannot write " << out_path << "\n";
+    return 1;
+  }
+  const double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  std::cout << "bundle " << out_path << ": " << bytes->size() << " bytes, " << items.size() << " items, format v"
+            << bundle_format_version << ", trained in " << s << " s\n";
+  return 0;
+}
+
+int cmd_recommend(const args& a) {
+  const std::string bundle_path = flag(a, "bundle"), request_path = flag(a, "request");
+  if (bundle_path.empty() || request_path.empty()) {
+    std::cerr << "usage: tailor recommend --bundle BUNDLE.bin --request REQUEST.json\n";
+    return 2;
+  }
+  std::string raw, request;
+  if (!read_file(bundle_path, raw) || !read_file(request_path, request)) {
+    std::cerr << "tailor: cannot read input\n";
+    return 1;
+  }
+  std::vector<uint64_t> aligned((raw.size() + 7) / 8);
+  std::memcpy(aligned.data(), raw.data(), raw.size());
+  auto r = recommender::open(std::string_view(reinterpret_cast<const char*>(aligned.data()), raw.size()));
+  if (!r) {
+    std::cerr << "tailor: " << bundle_path << ": " << errc_name(r.error().code) << ": " << r.error().message
+              << (r.error().where.empty() ? "" : " (at " + r.error().where + ")") << "\n";
+    return 1;
+  }
+  auto d = r->recommend(request);
+  if (!d) {
+    std::cerr << "tailor: " << errc_name(d.error().code) << ": " << d.error().message
+              << (d.error().where.empty() ? "" : " (at " + d.error().where + ")") << "\n";
+    return 1;
+  }
+  std::cout << d.value() << "\n";
+  return 0;
+}
+
+}  // namespace tailor::cli

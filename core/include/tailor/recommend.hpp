@@ -1,0 +1,70 @@
+// Serving recommendations from a bundle: slots (configured in the bundle),
+// candidate sources, merchandising rules and per-item reasons. Pure function
+// of (bundle bytes, request); time is an argument; byte-identical everywhere.
+//
+// Bundle config (JSON object, section "config"):
+//   {"slots": {"<name>": {
+//      "size": 10,                       // 1..limits::max_rec_size
+//      "anchor": "profile" | "context" | "cart" | "last_order",
+//      "sources": {"repeat": 1, "ease": 0.25, "covisit": 0, "trending": 0.025, "popular": 0},
+//      "history_half_life_days": 240, "repeat_power": 0.5,
+//      "rules": {"exclude_purchased": false, "exclude_in_cart": true, "exclude_shown": true,
+//                "in_stock_only": true, "max_per_category": 0,
+//                "pins": [{"item": "A", "position": 0}],
+//                "boosts": [{"item": "B", "factor": 2} | {"category": "Home", "factor": 1.5}],
+//                "buries": [{"item": "C"} | {"category": "Sale"}]}}}}
+// Request (JSON): {"slot": "home", "now": <ms>, "events": [Tailor events], "context": ["id"],
+//   "cart": ["id"], "exclude": ["id"], "shown": ["id"], "dislikes": ["id"], "size": 5,
+//   "filters": {"category": "Home", "min_price_minor": 100, "max_price_minor": 5000, "in_stock": true}}
+// Decision (JSON): {"slot", "items": [{"id", "title", "score", "reasons": [{"source", "because"?, "share"}]}],
+//   "fallback": null | "cold_start", "warnings": [...]}
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "tailor/bundle.hpp"
+#include "tailor/common.hpp"
+
+namespace tailor {
+
+namespace limits {
+inline constexpr uint32_t max_rec_size = 100;
+inline constexpr std::size_t max_request_ids = 1000;   // per id list in a request
+inline constexpr std::size_t max_request_events = 5000;
+inline constexpr uint32_t max_slots = 64;
+inline constexpr std::size_t max_rules = 1000;          // pins + boosts + buries per slot
+}  // namespace limits
+
+// The default slot configuration written by `tailor build-bundle` without --config.
+std::string default_recommend_config();
+
+// Validates a config (the same check the recommender does at open).
+[[nodiscard]] status validate_recommend_config(std::string_view config_json) noexcept;
+
+class recommender {
+ public:
+  recommender();
+  ~recommender();
+  recommender(recommender&&) noexcept;
+  recommender& operator=(recommender&&) noexcept;
+
+  // Opens bundle bytes in place (they must outlive the recommender) and parses
+  // the slot configuration once.
+  [[nodiscard]] static result<recommender> open(std::string_view bundle_bytes) noexcept;
+
+  // One decision, as canonical JSON.
+  [[nodiscard]] result<std::string> recommend(std::string_view request_json) const noexcept;
+
+  const bundle_view& bundle() const noexcept;
+  std::vector<std::string> slot_names() const;
+
+ private:
+  struct impl;
+  std::unique_ptr<impl> p_;
+};
+
+}  // namespace tailor

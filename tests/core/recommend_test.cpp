@@ -1,0 +1,190 @@
+#include <catch2/catch.hpp>
+
+#include <nlohmann/json.hpp>
+
+#include <cstring>
+#include <string>
+
+#include "tailor/recommend.hpp"
+
+using namespace tailor;
+using nlohmann::json;
+
+namespace {
+
+event buy(std::string id, std::string uid, int64_t ts, std::vector<std::string> items) {
+  event ev;
+  ev.id = std::move(id);
+  ev.type = event_type::purchase;
+  ev.uid = std::move(uid);
+  ev.ts_ms = ts;
+  ev.currency = "GBP";
+  for (auto& i : items) ev.lines.push_back(line_item{i, 1, 100});
+  return ev;
+}
+
+struct served {
+  std::vector<uint64_t> buf;
+  std::size_t n = 0;
+  recommender r;
+  explicit served(std::string config = default_recommend_config(), bool empty = false) {
+    std::vector<event> evs;
+    if (!empty) {
+      evs = {buy("1", "u1", 1000, {"a", "b", "c"}), buy("2", "u2", 2000, {"a", "b"}),
+             buy("3", "u3", 3000, {"b", "c", "d"}), buy("4", "u4", 4000, {"d", "e"}),
+             buy("5", "u5", 5000, {"e", "f", "a"}), buy("6", "u6", 6000, {"f", "e"})};
+    }
+    auto log = build_log(evs);
+    train_options o;
+    o.ease_lambda = 1.0;
+    model m = train(log.value(), o).value();
+    std::vector<bundle_item> items;
+    const char* cats[] = {"Home/Kitchen", "Home/Kitchen", "Home/Garden", "Toys", "", "Toys"};
+    for (std::size_t i = 0; i < m.items.size(); ++i) {
+      items.push_back(bundle_item{m.items[i], "T" + m.items[i], cats[i], static_cast<int64_t>(100 * (i + 1)), i != 5});
+    }
+    auto bytes = write_bundle(m, items, config).value();
+    n = bytes.size();
+    buf.resize(n / 8 + 1);
+    std::memcpy(buf.data(), bytes.data(), n);
+    r = recommender::open(std::string_view(reinterpret_cast<const char*>(buf.data()), n)).value();
+  }
+  json run(const json& req) const {
+    auto d = r.recommend(req.dump());
+    INFO((d.ok() ? std::string() : d.error().message + " at " + d.error().where));
+    REQUIRE(d.ok());
+    return json::parse(d.value());
+  }
+  std::vector<std::string> ids(const json& req) const {
+    std::vector<std::string> out;
+    const json d = run(req);
+    for (const auto& it : d["items"]) out.push_back(it["id"].get<std::string>());
+    return out;
+  }
+};
+
+json view_ev(const std::string& id, const std::string& item, int64_t ts) {
+  return {{"type", "view"}, {"id", id}, {"ts", ts}, {"uid", "s"}, {"item_id", item}};
+}
+
+}  // namespace
+
+TEST_CASE("recommend: similar items come from the anchor's neighbours, with reasons", "[recommend]") {
+  served s;
+  auto d = s.run({{"slot", "similar"}, {"now", 7000}, {"context", {"a"}}, {"size", 3}});
+  REQUIRE(d["items"].size() >= 1);
+  CHECK(d["fallback"].is_null());
+  // b is bought with a most often; a itself (the context item) is excluded.
+  CHECK(d["items"][0]["id"] == "b");
+  for (const auto& it : d["items"]) {
+    CHECK(it["id"] != "a");
+    CHECK(it["id"] != "f");  // out of stock (in_stock_only)
+    bool has_because = false;
+    for (const auto& r : it["reasons"]) has_because |= r.contains("because") && r["because"] == "a";
+    CHECK(has_because);
+  }
+  // Deterministic: the same request gives the same bytes.
+  json req{{"slot", "similar"}, {"now", 7000}, {"context", {"a"}}};
+  CHECK(s.r.recommend(req.dump()).value() == s.r.recommend(req.dump()).value());
+}
+
+TEST_CASE("recommend: cold start, unknown ids and empty catalogue are documented fallbacks", "[recommend]") {
+  served s;
+  auto cold = s.run({{"slot", "home"}, {"now", 7000}});
+  CHECK(cold["fallback"] == "cold_start");
+  CHECK(cold["items"].size() == 5);  // 6 items, f out of stock
+  CHECK(cold["items"][0]["reasons"][0]["source"] == "trending");
+  auto unknown = s.run({{"slot", "similar"}, {"now", 7000}, {"context", {"nope"}}});
+  CHECK(unknown["fallback"] == "cold_start");
+  REQUIRE(unknown["warnings"].size() == 1);
+  CHECK(unknown["warnings"][0].get<std::string>().find("nope") != std::string::npos);
+  served empty(default_recommend_config(), true);
+  auto e = empty.run({{"slot", "home"}, {"now", 1}});
+  CHECK(e["items"].empty());
+  CHECK(e["fallback"] == "cold_start");
+}
+
+TEST_CASE("recommend: profile events drive home; purchases and cart obey rules", "[recommend]") {
+  served s;
+  json evs = json::array({view_ev("v1", "d", 6500),
+                          {{"type", "add_to_cart"}, {"id", "c1"}, {"ts", 6600}, {"uid", "s"}, {"item_id", "e"}}});
+  auto d = s.run({{"slot", "home"}, {"now", 7000}, {"events", evs}});
+  CHECK(d["fallback"].is_null());
+  for (const auto& it : d["items"]) CHECK(it["id"] != "e");  // in cart: excluded
+  CHECK(d["items"][0]["id"] == "d");                         // own history (repeat) first
+  // "browse" excludes purchased items.
+  json bought = json::array({{{"type", "purchase"}, {"id", "p"}, {"ts", 6000}, {"uid", "s"}, {"currency", "GBP"},
+                              {"items", {{{"item_id", "b"}, {"price", 1.0}}}}}});
+  for (const auto& id : s.ids({{"slot", "browse"}, {"now", 7000}, {"events", bought}})) CHECK(id != "b");
+  // post_purchase anchors on the last order.
+  auto post = s.run({{"slot", "post_purchase"}, {"now", 7000}, {"events", bought}});
+  REQUIRE(!post["items"].empty());
+  CHECK(post["items"][0]["reasons"][0]["because"] == "b");
+  // A bad event is an error naming it.
+  auto bad = s.r.recommend(json{{"slot", "home"}, {"now", 1}, {"events", {{{"type", "view"}}}}}.dump());
+  REQUIRE_FALSE(bad.ok());
+  CHECK(bad.error().where.rfind("events[0]", 0) == 0);
+}
+
+TEST_CASE("recommend: filters, exclusions, shown, dislikes, size", "[recommend]") {
+  served s;
+  json base{{"slot", "home"}, {"now", 7000}};
+  json r = base;
+  r["filters"] = {{"category", "Home"}};
+  for (const auto& id : s.ids(r)) CHECK((id == "a" || id == "b" || id == "c"));
+  r["filters"] = {{"min_price_minor", 200}, {"max_price_minor", 300}};
+  for (const auto& id : s.ids(r)) CHECK((id == "b" || id == "c"));
+  r["filters"] = {{"in_stock", false}};
+  auto all6 = s.ids(r);
+  CHECK(all6.size() == 6);
+  r = base;
+  r["exclude"] = {"a", "b"};
+  r["shown"] = {"c"};
+  for (const auto& id : s.ids(r)) CHECK((id != "a" && id != "b" && id != "c"));
+  r = base;
+  r["size"] = 2;
+  CHECK(s.ids(r).size() == 2);
+  r["size"] = limits::max_rec_size + 1;
+  CHECK(s.r.recommend(r.dump()).error().code == errc::invalid_field);
+  r["size"] = limits::max_rec_size;
+  CHECK(s.r.recommend(r.dump()).ok());
+  r = base;
+  r["dislikes"] = {"d"};
+  auto d = s.run(r);
+  for (const auto& it : d["items"]) CHECK(it["id"] != "d");
+  CHECK(s.r.recommend(R"({"slot":"nope","now":1})").error().code == errc::not_found);
+  CHECK(s.r.recommend(R"({"slot":"home"})").error().code == errc::missing_field);
+  CHECK(s.r.recommend(R"({"slot":"home","now":1,"bogus":1})").error().code == errc::unknown_field);
+  CHECK(s.r.recommend("not json").error().code == errc::invalid_json);
+  json many{{"slot", "home"}, {"now", 1}, {"exclude", json::array()}};
+  for (std::size_t i = 0; i < limits::max_request_ids; ++i) many["exclude"].push_back("x");
+  CHECK(s.r.recommend(many.dump()).ok());
+  many["exclude"].push_back("x");
+  CHECK(s.r.recommend(many.dump()).error().code == errc::limit_exceeded);
+}
+
+TEST_CASE("recommend: pins, boosts, buries and category caps from the slot config", "[recommend]") {
+  const std::string cfg = R"({"slots":{"home":{"size":4,"sources":{"popular":1},
+    "rules":{"pins":[{"item":"e","position":0},{"item":"ghost","position":1}],
+             "boosts":[{"item":"d","factor":100}],
+             "buries":[{"category":"Home/Kitchen"}],
+             "max_per_category":1}}}})";
+  served s(cfg);
+  auto d = s.run({{"slot", "home"}, {"now", 7000}, {"events", json::array({view_ev("v", "a", 6000)})}});
+  std::vector<std::string> ids;
+  for (const auto& it : d["items"]) ids.push_back(it["id"]);
+  REQUIRE(ids.size() == 4);
+  CHECK(ids[0] == "e");  // pinned
+  CHECK(d["items"][0]["reasons"][0]["source"] == "pinned");
+  CHECK(ids[1] == "d");  // boosted x100
+  // Buried Home/Kitchen items come last, and at most one of them (category cap).
+  CHECK(ids[3] == "a");
+  CHECK(std::count(ids.begin(), ids.end(), "b") == 0);
+  CHECK(d["warnings"].size() == 1);  // the unknown pinned item
+  CHECK(validate_recommend_config(R"({"slots":{"x":{"size":0}}})").error().code == errc::invalid_field);
+  CHECK(validate_recommend_config(R"({"slots":{"x":{"anchor":"moon"}}})").error().code == errc::invalid_config);
+  CHECK(validate_recommend_config(R"({"slots":{"x":{"sources":{"magic":1}}}})").error().code == errc::unknown_field);
+  CHECK(validate_recommend_config(R"({"slots":{"x":{"rules":{"boosts":[{"item":"a","category":"b","factor":1}]}}}})")
+            .error().code == errc::invalid_config);
+  CHECK(validate_recommend_config(default_recommend_config()).ok());
+}
