@@ -19,6 +19,7 @@
 #include "metrics.hpp"
 #include "rate_limit.hpp"
 #include "storage.hpp"
+#include "tailor/bundle.hpp"
 #include "tailor/catalog.hpp"
 #include "tailor/event.hpp"
 #include "tailor/profile.hpp"
@@ -953,6 +954,14 @@ void app::on_artifact_put(const call_ptr& c, std::string_view kind) {
                     "profile" + (e.where.empty() ? std::string() :
                                  (e.where[0] == '[' ? "" : ".") + e.where));
       }
+    }
+  }
+  if (kind == "bundle") {
+    // The core's own loader checks it (header, sections, hash), as the browser will.
+    auto b = open_bundle(body);
+    if (!b) {
+      const auto& e = b.error();
+      return fail(c, status_for(e.code), errc_name(e.code), e.message, e.where);
     }
   }
   if (kind == "catalog") {
