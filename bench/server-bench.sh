@@ -37,7 +37,8 @@ trap cleanup EXIT
 for _ in $(seq 100); do grep -q '"listening"' "$work/server.log" && break; sleep 0.1; done
 grep -q '"listening"' "$work/server.log" || { cat "$work/server.log"; exit 1; }
 
-rss() { awk '/VmRSS|VmHWM/ {printf "%s %s MiB  ", $1, int($2/1024)}' "/proc/$PID/status"; }
+# Peak and current resident memory; RssFile is the memory-mapped database.
+rss() { awk '/VmHWM|RssAnon|RssFile/ {printf "%s %s MiB  ", $1, int($2/1024)}' "/proc/$PID/status"; }
 accepted() { curl -s "$URL/metrics" | awk '/^tailor_events_total\{outcome="accepted"\}/ {print $2}'; }
 
 # Correctness first: a batch goes in and comes back out of the profile.
@@ -47,6 +48,7 @@ curl -sf "$URL/v1/profiles/check" -H "Authorization: Bearer $KEY" | grep -q '"id
 curl -sf "$URL/hello" | grep -q hello
 
 echo "tailor-sync $(git rev-parse --short HEAD) | $(wrk -v 2>&1 | head -1) | $(nproc) cores | $(uname -sr)"
+echo "load average before: $(cut -d' ' -f1-3 /proc/loadavg)"
 echo "storage: ${DB%%\?*}  server threads: ${SERVER_THREADS:-2}  wrk threads: ${WRK_THREADS:-2}"
 run() {  # name, then wrk args
   local name=$1; shift
@@ -74,4 +76,5 @@ echo "paced: each connection waits ${DELAY_MS} ms between requests"
 run hello-paced -s bench/server-hello.lua "$URL"
 ingest ingest-paced
 unset DELAY_MS
+echo "load average after: $(cut -d' ' -f1-3 /proc/loadavg)"
 curl -s "$URL/metrics" | grep -E '^tailor_(commits_total|committed_events_total|commit_seconds_total|storage_bytes|storage_events) '

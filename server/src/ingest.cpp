@@ -1,6 +1,7 @@
 #include "ingest.hpp"
 
 #include <chrono>
+#include <iterator>
 
 namespace tailor::sync {
 
@@ -67,7 +68,20 @@ void ingest_queue::run() {
                     std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
     if (!r) {
       metrics_.storage_error();
-      for (auto& j : group) j.done(r.error());
+      if (group.size() == 1) {
+        group[0].done(r.error());
+        continue;
+      }
+      // One request's events must not fail the others': commit them one by one.
+      std::size_t at = 0;
+      for (auto& j : group) {
+        std::vector<stored_event> mine(std::make_move_iterator(all.begin() + static_cast<std::ptrdiff_t>(at)),
+                                       std::make_move_iterator(all.begin() + static_cast<std::ptrdiff_t>(at + j.events.size())));
+        at += j.events.size();
+        auto one = store_.ingest(mine, now_ms());
+        if (!one) metrics_.storage_error();
+        j.done(std::move(one));
+      }
       continue;
     }
     std::size_t at = 0;

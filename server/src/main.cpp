@@ -41,7 +41,7 @@ constexpr const char* usage_text =
     "  --max-connections N    open connections at most (TAILOR_MAX_CONNECTIONS; 20000)\n"
     "  --request-timeout-ms N read/handle/write time limit (TAILOR_REQUEST_TIMEOUT_MS; 30000)\n"
     "  --drain-timeout-ms N   graceful shutdown limit (TAILOR_DRAIN_TIMEOUT_MS; 10000)\n"
-    "  --commit-max-events N  events per group commit at most (TAILOR_COMMIT_MAX_EVENTS; 5000)\n"
+    "  --commit-max-events N  events per group commit at most (TAILOR_COMMIT_MAX_EVENTS; 20000)\n"
     "  --queue-max-events N   events waiting for commit at most (TAILOR_QUEUE_MAX_EVENTS; 200000)\n"
     "  --db-connections N     database connections per process (TAILOR_DB_CONNECTIONS; 4)\n"
     "  --access-log on|off    one JSON log line per request (TAILOR_ACCESS_LOG; on)\n"

@@ -30,6 +30,20 @@ inline constexpr migration sqlite_migrations[] = {
      "CREATE TABLE artifacts(kind TEXT NOT NULL, version INTEGER NOT NULL, etag TEXT NOT NULL,"
      " body BLOB NOT NULL, created_ms INTEGER NOT NULL, PRIMARY KEY(kind, version));"
      "CREATE TABLE artifact_current(kind TEXT PRIMARY KEY, version INTEGER NOT NULL);"},
+    // Events in arrival (rowid) order with two small indexes: a group commit
+    // appends rows and touches index pages only, instead of rewriting the
+    // random (uid, id) leaf pages that held whole event bodies.
+    {2, "events in arrival order",
+     "CREATE TABLE events_v2(uid TEXT NOT NULL, id TEXT NOT NULL, seq INTEGER NOT NULL,"
+     " ts INTEGER NOT NULL, type TEXT NOT NULL, experiment TEXT, variation TEXT,"
+     " body TEXT NOT NULL);"
+     "INSERT INTO events_v2(uid, id, seq, ts, type, experiment, variation, body)"
+     " SELECT uid, id, seq, ts, type, experiment, variation, body FROM events ORDER BY uid, seq;"
+     "DROP TABLE events;"
+     "ALTER TABLE events_v2 RENAME TO events;"
+     "CREATE UNIQUE INDEX events_by_id ON events(uid, id);"
+     "CREATE UNIQUE INDEX events_by_seq ON events(uid, seq);"
+     "CREATE INDEX events_by_experiment ON events(experiment, uid) WHERE experiment IS NOT NULL;"},
 };
 
 inline constexpr migration postgres_migrations[] = {

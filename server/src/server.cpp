@@ -19,6 +19,7 @@
 #include "metrics.hpp"
 #include "rate_limit.hpp"
 #include "storage.hpp"
+#include "tailor/bundle.hpp"
 #include "tailor/catalog.hpp"
 #include "tailor/event.hpp"
 #include "tailor/profile.hpp"
@@ -124,8 +125,18 @@ std::string_view content_type_of(std::string_view kind, std::string_view body) {
   return body.substr(0, 1) == "{" ? "application/x-ndjson" : "text/csv";
 }
 
+// True if s has a C0 control character (NUL included): such ids are legal
+// JSON strings but make poor keys (PostgreSQL text cannot hold NUL at all).
+bool has_control(std::string_view s) {
+  for (unsigned char ch : s) {
+    if (ch < 0x20 || ch == 0x7f) return true;
+  }
+  return false;
+}
+
 bool valid_uid(std::string_view uid) {
-  return !uid.empty() && uid.size() <= limits::max_id_bytes && detail::is_valid_utf8(uid);
+  return !uid.empty() && uid.size() <= limits::max_id_bytes && detail::is_valid_utf8(uid) &&
+         !has_control(uid);
 }
 
 struct auth {
@@ -249,10 +260,11 @@ void app::respond(const call_ptr& c, int status, std::string body, std::string_v
   if (draining_.load(std::memory_order_relaxed)) resp.connection_close();
   const std::size_t bytes = body.size();
   resp.set_body(std::move(body));
-  resp.done();
+  // A request stays in flight until its response is written out, so the
+  // graceful shutdown cannot drop an answer that is still in a socket buffer.
+  resp.done([this](const asio::error_code&) { metrics_.in_flight(-1); });
   const double dt = mono_s() - c->t0;
   metrics_.observe(c->r, status, dt);
-  metrics_.in_flight(-1);
   if (log_.access_enabled() && c->r != route::hello) {
     log_.log("info", "request",
              fmt::format("\"method\":{},\"path\":{},\"route\":\"{}\",\"status\":{},\"ms\":{:.3f},"
@@ -605,6 +617,17 @@ void app::on_events(const call_ptr& c) {
   for (std::size_t k = 0; k < batch->events.size(); ++k) {
     auto& ev = batch->events[k];
     const int64_t index = k < valid_index.size() ? valid_index[k] : static_cast<int64_t>(k);
+    const char* bad = has_control(ev.uid)          ? "uid"
+                      : has_control(ev.id)         ? "id"
+                      : has_control(ev.experiment) ? "experiment"
+                      : has_control(ev.variation)  ? "variation"
+                                                   : nullptr;
+    if (bad) {
+      rejected.push_back({{"index", index}, {"code", "invalid_field"},
+                          {"message", "ids must not contain control characters"},
+                          {"where", "[" + std::to_string(index) + "]." + bad}});
+      continue;
+    }
     if (a->scope == key_scope::browser && ev.uid != *a->token_uid) {
       rejected.push_back({{"index", index}, {"code", "forbidden"},
                           {"message", "the shopper token is for another uid"},
@@ -933,6 +956,14 @@ void app::on_artifact_put(const call_ptr& c, std::string_view kind) {
       }
     }
   }
+  if (kind == "bundle") {
+    // The core's own loader checks it (header, sections, hash), as the browser will.
+    auto b = open_bundle(body);
+    if (!b) {
+      const auto& e = b.error();
+      return fail(c, status_for(e.code), errc_name(e.code), e.message, e.where);
+    }
+  }
   if (kind == "catalog") {
     auto cat = is_csv(c) ? parse_catalog_csv(body) : parse_catalog_jsonl(body);
     if (!cat) {
@@ -1164,7 +1195,6 @@ int run_server(const server_config& cfg) {
     std::this_thread::sleep_for(std::chrono::milliseconds(10));
   }
   const int64_t left = a.stats().in_flight();
-  std::this_thread::sleep_for(std::chrono::milliseconds(50));  // let the last writes flush
   io.stop();
   for (auto& t : pool) t.join();
   a.queue().stop();

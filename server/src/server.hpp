@@ -33,7 +33,7 @@ struct server_config {
   std::size_t max_connections = 20000;
   int request_timeout_ms = 30000;
   int drain_timeout_ms = 10000;
-  std::size_t commit_max_events = 5000;
+  std::size_t commit_max_events = 20000;
   std::size_t queue_max_events = 200000;
   std::size_t db_connections = 4;
   bool access_log = true;

@@ -170,6 +170,7 @@ struct storage_options {
                                                              const storage_options& options) noexcept;
 
 // Schema versions shipped with this binary (migrations are append-only).
-inline constexpr int64_t schema_version_latest = 1;
+inline constexpr int64_t schema_version_latest_sqlite = 2;
+inline constexpr int64_t schema_version_latest_postgres = 1;
 
 }  // namespace tailor::sync

@@ -171,13 +171,19 @@ std::string int_array(const std::vector<int64_t>& values) {
 }
 
 constexpr const char* sql_lock = "SELECT pg_advisory_xact_lock(hashtextextended($1, 7))";
-constexpr const char* sql_uid_state =
-    "SELECT EXISTS(SELECT 1 FROM tombstones WHERE uid_hash = $1),"
-    " (SELECT uid FROM aliases WHERE alias = $2)";
-constexpr const char* sql_reserve =
-    "INSERT INTO profiles(uid, last_seq, updated_ms) VALUES($1, $2, $3)"
+// Group commit in a constant number of round trips: one statement each for
+// the locks, the uid states and the seq reservations of the whole group.
+constexpr const char* sql_lock_many =
+    "SELECT pg_advisory_xact_lock(hashtextextended(s.u, 7)) FROM"
+    " (SELECT DISTINCT u FROM unnest($1::text[]) AS t(u) ORDER BY u) AS s";
+constexpr const char* sql_uid_states =
+    "SELECT t.u, EXISTS(SELECT 1 FROM tombstones WHERE uid_hash = t.h),"
+    " (SELECT uid FROM aliases WHERE alias = t.u) FROM unnest($1::text[], $2::text[]) AS t(u, h)";
+constexpr const char* sql_reserve_many =
+    "INSERT INTO profiles(uid, last_seq, updated_ms)"
+    " SELECT u, n, $3 FROM unnest($1::text[], $2::bigint[]) AS t(u, n) ORDER BY u"
     " ON CONFLICT(uid) DO UPDATE SET last_seq = profiles.last_seq + excluded.last_seq,"
-    " updated_ms = excluded.updated_ms RETURNING last_seq";
+    " updated_ms = excluded.updated_ms RETURNING uid, last_seq";
 constexpr const char* sql_insert_events =
     "INSERT INTO events(uid, id, seq, ts, type, experiment, variation, body)"
     " SELECT * FROM unnest($1::text[], $2::text[], $3::bigint[], $4::bigint[], $5::text[],"
@@ -316,16 +322,27 @@ class pg_storage final : public storage {
         // Lock every raw uid in a fixed order, so writers never deadlock.
         std::set<std::string> raw;
         for (const auto& ev : events) raw.insert(ev.uid);
-        std::unordered_map<std::string, std::pair<bool, std::string>> state;  // erased, canonical
+        std::vector<const std::string*> raw_list;
+        std::vector<std::string> hashes;
+        hashes.reserve(raw.size());
         for (const auto& uid : raw) {
-          if (auto r = lock_uid(c, uid); !r) return r.error();
+          raw_list.push_back(&uid);
+          hashes.push_back(sha256_hex(uid));
         }
-        for (const auto& uid : raw) {
-          auto r = c.run(sql_uid_state, {param(sha256_hex(uid)), param(uid)});
+        std::vector<const std::string*> hash_list;
+        for (const auto& h : hashes) hash_list.push_back(&h);
+        const std::string raw_array = text_array(raw_list);
+        if (auto r = c.run(sql_lock_many, {param(raw_array)}); !r) return r.error();
+        std::unordered_map<std::string, std::pair<bool, std::string>> state;  // erased, canonical
+        {
+          auto r = c.run(sql_uid_states, {param(raw_array), param(text_array(hash_list))});
           if (!r) return r.error();
-          bool erased = r->boolean(0, 0);
-          std::string canon = r->null(0, 1) ? uid : r->text(0, 1);
-          state.emplace(uid, std::make_pair(erased, std::move(canon)));
+          for (int row = 0; row < r->rows(); ++row) {
+            std::string uid = r->text(row, 0);
+            const bool erased = r->boolean(row, 1);
+            std::string canon = r->null(row, 2) ? uid : r->text(row, 2);
+            state.emplace(std::move(uid), std::make_pair(erased, std::move(canon)));
+          }
         }
         std::vector<ingest_outcome> out(events.size(), ingest_outcome::duplicate);
         std::map<std::string, std::vector<std::size_t>> by_canon;  // sorted: lock order
@@ -342,11 +359,26 @@ class pg_storage final : public storage {
         if (by_canon.empty()) return out;
         std::vector<const std::string*> uids, ids, types, exps, vars, bodies;
         std::vector<int64_t> seqs, tss;
+        std::unordered_map<std::string, int64_t> last_seq;
+        {
+          std::vector<const std::string*> canon_list;
+          std::vector<int64_t> counts;
+          for (const auto& [canon, idx] : by_canon) {
+            canon_list.push_back(&canon);
+            counts.push_back(static_cast<int64_t>(idx.size()));
+          }
+          auto r = c.run(sql_reserve_many, {param(text_array(canon_list)), param(int_array(counts)),
+                                            param(now_ms)});
+          if (!r) return r.error();
+          for (int row = 0; row < r->rows(); ++row) last_seq[r->text(row, 0)] = r->i64(row, 1);
+        }
         for (const auto& [canon, idx] : by_canon) {
           const auto n = static_cast<int64_t>(idx.size());
-          auto r = c.run(sql_reserve, {param(canon), param(n), param(now_ms)});
-          if (!r) return r.error();
-          int64_t seq = r->i64(0, 0) - n;
+          auto found = last_seq.find(canon);
+          if (found == last_seq.end()) {
+            return make_error(errc::internal, "no seq reserved for a uid", "postgres");
+          }
+          int64_t seq = found->second - n;
           for (std::size_t i : idx) {
             const auto& ev = events[i];
             uids.push_back(&canon);
@@ -697,11 +729,11 @@ class pg_storage final : public storage {
       auto cur = c.exec("SELECT COALESCE(MAX(version), 0) FROM schema_migrations");
       if (!cur) return cur.error();
       const int64_t current = cur->i64(0, 0);
-      if (current > schema_version_latest) {
+      if (current > schema_version_latest_postgres) {
         return make_error(errc::invalid_config,
                           "database schema version " + std::to_string(current) +
                               " is newer than this tailor-sync (" +
-                              std::to_string(schema_version_latest) + ")", "--db");
+                              std::to_string(schema_version_latest_postgres) + ")", "--db");
       }
       const int64_t now = std::chrono::duration_cast<std::chrono::milliseconds>(
                               std::chrono::system_clock::now().time_since_epoch()).count();
@@ -717,7 +749,7 @@ class pg_storage final : public storage {
             !r)
           return r.error();
       }
-      return schema_version_latest;
+      return schema_version_latest_postgres;
     });
   }
 

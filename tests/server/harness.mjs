@@ -1,12 +1,13 @@
 // Starts the real tailor-sync binary and, when asked, a throwaway PostgreSQL
 // cluster (initdb + pg_ctl in a temp dir). Everything started is stopped.
 import { spawn, execFileSync } from 'node:child_process';
-import { mkdtempSync, rmSync, chownSync, existsSync } from 'node:fs';
+import { mkdtempSync, rmSync, chownSync, existsSync, writeFileSync, readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 export const BIN = new URL('../../build/native/tailor-sync', import.meta.url).pathname;
+export const CLI = new URL('../../build/native/tailor', import.meta.url).pathname;
 export const ADMIN_KEY = 'test-admin-key-0123456789abcdef0123456789';
 const PG_BIN = '/usr/lib/postgresql/15/bin';
 
@@ -165,4 +166,15 @@ export async function allEvents(base, uid, key = ADMIN_KEY) {
     since = r.json.watermark;
     if (!r.json.has_more) return out;
   }
+}
+
+// A real bundle made by `tailor build-bundle` from n view events.
+export function makeBundle(dir, n) {
+  const events = Array.from({ length: n }, (_, i) =>
+    JSON.stringify({ id: `b${i}`, type: 'view', ts: 1700000000000 + i, uid: `u${i % 5}`, item_id: `i${i % 7}` }));
+  const evPath = join(dir, `bundle-${n}.jsonl`);
+  const out = join(dir, `bundle-${n}.bin`);
+  writeFileSync(evPath, events.join('\n') + '\n');
+  execFileSync(CLI, ['build-bundle', '--events', evPath, '--out', out], { stdio: 'pipe' });
+  return readFileSync(out);
 }

@@ -2,7 +2,8 @@
 // PostgreSQL (postgres.test.mjs). Every test talks HTTP to the real binary.
 import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { ADMIN_KEY, startServer, call, view, allEvents, runBin } from './harness.mjs';
+import { ADMIN_KEY, startServer, call, view, allEvents, runBin, makeBundle, tempDir } from './harness.mjs';
+import { rmSync } from 'node:fs';
 
 // Limits named in server/src/server.hpp and core/include/tailor/common.hpp.
 const MAX_EVENTS_BODY_BYTES = 1 << 20;
@@ -49,7 +50,7 @@ export function storageSuite(backend, setup) {
     test('healthz names the storage and schema version; hello answers', async () => {
       const h = await call(base, 'GET', '/healthz');
       assert.equal(h.status, 200);
-      assert.deepEqual(h.json, { status: 'ok', storage: backend, schema_version: 1 });
+      assert.deepEqual(h.json, { status: 'ok', storage: backend, schema_version: backend === 'sqlite' ? 2 : 1 });
       const hello = await call(base, 'GET', '/hello');
       assert.equal(hello.body.toString(), 'hello\n');
     });
@@ -143,6 +144,7 @@ export function storageSuite(backend, setup) {
         [JSON.stringify([{ id: 'x', type: 'view', ts: 1, uid: 'u-h', item_id: 'a', extra: 1 }]), 422, 'no_valid_events'],
         [JSON.stringify([{ id: 'x', type: 'view', ts: -5, uid: 'u-h', item_id: 'a' }]), 422, 'no_valid_events'],
         [Buffer.from([0x5b, 0x22, 0xff, 0xfe, 0x22, 0x5d]), 400, 'invalid_json'],
+        [JSON.stringify([view('nul-1', 'u-h\u0000x'), view('nul\u0001', 'u-h')]), 422, 'no_valid_events'],
       ];
       for (const [body, status, code] of cases) {
         const r = await post(body);
@@ -152,6 +154,14 @@ export function storageSuite(backend, setup) {
       }
       assert.equal(await stats(), before, 'no event was accepted');
       assert.equal((await allEvents(base, 'u-h')).length, 0);
+      // A hostile event in a batch does not fail its neighbours or other requests.
+      const mixed = await Promise.all([
+        post([view('ok-a', 'u-mixed'), view('bad', 'u-mixed\u0000')]),
+        post([view('ok-b', 'u-mixed')]),
+      ]);
+      assert.deepEqual(mixed.map((r) => [r.status, r.json.accepted]), [[200, 1], [200, 1]]);
+      assert.deepEqual(mixed[0].json.rejected.map((e) => [e.index, e.code, e.where]), [[1, 'invalid_field', '[1].uid']]);
+      assert.equal((await call(base, 'GET', '/v1/profiles/a%00b', { key: ADMIN_KEY })).status, 400);
     });
 
     test('hostile paths and methods are refused with JSON errors', async () => {
@@ -314,7 +324,19 @@ export function storageSuite(backend, setup) {
     });
 
     test('bundle and config: ETag, 304, versions and rollback', async () => {
-      const v1 = Buffer.from([0, 1, 2, 255, 254, 10, 13, 0]);
+      const work = tempDir();
+      const v1 = makeBundle(work, 30);
+      const v2 = makeBundle(work, 40);
+      rmSync(work, { recursive: true, force: true });
+      // The core's loader refuses a corrupt bundle; nothing is stored.
+      const flipped = Buffer.from(v1);
+      flipped[flipped.length - 1] ^= 0xff;
+      for (const bad of [Buffer.from([0, 1, 2, 255, 254, 10, 13, 0]), v1.subarray(0, v1.length - 1), flipped]) {
+        const r = await call(base, 'PUT', '/v1/bundle', { key: ADMIN_KEY, body: bad });
+        assert.equal(r.status, 400, String(r.body));
+        assert.equal(typeof r.json.error.code, 'string');
+      }
+      assert.deepEqual((await call(base, 'GET', '/v1/bundle/versions', { key: ADMIN_KEY })).json.versions, []);
       const put1 = await call(base, 'PUT', '/v1/bundle', { key: ADMIN_KEY, body: v1 });
       assert.equal(put1.status, 201);
       assert.equal(put1.json.version, 1);
@@ -326,11 +348,11 @@ export function storageSuite(backend, setup) {
       const cached = await call(base, 'GET', '/v1/bundle', { key: browserKey, headers: { 'if-none-match': etag } });
       assert.equal(cached.status, 304);
       assert.equal(cached.body.length, 0);
-      const put2 = await call(base, 'PUT', '/v1/bundle', { key: ADMIN_KEY, body: Buffer.from('second bundle') });
+      const put2 = await call(base, 'PUT', '/v1/bundle', { key: ADMIN_KEY, body: v2 });
       assert.equal(put2.json.version, 2);
       const changed = await call(base, 'GET', '/v1/bundle', { key: browserKey, headers: { 'if-none-match': etag } });
       assert.equal(changed.status, 200);
-      assert.equal(changed.body.toString(), 'second bundle');
+      assert.deepEqual(changed.body, v2);
       assert.notEqual(changed.headers.get('etag'), etag);
       const list = await call(base, 'GET', '/v1/bundle/versions', { key: ADMIN_KEY });
       assert.deepEqual(list.json.versions.map((v) => [v.version, v.current]), [[2, true], [1, false]]);
@@ -339,7 +361,7 @@ export function storageSuite(backend, setup) {
       const back = await call(base, 'GET', '/v1/bundle', { key: browserKey, headers: { 'if-none-match': etag } });
       assert.equal(back.status, 304);
       const old = await call(base, 'GET', '/v1/bundle?version=2', { key: ADMIN_KEY });
-      assert.equal(old.body.toString(), 'second bundle');
+      assert.deepEqual(old.body, v2);
       assert.equal((await call(base, 'POST', '/v1/bundle/rollback', { key: ADMIN_KEY, body: { version: 9 } })).status, 404);
       // Config must be a JSON object; a bad upload changes nothing.
       assert.equal((await call(base, 'GET', '/v1/config', { key: browserKey })).status, 404);

@@ -1,0 +1,85 @@
+// Schema migrations of the SQLite back end: a database written by schema
+// version 1 is upgraded in place with its events; a newer schema is refused.
+#include <catch2/catch.hpp>
+#include <sqlite3.h>
+
+#include <filesystem>
+#include <string>
+
+#include "crypto.hpp"
+#include "schema.hpp"
+#include "storage.hpp"
+
+using namespace tailor::sync;
+
+namespace {
+std::string temp_db(const char* name) {
+  auto dir = std::filesystem::temp_directory_path() /
+             ("tailor-sync-test-" + to_hex(random_bytes(6)));
+  std::filesystem::create_directories(dir);
+  return (dir / name).string();
+}
+
+void exec(sqlite3* db, const std::string& sql) {
+  char* err = nullptr;
+  const int rc = sqlite3_exec(db, sql.c_str(), nullptr, nullptr, &err);
+  INFO((err ? err : ""));
+  sqlite3_free(err);
+  REQUIRE(rc == SQLITE_OK);
+}
+}  // namespace
+
+TEST_CASE("a schema 1 SQLite database is migrated with its events", "[sync]") {
+  const auto path = temp_db("v1.db");
+  sqlite3* db = nullptr;
+  REQUIRE(sqlite3_open(path.c_str(), &db) == SQLITE_OK);
+  exec(db, "CREATE TABLE schema_migrations(version INTEGER PRIMARY KEY, name TEXT NOT NULL,"
+           " applied_ms INTEGER NOT NULL)");
+  exec(db, schema::sqlite_migrations[0].sql);
+  exec(db, "INSERT INTO schema_migrations VALUES(1, 'initial', 0)");
+  for (int i = 1; i <= 3; ++i) {
+    const std::string id = "e" + std::to_string(i);
+    exec(db, "INSERT INTO events VALUES('alice', '" + id + "', " + std::to_string(i) +
+                 ", 100, 'view', NULL, NULL, '{\"id\":\"" + id + "\"}')");
+  }
+  exec(db, "INSERT INTO profiles VALUES('alice', 3, 0)");
+  sqlite3_close(db);
+
+  auto st = open_sqlite(path, storage_options{});
+  REQUIRE(st);
+  CHECK(st.value()->schema_version() == 2);
+  auto page = st.value()->read_events("alice", 1, 10);
+  REQUIRE(page);
+  REQUIRE(page->events.size() == 2);
+  CHECK(page->events[0] == std::make_pair(int64_t{2}, std::string("{\"id\":\"e2\"}")));
+  CHECK(page->last_seq == 3);
+  // Ingest after the migration continues the seqs and still deduplicates.
+  std::vector<stored_event> evs{{"alice", "e3", 100, "view", "", "", "{\"id\":\"e3\"}"},
+                                {"alice", "e4", 100, "view", "", "", "{\"id\":\"e4\"}"}};
+  auto out = st.value()->ingest(evs, 1);
+  REQUIRE(out);
+  CHECK(out.value() == std::vector<ingest_outcome>{ingest_outcome::duplicate, ingest_outcome::accepted});
+  auto after = st.value()->read_events("alice", 3, 10);
+  REQUIRE(after);
+  REQUIRE(after->events.size() == 1);
+  CHECK(after->events[0].first == 4);
+  st.value().reset();
+  std::filesystem::remove_all(std::filesystem::path(path).parent_path());
+}
+
+TEST_CASE("a database from a newer tailor-sync is refused, not damaged", "[sync]") {
+  const auto path = temp_db("future.db");
+  {
+    auto st = open_sqlite(path, storage_options{});
+    REQUIRE(st);
+  }
+  sqlite3* db = nullptr;
+  REQUIRE(sqlite3_open(path.c_str(), &db) == SQLITE_OK);
+  exec(db, "INSERT INTO schema_migrations VALUES(99, 'from the future', 0)");
+  sqlite3_close(db);
+  auto st = open_sqlite(path, storage_options{});
+  REQUIRE_FALSE(st);
+  CHECK(st.error().code == tailor::errc::invalid_config);
+  CHECK(st.error().message.find("schema version 99 is newer") != std::string::npos);
+  std::filesystem::remove_all(std::filesystem::path(path).parent_path());
+}
