@@ -23,6 +23,8 @@ constexpr command commands[] = {
      "--train EVENTS.jsonl --test CASES.tsv   offline evaluation (Recall/NDCG/... at K)"},
     {"build-bundle", tailor::cli::cmd_build_bundle,
      "--events EVENTS.jsonl --out BUNDLE.bin   train and write a versioned bundle"},
+    {"train-ranker", tailor::cli::cmd_train_ranker,
+     "--train EVENTS.jsonl --labels CASES.tsv --out RANKER.json [--onnx F]   learned ranker"},
     {"recommend", tailor::cli::cmd_recommend,
      "--bundle BUNDLE.bin --request REQUEST.json   one recommendation decision"},
 };
