@@ -101,7 +101,7 @@ rows.push({ contender: 'Tailor native int8 (g++ -O3, scalar)', median: nat.media
 // 4. ONNX Runtime Web: MatMul(q, itemsT) + TopK, items baked in as an initializer.
 // The model is written by python3-onnx (Debian; /usr/bin/python3 sees it).
 const ort = await import('onnxruntime-web');
-const ortVersion = require('onnxruntime-web/package.json').version;
+const ortVersion = JSON.parse(readFileSync(join(root, 'node_modules/onnxruntime-web/package.json'), 'utf8')).version;
 ort.env.wasm.numThreads = 1;
 const modelPath = join(dir, 'topk.onnx');
 execFileSync('/usr/bin/python3', ['-c', `

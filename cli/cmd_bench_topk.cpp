@@ -33,7 +33,7 @@ int cmd_bench_topk(const args& a) {
   std::vector<int8_t> q8;
   std::vector<float> scales;
   quantize_rows(rows.data(), n, dim, q8, scales);
-  embedding_index_view ix{q8.data(), scales.data(), n, dim};
+  embedding_index_view ix{q8.data(), scales.data(), n, dim, rows.data()};
   const std::size_t nq = qs.size() / dim;
   std::vector<double> per_query_ms;
   std::string ids;

@@ -23,6 +23,7 @@ class embedding_index {
         return fail(make_error(errc::invalid_field, "values must hold n * dim numbers", "values"));
       }
       quantize_rows(v.data(), n, dim, rows_, scales_);
+      exact_ = v;  // f32 rows for the exact re-score of the int8 scan's candidates
       n_ = n;
       dim_ = dim;
       return succeed(json{{"n", n}, {"dim", dim}});
@@ -33,7 +34,7 @@ class embedding_index {
   std::string top_k(const emscripten::val& query, uint32_t k) const {
     return guarded([&] {
       const auto q = emscripten::convertJSArrayToNumberVector<float>(query);
-      embedding_index_view ix{rows_.data(), scales_.data(), n_, dim_};
+      embedding_index_view ix{rows_.data(), scales_.data(), n_, dim_, exact_.data()};
       auto r = embedding_top_k(ix, q.data(), static_cast<uint32_t>(q.size()), k);
       if (!r) return fail(r.error());
       std::string out = "{\"ok\":true,\"value\":{\"items\":[";
@@ -49,6 +50,7 @@ class embedding_index {
  private:
   std::vector<int8_t> rows_;
   std::vector<float> scales_;
+  std::vector<float> exact_;
   uint32_t n_ = 0, dim_ = 0;
 };
 

@@ -228,6 +228,22 @@ TEST_CASE("recommend: int8 top-k agrees with the exact slow path", "[recommend]"
   CHECK(embedding_top_k(ix, q.data(), dim, 5).error().where == "query[3]");
   CHECK(embedding_top_k(ix, v.data(), dim, limits::max_rec_size * 10 + 1).error().code == errc::limit_exceeded);
   CHECK(embedding_top_k(ix, v.data(), dim, limits::max_rec_size * 10).ok());
+  // With exact rows the re-score is exact: the first 50 match the slow path's order.
+  embedding_index_view with_exact{rows.data(), scales.data(), n, dim, v.data()};
+  q[3] = v[3];
+  auto ex = embedding_top_k(with_exact, q.data(), dim, 50, 200);
+  REQUIRE(ex.ok());
+  int exact_hits = 0;
+  for (const auto& it : ex.value()) exact_hits += truth.count(it.item) ? 1 : 0;
+  CHECK(exact_hits == 50);
+  // dim 64 (the SIMD path in wasm) agrees with the scalar path's answer natively.
+  std::vector<int8_t> r64;
+  std::vector<float> s64;
+  quantize_rows(v.data(), 1000, 64, r64, s64);
+  embedding_index_view ix64{r64.data(), s64.data(), 1000, 64, v.data()};
+  auto t64 = embedding_top_k(ix64, v.data() + 64 * 7, 64, 10, 100);
+  REQUIRE(t64.ok());
+  CHECK(t64->front().item == 7);
   embedding_index_view empty{nullptr, nullptr, 0, dim};
   CHECK(embedding_top_k(empty, v.data(), dim, 5)->empty());
 }

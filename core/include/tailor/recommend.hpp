@@ -58,6 +58,7 @@ struct embedding_index_view {
   const float* scales = nullptr;  // n
   uint32_t n = 0;
   uint32_t dim = 0;
+  const float* exact = nullptr;   // optional f32 rows (n x dim) for the re-score
 };
 
 // Quantises row-major f32 rows into int8 + per-row scale (max |x| / 127).

@@ -1,6 +1,7 @@
 // Top-k over int8 embeddings: SIMD scan with int32 accumulation, exact re-score.
 #include <algorithm>
 #include <cmath>
+#include <limits>
 
 #include "tailor/recommend.hpp"
 
@@ -77,8 +78,7 @@ result<std::vector<scored_item>> embedding_top_k(const embedding_index_view& ix,
     auto worse = [](const scored_item& a, const scored_item& b) {  // heap top = worst kept
       return a.score != b.score ? a.score > b.score : a.item < b.item;
     };
-    for (uint32_t i = 0; i < ix.n; ++i) {
-      const float s = static_cast<float>(dot_i8(ix.rows + static_cast<std::size_t>(i) * dim, q.data(), dim)) * ix.scales[i];
+    auto offer = [&](uint32_t i, float s) {
       if (heap.size() < keep) {
         heap.push_back({i, s});
         std::push_heap(heap.begin(), heap.end(), worse);
@@ -87,13 +87,59 @@ result<std::vector<scored_item>> embedding_top_k(const embedding_index_view& ix,
         heap.back() = {i, s};
         std::push_heap(heap.begin(), heap.end(), worse);
       }
+    };
+    uint32_t i = 0;
+#if defined(__wasm_simd128__)
+    if (dim % 16 == 0 && dim <= 256) {
+      // The query widened to i16 once; four items per step, reduced together.
+      v128_t q16[32];
+      for (uint32_t c = 0; c < dim / 16; ++c) {
+        const v128_t v = wasm_v128_load(q.data() + 16 * c);
+        q16[2 * c] = wasm_i16x8_extend_low_i8x16(v);
+        q16[2 * c + 1] = wasm_i16x8_extend_high_i8x16(v);
+      }
+      const uint32_t chunks = dim / 16;
+      for (; i + 4 <= ix.n; i += 4) {
+        v128_t acc[4];
+        for (int r = 0; r < 4; ++r) {
+          const int8_t* row = ix.rows + static_cast<std::size_t>(i + r) * dim;
+          v128_t a = wasm_i32x4_splat(0);
+          for (uint32_t c = 0; c < chunks; ++c) {
+            const v128_t v = wasm_v128_load(row + 16 * c);
+            a = wasm_i32x4_add(a, wasm_i32x4_dot_i16x8(wasm_i16x8_extend_low_i8x16(v), q16[2 * c]));
+            a = wasm_i32x4_add(a, wasm_i32x4_dot_i16x8(wasm_i16x8_extend_high_i8x16(v), q16[2 * c + 1]));
+          }
+          acc[r] = a;
+        }
+        // Transpose-add: lane r = horizontal sum of acc[r].
+        const v128_t t0 = wasm_i32x4_add(wasm_i32x4_shuffle(acc[0], acc[1], 0, 4, 2, 6), wasm_i32x4_shuffle(acc[0], acc[1], 1, 5, 3, 7));
+        const v128_t t1 = wasm_i32x4_add(wasm_i32x4_shuffle(acc[2], acc[3], 0, 4, 2, 6), wasm_i32x4_shuffle(acc[2], acc[3], 1, 5, 3, 7));
+        const v128_t sums = wasm_i32x4_add(wasm_i32x4_shuffle(t0, t1, 0, 1, 4, 5), wasm_i32x4_shuffle(t0, t1, 2, 3, 6, 7));
+        const v128_t sc = wasm_f32x4_mul(wasm_f32x4_convert_i32x4(sums), wasm_v128_load(ix.scales + i));
+        const float thr = heap.size() < keep ? -std::numeric_limits<float>::infinity() : heap.front().score;
+        if (!wasm_v128_any_true(wasm_f32x4_gt(sc, wasm_f32x4_splat(thr)))) continue;
+        offer(i, wasm_f32x4_extract_lane(sc, 0));
+        offer(i + 1, wasm_f32x4_extract_lane(sc, 1));
+        offer(i + 2, wasm_f32x4_extract_lane(sc, 2));
+        offer(i + 3, wasm_f32x4_extract_lane(sc, 3));
+      }
+    }
+#endif
+    for (; i < ix.n; ++i) {
+      offer(i, static_cast<float>(dot_i8(ix.rows + static_cast<std::size_t>(i) * dim, q.data(), dim)) * ix.scales[i]);
     }
     // Stage 2: re-score with the f32 query against the dequantised rows.
     for (auto& c : heap) {
-      const int8_t* r = ix.rows + static_cast<std::size_t>(c.item) * dim;
       float s = 0.0f;
-      for (uint32_t d = 0; d < dim; ++d) s += query[d] * static_cast<float>(r[d]);
-      c.score = s * ix.scales[c.item];
+      if (ix.exact) {
+        const float* r = ix.exact + static_cast<std::size_t>(c.item) * dim;
+        for (uint32_t d = 0; d < dim; ++d) s += query[d] * r[d];
+        c.score = s;
+      } else {
+        const int8_t* r = ix.rows + static_cast<std::size_t>(c.item) * dim;
+        for (uint32_t d = 0; d < dim; ++d) s += query[d] * static_cast<float>(r[d]);
+        c.score = s * ix.scales[c.item];
+      }
     }
     std::sort(heap.begin(), heap.end(), [](const scored_item& a, const scored_item& b) {
       return a.score != b.score ? a.score > b.score : a.item < b.item;
