@@ -203,7 +203,7 @@ void score_items(const model& m, const std::vector<history_entry>& history, int6
 // (shopper, candidate) pairs; it re-ranks the blend's top candidates.
 
 inline constexpr uint32_t ranker_feature_count = 10;
-// own_score, own_count, repeat_rate, ease, ease_raw, trending, popularity,
+// own_score, own_count, repeat_rate, ease, covisit, trending, popularity,
 // recency, is_own, blend (documented in README: "Ranker features").
 std::string_view ranker_feature_name(uint32_t i) noexcept;
 

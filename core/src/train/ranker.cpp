@@ -9,7 +9,7 @@ namespace tailor {
 namespace {
 
 constexpr std::array<std::string_view, ranker_feature_count> names{
-    "own_score", "own_count", "repeat_rate", "ease", "ease_raw",
+    "own_score", "own_count", "repeat_rate", "ease", "covisit",
     "trending",  "popularity", "recency",    "is_own", "blend"};
 
 constexpr double ms_per_day = 86'400'000.0;
@@ -58,6 +58,10 @@ void ranker_features(const model& m, const std::vector<history_entry>& history, 
   eo.knn_weight = 0;
   eo.ease_weight = 1;
   score_items(m, history, now_ms, eo, ease);
+  std::vector<double> knn;
+  eo.ease_weight = 0;
+  eo.knn_weight = 1;
+  score_items(m, history, now_ms, eo, knn);
   std::vector<double> own(n, 0.0), count(n, 0.0), last_age(n, -1.0);
   double max_own = 0, max_ease = 0, max_blend = 0, max_trend = 0, max_pop = 0;
   for (const auto& h : history) {
@@ -86,7 +90,7 @@ void ranker_features(const model& m, const std::vector<history_entry>& history, 
     f[1] = static_cast<float>(detail::det_log(1.0 + count[i]));
     f[2] = i < m.repeat_rate.size() ? m.repeat_rate[i] : 0.0f;
     f[3] = static_cast<float>(nz(ease[i], max_ease));
-    f[4] = static_cast<float>(ease[i]);
+    f[4] = static_cast<float>(knn[i]);  // co-visitation, max-normalised
     f[5] = static_cast<float>(nz(m.trending[i], max_trend));
     f[6] = static_cast<float>(detail::det_log(1.0 + m.buyers[i]) / detail::det_log(2.0 + max_pop));
     f[7] = last_age[i] < 0 ? 0.0f : static_cast<float>(detail::det_exp2(-last_age[i] / 30.0));
