@@ -20,6 +20,16 @@ echo "== test split (reported)"
 /usr/bin/time -f "eval wall %e s, max RSS %M KB" \
   $tailor eval --train "$out/test/train.jsonl" --test "$out/test/test.tsv" --k 10,20 \
   --method popular,repeat,itemknn,ease,ease_sparse,blend --variant all,new
+echo "== learned ranker: trained on the validation period (features from the < 2011-10-01 model, October labels)"
+mkdir -p "$out/ranker"
+$tailor train-ranker --train "$out/val/train.jsonl" --labels "$out/val/test.tsv" --out "$out/ranker/all.json" \
+  --onnx "$out/ranker/all.onnx"
+$tailor train-ranker --train "$out/val/train.jsonl" --labels "$out/val/test.tsv" --out "$out/ranker/new.json" \
+  --variant new
+$tailor eval --train "$out/test/train.jsonl" --test "$out/test/test.tsv" --k 10,20 \
+  --method ranker --ranker "$out/ranker/all.json" --variant all
+$tailor eval --train "$out/test/train.jsonl" --test "$out/test/test.tsv" --k 10,20 \
+  --method ranker --ranker "$out/ranker/new.json" --variant new
 echo "== reference baselines exactly as in the data README (binary item-kNN, binary EASE lambda=200)"
 $tailor eval --train "$out/test/train.jsonl" --test "$out/test/test.tsv" --k 20 \
   --method itemknn,ease --variant all,new --binary --top-n 1000 --ease-half-life 0

@@ -1,5 +1,6 @@
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
 #include <chrono>
 #include <cstring>
 #include <iostream>
@@ -140,6 +141,21 @@ int cmd_recommend(const args& a) {
     std::cerr << "tailor: " << bundle_path << ": " << errc_name(r.error().code) << ": " << r.error().message
               << (r.error().where.empty() ? "" : " (at " + r.error().where + ")") << "\n";
     return 1;
+  }
+  if (has_flag(a, "bench")) {  // timing loop: p50 / min of single decisions
+    const int n = std::stoi(flag(a, "bench"));
+    std::vector<double> ms;
+    for (int i = 0; i < n; ++i) {
+      auto t0 = std::chrono::steady_clock::now();
+      auto d = r->recommend(request);
+      ms.push_back(std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count());
+      if (!d) break;
+    }
+    std::sort(ms.begin(), ms.end());
+    if (!ms.empty()) {
+      std::cerr << "{\"p50_ms\":" << ms[ms.size() / 2] << ",\"p90_ms\":" << ms[ms.size() * 9 / 10]
+                << ",\"min_ms\":" << ms.front() << ",\"runs\":" << ms.size() << "}\n";
+    }
   }
   auto d = r->recommend(request);
   if (!d) {

@@ -154,7 +154,7 @@ int cmd_eval(const args& a) {
            "            --half-life DAYS --trend-half-life DAYS --ease-half-life DAYS --no-ease\n"
            "  blend:    --w-repeat --w-ease --w-knn --w-trend --w-pop --history-half-life DAYS\n"
            "            --repeat-power P --count-input (each weight flag takes a list: a grid)\n"
-           "  methods:  popular trending repeat itemknn ease ease_sparse blend\n";
+           "  methods:  popular trending repeat itemknn ease ease_sparse blend ranker (--ranker F)\n";
     return 2;
   }
   const bool show_progress = has_flag(a, "progress") || isatty(2);
@@ -223,6 +223,11 @@ int cmd_eval(const args& a) {
     }
     pcases = std::move(c.value());
   }
+  ranker_model ranker;
+  if (has_flag(a, "ranker")) {
+    if (!read_ranker(flag(a, "ranker"), ranker)) return 1;
+    eopt.ranker = &ranker;
+  }
   const bool as_json = has_flag(a, "json");
   if (!as_json) std::printf("%-12s %-7s %6s %4s %8s %8s %8s %8s %8s %8s\n", "method", "variant", "cases", "k",
                             "recall", "ndcg", "hr", "prec", "mrr", "coverage");
@@ -241,6 +246,10 @@ int cmd_eval(const args& a) {
       eopt.scoring = grid_options;
       eopt.scoring.method = *sm;
       eopt.exclude_history = variant == "new";
+      if (*sm == score_method::ranker && !eopt.ranker) {
+        std::cerr << "tailor: --method ranker needs --ranker RANKER.json (tailor train-ranker)\n";
+        return 2;
+      }
       auto rep = sessions ? evaluate_sessions(m.value(), scases, eopt)
                           : evaluate_purchases(m.value(), log.value(), pcases, eopt);
       if (!rep) {

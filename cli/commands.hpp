@@ -24,6 +24,9 @@ int cmd_build_bundle(const args& a);
 int cmd_recommend(const args& a);
 int cmd_assign(const args& a);
 int cmd_analyze(const args& a);
+int cmd_train_ranker(const args& a);
+int cmd_bench_topk(const args& a);
+bool read_ranker(const std::string& path, ranker_model& out);
 
 // Shared helpers (cli/io.cpp): the CLI is where files are read, never the core.
 bool read_file(const std::string& path, std::string& out);

@@ -3,6 +3,8 @@
 #include <nlohmann/json.hpp>
 
 #include <cstring>
+#include <limits>
+#include <set>
 #include <string>
 
 #include "tailor/recommend.hpp"
@@ -187,4 +189,61 @@ TEST_CASE("recommend: pins, boosts, buries and category caps from the slot confi
   CHECK(validate_recommend_config(R"({"slots":{"x":{"rules":{"boosts":[{"item":"a","category":"b","factor":1}]}}}})")
             .error().code == errc::invalid_config);
   CHECK(validate_recommend_config(default_recommend_config()).ok());
+}
+
+TEST_CASE("recommend: int8 top-k agrees with the exact slow path", "[recommend]") {
+  const uint32_t n = 3000, dim = 37;  // dim not a multiple of 16: exercises the tail
+  std::vector<float> v(static_cast<std::size_t>(n) * dim);
+  uint64_t s = 5;
+  for (auto& x : v) {
+    s = s * 6364136223846793005ull + 1442695040888963407ull;
+    x = static_cast<float>(static_cast<int64_t>(s >> 40) - (1 << 23)) / static_cast<float>(1 << 23);
+  }
+  std::vector<int8_t> rows;
+  std::vector<float> scales;
+  quantize_rows(v.data(), n, dim, rows, scales);
+  embedding_index_view ix{rows.data(), scales.data(), n, dim};
+  std::vector<float> q(v.begin(), v.begin() + dim);
+  auto top = embedding_top_k(ix, q.data(), dim, 50);
+  REQUIRE(top.ok());
+  REQUIRE(top->size() == 50);
+  // Slow path: exact f32 dot products.
+  std::vector<std::pair<float, uint32_t>> exact;
+  for (uint32_t i = 0; i < n; ++i) {
+    float d = 0;
+    for (uint32_t j = 0; j < dim; ++j) d += q[j] * v[static_cast<std::size_t>(i) * dim + j];
+    exact.emplace_back(-d, i);
+  }
+  std::sort(exact.begin(), exact.end());
+  std::set<uint32_t> truth;
+  for (int i = 0; i < 50; ++i) truth.insert(exact[static_cast<std::size_t>(i)].second);
+  int hits = 0;
+  for (const auto& it : top.value()) hits += truth.count(it.item) ? 1 : 0;
+  CHECK(hits >= 48);
+  CHECK(top->front().item == 0);  // the query is row 0
+  for (std::size_t i = 1; i < top->size(); ++i) CHECK((*top)[i - 1].score >= (*top)[i].score);
+  // Bad input: wrong dimension, NaN query, huge k.
+  CHECK(embedding_top_k(ix, q.data(), dim - 1, 5).error().code == errc::invalid_field);
+  q[3] = std::numeric_limits<float>::quiet_NaN();
+  CHECK(embedding_top_k(ix, q.data(), dim, 5).error().where == "query[3]");
+  CHECK(embedding_top_k(ix, v.data(), dim, limits::max_rec_size * 10 + 1).error().code == errc::limit_exceeded);
+  CHECK(embedding_top_k(ix, v.data(), dim, limits::max_rec_size * 10).ok());
+  // With exact rows the re-score is exact: the first 50 match the slow path's order.
+  embedding_index_view with_exact{rows.data(), scales.data(), n, dim, v.data()};
+  q[3] = v[3];
+  auto ex = embedding_top_k(with_exact, q.data(), dim, 50, 200);
+  REQUIRE(ex.ok());
+  int exact_hits = 0;
+  for (const auto& it : ex.value()) exact_hits += truth.count(it.item) ? 1 : 0;
+  CHECK(exact_hits == 50);
+  // dim 64 (the SIMD path in wasm) agrees with the scalar path's answer natively.
+  std::vector<int8_t> r64;
+  std::vector<float> s64;
+  quantize_rows(v.data(), 1000, 64, r64, s64);
+  embedding_index_view ix64{r64.data(), s64.data(), 1000, 64, v.data()};
+  auto t64 = embedding_top_k(ix64, v.data() + 64 * 7, 64, 10, 100);
+  REQUIRE(t64.ok());
+  CHECK(t64->front().item == 7);
+  embedding_index_view empty{nullptr, nullptr, 0, dim};
+  CHECK(embedding_top_k(empty, v.data(), dim, 5)->empty());
 }

@@ -1,6 +1,7 @@
 #include <catch2/catch.hpp>
 
 #include <cmath>
+#include <limits>
 #include <string>
 
 #include "tailor/train.hpp"
@@ -257,4 +258,41 @@ TEST_CASE("train: every normalisation has a name that parses back", "[train]") {
     CHECK(parse_score_method(score_method_name(m)).value() == m);
   }
   CHECK_FALSE(parse_score_method("random").has_value());
+}
+
+TEST_CASE("train: the logistic ranker learns a signal and rejects NaN features", "[train]") {
+  // Label = 1 when feature 0 > 0.5; feature 1 is noise.
+  std::vector<float> x;
+  std::vector<uint8_t> y;
+  uint64_t s = 99;
+  auto next = [&] {
+    s = s * 6364136223846793005ull + 1442695040888963407ull;
+    return static_cast<float>(s >> 40) / static_cast<float>(1 << 24);
+  };
+  for (int r = 0; r < 2000; ++r) {
+    std::vector<float> row(ranker_feature_count, 0.0f);
+    row[0] = next();
+    row[1] = next();
+    y.push_back(row[0] > 0.5f ? 1 : 0);
+    x.insert(x.end(), row.begin(), row.end());
+  }
+  auto m = train_ranker(x, y, 0.01);
+  REQUIRE(m.ok());
+  CHECK(m->weights[0] > 10.0f);
+  CHECK(std::fabs(m->weights[1]) < m->weights[0] / 10);
+  std::vector<float> hi(ranker_feature_count, 0.0f), lo(ranker_feature_count, 0.0f);
+  hi[0] = 0.9f;
+  lo[0] = 0.1f;
+  CHECK(ranker_score(m.value(), hi.data()) > 0.9f);
+  CHECK(ranker_score(m.value(), lo.data()) < 0.1f);
+  // Deterministic.
+  CHECK(train_ranker(x, y, 0.01)->weights == m->weights);
+  x[5 * ranker_feature_count + 1] = std::numeric_limits<float>::quiet_NaN();
+  auto bad = train_ranker(x, y, 0.01);
+  REQUIRE_FALSE(bad.ok());
+  CHECK(bad.error().where == "rows[5]");
+  CHECK(train_ranker({}, {}, 1).error().code == errc::invalid_config);
+  CHECK(train_ranker({1.0f}, {1}, 1).error().code == errc::invalid_config);
+  CHECK(ranker_feature_name(0) == "own_score");
+  CHECK(ranker_feature_name(ranker_feature_count).empty());
 }

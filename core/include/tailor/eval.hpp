@@ -38,6 +38,8 @@ struct eval_options {
   std::vector<uint32_t> ks{10, 20};
   bool exclude_history = false;     // variant "new": own items leave candidates and truth
   score_options scoring;
+  const ranker_model* ranker = nullptr;  // method ranker: re-ranks the blend's top candidates
+  uint32_t ranker_candidates = 100;
   uint32_t sample = 0;              // 0: every case; else a seeded sample of this size
   uint64_t seed = 42;
 };
@@ -70,6 +72,12 @@ struct eval_report {
 [[nodiscard]] result<eval_report> evaluate_sessions(const model& m,
                                                     const std::vector<session_case>& cases,
                                                     const eval_options& options) noexcept;
+
+// Training rows for the ranker: for every case, the blend's top ranker_candidates
+// (own items excluded when exclude_history) with label 1 if in the truth.
+[[nodiscard]] status ranker_training_rows(const model& m, const interaction_log& log,
+                                          const std::vector<shopper_truth>& cases, const eval_options& options,
+                                          std::vector<float>& features, std::vector<uint8_t>& labels) noexcept;
 
 // Metrics of one ranked list (best first) against a truth set; exposed for tests.
 metrics_at_k rank_metrics(const std::vector<uint32_t>& ranked, const std::vector<uint32_t>& truth,

@@ -45,6 +45,31 @@ std::string default_recommend_config();
 // Validates a config (the same check the recommender does at open).
 [[nodiscard]] status validate_recommend_config(std::string_view config_json) noexcept;
 
+// Top-k over int8 item embeddings (per-item scale): an int8 x int8 scan with
+// int32 accumulation (wasm SIMD dot_i16x8 when built with -msimd128) keeps the
+// best k + margin, which are re-scored with the f32 query. Ties break by index.
+struct scored_item {
+  uint32_t item = 0;
+  float score = 0.0f;
+};
+
+struct embedding_index_view {
+  const int8_t* rows = nullptr;   // n x dim
+  const float* scales = nullptr;  // n
+  uint32_t n = 0;
+  uint32_t dim = 0;
+  const float* exact = nullptr;   // optional f32 rows (n x dim) for the re-score
+};
+
+// Quantises row-major f32 rows into int8 + per-row scale (max |x| / 127).
+void quantize_rows(const float* values, uint32_t n, uint32_t dim, std::vector<int8_t>& rows,
+                   std::vector<float>& scales);
+
+// `margin` extra candidates survive the int8 scan for the f32 re-score.
+[[nodiscard]] result<std::vector<scored_item>> embedding_top_k(const embedding_index_view& index,
+                                                               const float* query, uint32_t dim, uint32_t k,
+                                                               uint32_t margin = 64) noexcept;
+
 class recommender {
  public:
   recommender();

@@ -175,7 +175,7 @@ struct history_entry {
   int64_t ts_ms = 0;
 };
 
-enum class score_method : uint8_t { popular, trending, repeat, itemknn, ease, ease_sparse, blend };
+enum class score_method : uint8_t { popular, trending, repeat, itemknn, ease, ease_sparse, blend, ranker };
 std::string_view score_method_name(score_method m) noexcept;
 std::optional<score_method> parse_score_method(std::string_view name) noexcept;
 
@@ -197,5 +197,37 @@ struct score_options {
 // Writes one score per model item into `out` (resized). Deterministic.
 void score_items(const model& m, const std::vector<history_entry>& history, int64_t now_ms,
                  const score_options& options, std::vector<double>& out);
+
+// ---------------------------------------------------------------------------
+// The learned ranker: logistic regression over features the core builds for
+// (shopper, candidate) pairs; it re-ranks the blend's top candidates.
+
+inline constexpr uint32_t ranker_feature_count = 10;
+// own_score, own_count, repeat_rate, ease, covisit, trending, popularity,
+// recency, is_own, blend (documented in README: "Ranker features").
+std::string_view ranker_feature_name(uint32_t i) noexcept;
+
+struct ranker_model {
+  std::vector<float> weights;  // ranker_feature_count
+  float bias = 0.0f;
+};
+
+namespace limits {
+inline constexpr uint32_t max_ranker_candidates = 1000;
+}  // namespace limits
+
+// Features of `candidates` (row-major, candidates x ranker_feature_count).
+void ranker_features(const model& m, const std::vector<history_entry>& history, int64_t now_ms,
+                     const score_options& options, const std::vector<uint32_t>& candidates,
+                     std::vector<float>& out);
+
+// P(relevant) = sigmoid(w . x + b), in float (what an ONNX MatMul/Add/Sigmoid computes).
+float ranker_score(const ranker_model& r, const float* features) noexcept;
+
+// L2-regularised logistic regression by Newton's method (deterministic).
+// A non-finite feature is an error naming its row and column.
+[[nodiscard]] result<ranker_model> train_ranker(const std::vector<float>& features,
+                                                const std::vector<uint8_t>& labels, double l2 = 1.0,
+                                                uint32_t iterations = 25) noexcept;
 
 }  // namespace tailor

@@ -156,7 +156,70 @@ void rank_top(const std::vector<double>& scores, const std::vector<char>& exclud
   out.assign(idx.begin(), idx.begin() + static_cast<std::ptrdiff_t>(k));
 }
 
+// Re-orders the first ranker_candidates items by the ranker's probability.
+void rerank(const model& m, const std::vector<history_entry>& hist, int64_t now, const eval_options& o,
+            std::vector<uint32_t>& ranked) {
+  if (!o.ranker) return;
+  const std::size_t k = std::min<std::size_t>(ranked.size(), o.ranker_candidates);
+  std::vector<uint32_t> head(ranked.begin(), ranked.begin() + static_cast<std::ptrdiff_t>(k));
+  std::vector<float> feats;
+  ranker_features(m, hist, now, o.scoring, head, feats);
+  std::vector<std::pair<float, std::size_t>> order;
+  for (std::size_t c = 0; c < k; ++c) {
+    float p = ranker_score(*o.ranker, feats.data() + c * ranker_feature_count);
+    if (!std::isfinite(p)) p = -1.0f;  // a NaN from a model sinks, it never reorders garbage
+    order.emplace_back(p, c);
+  }
+  std::stable_sort(order.begin(), order.end(), [](const auto& a, const auto& b) { return a.first > b.first; });
+  for (std::size_t c = 0; c < k; ++c) ranked[c] = head[order[c].second];
+}
+
 }  // namespace
+
+status ranker_training_rows(const model& m, const interaction_log& log, const std::vector<shopper_truth>& cases,
+                            const eval_options& o, std::vector<float>& features, std::vector<uint8_t>& labels) noexcept {
+  try {
+    if (o.ranker_candidates < 1 || o.ranker_candidates > limits::max_ranker_candidates) {
+      return make_error(errc::limit_exceeded,
+                        "ranker_candidates must be in 1.." + std::to_string(limits::max_ranker_candidates));
+    }
+    if (m.items != log.items) return make_error(errc::invalid_config, "the model was not trained on this log");
+    features.clear();
+    labels.clear();
+    std::vector<history_entry> hist;
+    std::vector<double> scores;
+    std::vector<char> excluded(m.items.size(), 0);
+    std::vector<uint32_t> ranked;
+    std::vector<float> f;
+    score_options so = o.scoring;
+    so.method = score_method::blend;
+    for (std::size_t ci : sample_indices(cases.size(), o.sample, o.seed)) {
+      const auto& c = cases[ci];
+      auto u = log.find_user(c.uid);
+      if (!u) continue;
+      hist.clear();
+      std::fill(excluded.begin(), excluded.end(), 0);
+      for (uint32_t r = log.user_offsets[*u]; r < log.user_offsets[*u + 1]; ++r) {
+        const auto& row = log.rows[r];
+        hist.push_back({row.item, row.type, row.quantity, row.ts_ms});
+        if (o.exclude_history) excluded[row.item] = 1;
+      }
+      std::set<uint32_t> truth;
+      for (const auto& id : c.items) {
+        if (auto it = log.find_item(id); it && !excluded[*it]) truth.insert(*it);
+      }
+      if (truth.empty()) continue;
+      score_items(m, hist, log.max_ts_ms, so, scores);
+      rank_top(scores, excluded, o.ranker_candidates, ranked);
+      ranker_features(m, hist, log.max_ts_ms, so, ranked, f);
+      features.insert(features.end(), f.begin(), f.end());
+      for (uint32_t i : ranked) labels.push_back(truth.count(i) ? 1 : 0);
+    }
+    return ok_value;
+  } catch (const std::exception& e) {
+    return make_error(errc::internal, e.what());
+  }
+}
 
 result<std::vector<shopper_truth>> parse_purchase_cases(std::string_view text) noexcept {
   try {
@@ -333,7 +396,13 @@ result<eval_report> evaluate_purchases(const model& m, const interaction_log& lo
         continue;
       }
       score_items(m, hist, log.max_ts_ms, o.scoring, scores);
-      rank_top(scores, excluded, max_k, ranked);
+      if (o.scoring.method == score_method::ranker) {
+        rank_top(scores, excluded, std::max(max_k, o.ranker_candidates), ranked);
+        rerank(m, hist, log.max_ts_ms, o, ranked);
+        if (ranked.size() > max_k) ranked.resize(max_k);
+      } else {
+        rank_top(scores, excluded, max_k, ranked);
+      }
       acc.add(ranked, truth);
     }
     rep.cases = acc.cases;

@@ -9,6 +9,7 @@
 
 #include "common/det_math.hpp"
 #include "common/json.hpp"
+#include "event/event_json.hpp"
 #include "tailor/event.hpp"
 
 namespace tailor {
@@ -393,12 +394,8 @@ result<std::string> recommender::recommend(std::string_view request_json) const 
       }
       std::vector<event> evs;
       for (std::size_t i = 0; i < ev->size(); ++i) {
-        auto e = decode_event(detail::dump_json((*ev)[i]));
-        if (!e) {
-          auto err = e.error();
-          err.where = detail::path_index("events", i) + (err.where.empty() ? "" : "." + err.where);
-          return err;
-        }
+        auto e = detail::decode_event_value((*ev)[i], detail::path_index("events", i));
+        if (!e) return e.error();
         evs.push_back(std::move(e.value()));
       }
       std::stable_sort(evs.begin(), evs.end(), [](const event& a, const event& c) { return a.ts_ms < c.ts_ms; });
@@ -566,8 +563,9 @@ result<std::string> recommender::recommend(std::string_view request_json) const 
     auto matches = [&](const rule_target& t, uint32_t i) {
       return t.item.empty() ? category_matches(b.item_category(i), t.category) : b.item_id(i) == t.item;
     };
-    std::vector<candidate> ranked;
-    for (auto& c : cands) {
+    std::vector<uint32_t> ranked;  // indices into cands
+    for (uint32_t ci = 0; ci < cands.size(); ++ci) {
+      candidate& c = cands[ci];
       if (!passes(c.item)) continue;
       double s = 0;
       for (int k = 0; k < src_count; ++k) {
@@ -581,19 +579,26 @@ result<std::string> recommender::recommend(std::string_view request_json) const 
         if (matches(t, c.item)) c.buried = true;
       }
       c.score = s;
-      ranked.push_back(c);
+      ranked.push_back(ci);
     }
-    std::sort(ranked.begin(), ranked.end(), [](const candidate& a, const candidate& c) {
+    auto before = [&](uint32_t x, uint32_t y) {
+      const candidate& a = cands[x];
+      const candidate& c = cands[y];
       if (a.buried != c.buried) return !a.buried;
       return a.score != c.score ? a.score > c.score : a.item < c.item;
-    });
-    // Category diversity cap (greedy, hard).
+    };
     const uint32_t want = static_cast<uint32_t>(size.value());
+    // Only the head needs ordering; with a category cap the head is larger, and
+    // the rest is ordered only if the cap exhausts the head before `want` items.
+    const std::size_t head =
+        std::min<std::size_t>(ranked.size(), cfg.max_per_category > 0 ? std::size_t{want} * 8 + 64 : want);
+    std::partial_sort(ranked.begin(), ranked.begin() + static_cast<std::ptrdiff_t>(head), ranked.end(), before);
     std::vector<candidate> out;
     std::map<uint32_t, uint32_t> per_cat;
     std::set<uint32_t> used;
-    for (const auto& c : ranked) {
-      if (out.size() >= want) break;
+    for (std::size_t pos = 0; pos < ranked.size() && out.size() < want; ++pos) {
+      if (pos == head) std::sort(ranked.begin() + static_cast<std::ptrdiff_t>(head), ranked.end(), before);
+      const candidate& c = cands[ranked[pos]];
       const uint32_t cat = b.item_category_index(c.item);
       if (cfg.max_per_category > 0 && cat != no_category && per_cat[cat] >= cfg.max_per_category) continue;
       ++per_cat[cat];

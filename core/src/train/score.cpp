@@ -18,8 +18,8 @@ double decay(int64_t age_ms, double half_life_days) {
   return detail::det_exp2(-x);
 }
 
-constexpr std::array<std::string_view, 7> method_names{"popular", "trending", "repeat", "itemknn",
-                                                       "ease",    "ease_sparse", "blend"};
+constexpr std::array<std::string_view, 8> method_names{"popular", "trending",    "repeat", "itemknn",
+                                                       "ease",    "ease_sparse", "blend",  "ranker"};
 
 // Scales v so its maximum is 1 (no-op when all are <= 0).
 void normalise_max(std::vector<double>& v) {
@@ -106,6 +106,7 @@ void score_items(const model& m, const std::vector<history_entry>& history, int6
     case score_method::ease_sparse:
       add_neighbours(m.ease_neighbours, out, false);
       return;
+    case score_method::ranker:  // the blend; evaluation re-ranks its top candidates
     case score_method::blend: {
       std::vector<double> part(n, 0.0);
       auto mix = [&](double w) {

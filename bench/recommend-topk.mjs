@@ -1,0 +1,136 @@
+// Top-100 over 100,000 items x 64 dims: Tailor wasm (int8 SIMD) vs the same C++
+// natively vs ONNX Runtime Web (items baked into the model) vs plain JS (exact f32).
+//   node bench/recommend-topk.mjs [--n 100000] [--dim 64] [--queries 20] [--reps 7]
+// Needs build/wasm (scripts/build.sh wasm) and build/native/tailor.
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, writeFileSync, readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { tmpdir, cpus } from 'node:os';
+import { join } from 'node:path';
+import { TailorCore, unwrap } from '../build/wasm/pkg/index.mjs';
+
+const arg = (name, dflt) => {
+  const i = process.argv.indexOf(`--${name}`);
+  return i > 0 ? Number(process.argv[i + 1]) : dflt;
+};
+const N = arg('n', 100000), D = arg('dim', 64), NQ = arg('queries', 20), R = arg('reps', 7), K = 100;
+const root = new URL('../', import.meta.url).pathname;
+const require = createRequire(import.meta.url);
+
+// Deterministic data: mulberry32, approximately normal by summing 4 uniforms.
+function rng(seed) {
+  return () => {
+    seed |= 0; seed = (seed + 0x6D2B79F5) | 0;
+    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
+    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+const rand = rng(42);
+const normal = () => rand() + rand() + rand() + rand() - 2;
+const items = new Float32Array(N * D).map(normal);
+const queries = new Float32Array(NQ * D).map(normal);
+
+function exactTopK(q) {
+  const scores = new Float32Array(N);
+  for (let i = 0; i < N; i++) {
+    let s = 0;
+    const o = i * D;
+    for (let d = 0; d < D; d++) s += q[d] * items[o + d];
+    scores[i] = s;
+  }
+  const idx = Array.from({ length: N }, (_, i) => i);
+  // Partial selection: sort only candidates above a sampled threshold.
+  const sorted = Float32Array.from(scores).sort();
+  const thr = sorted[N - K];
+  return idx.filter((i) => scores[i] >= thr).sort((a, b) => scores[b] - scores[a] || a - b).slice(0, K);
+}
+
+function time(fn) {
+  fn(0); // warm-up
+  const per = [];
+  for (let r = 0; r < R; r++) {
+    const t0 = performance.now();
+    for (let q = 0; q < NQ; q++) fn(q);
+    per.push((performance.now() - t0) / NQ);
+  }
+  per.sort((a, b) => a - b);
+  return { median: per[Math.floor(per.length / 2)], min: per[0] };
+}
+async function timeAsync(fn) {
+  await fn(0);
+  const per = [];
+  for (let r = 0; r < R; r++) {
+    const t0 = performance.now();
+    for (let q = 0; q < NQ; q++) await fn(q);
+    per.push((performance.now() - t0) / NQ);
+  }
+  per.sort((a, b) => a - b);
+  return { median: per[Math.floor(per.length / 2)], min: per[0] };
+}
+const query = (q) => queries.subarray(q * D, (q + 1) * D);
+const recall = (got, ref) => got.reduce((s, id) => s + (ref.has(id) ? 1 : 0), 0) / K;
+
+// Reference: exact f32.
+const reference = Array.from({ length: NQ }, (_, q) => new Set(exactTopK(query(q))));
+const rows = [];
+
+// 1. plain JS (exact).
+rows.push({ contender: `plain JS exact f32 (node ${process.version})`, ...time((q) => exactTopK(query(q))), recall: 1 });
+
+// 2. Tailor wasm.
+const core = await TailorCore.load();
+const index = new core.raw.EmbeddingIndex();
+unwrap(index.build(items, N, D));
+let rsum = 0;
+for (let q = 0; q < NQ; q++) rsum += recall(unwrap(index.topK(query(q), K)).items, reference[q]);
+rows.push({ contender: `Tailor wasm int8 SIMD (core ${core.version()})`, ...time((q) => unwrap(index.topK(query(q), K))), recall: rsum / NQ });
+
+// 3. Tailor native (same C++), separate process on the same data.
+const dir = mkdtempSync(join(tmpdir(), 'tailor-topk-'));
+writeFileSync(join(dir, 'rows.f32'), Buffer.from(items.buffer));
+writeFileSync(join(dir, 'q.f32'), Buffer.from(queries.buffer));
+const nat = JSON.parse(execFileSync(join(root, 'build/native/tailor'), ['bench-topk', '--rows', join(dir, 'rows.f32'),
+  '--queries', join(dir, 'q.f32'), '--n', String(N), '--dim', String(D), '--k', String(K), '--reps', String(R),
+  '--ids', join(dir, 'ids.txt')]).toString());
+const natIds = readFileSync(join(dir, 'ids.txt'), 'utf8').trim().split('\n').map((l) => l.split(',').filter(Boolean).map(Number));
+rsum = 0;
+for (let q = 0; q < NQ; q++) rsum += recall(natIds[q], reference[q]);
+rows.push({ contender: 'Tailor native int8 (g++ -O3, scalar)', median: nat.median_ms, min: nat.min_ms, recall: rsum / NQ });
+
+// 4. ONNX Runtime Web: MatMul(q, itemsT) + TopK, items baked in as an initializer.
+// The model is written by python3-onnx (Debian; /usr/bin/python3 sees it).
+const ort = await import('onnxruntime-web');
+const ortVersion = JSON.parse(readFileSync(join(root, 'node_modules/onnxruntime-web/package.json'), 'utf8')).version;
+ort.env.wasm.numThreads = 1;
+const modelPath = join(dir, 'topk.onnx');
+execFileSync('/usr/bin/python3', ['-c', `
+import numpy as np, onnx, sys
+from onnx import helper, TensorProto, numpy_helper
+n, d, k = ${N}, ${D}, ${K}
+items = np.fromfile(sys.argv[1], dtype=np.float32).reshape(n, d)
+g = helper.make_graph(
+  [helper.make_node('MatMul', ['q', 'items'], ['s']),
+   helper.make_node('TopK', ['s', 'k'], ['values', 'indices'], axis=-1)],
+  'topk', [helper.make_tensor_value_info('q', TensorProto.FLOAT, [1, d])],
+  [helper.make_tensor_value_info('values', TensorProto.FLOAT, None),
+   helper.make_tensor_value_info('indices', TensorProto.INT64, None)],
+  [numpy_helper.from_array(np.ascontiguousarray(items.T), 'items'),
+   numpy_helper.from_array(np.array([k], dtype=np.int64), 'k')])
+m = helper.make_model(g, opset_imports=[helper.make_opsetid('', 13)])
+m.ir_version = 8
+onnx.save(m, sys.argv[2])
+`, join(dir, 'rows.f32'), modelPath]);
+const session = await ort.InferenceSession.create(readFileSync(modelPath), { executionProviders: ['wasm'] });
+const runOrt = async (q) => (await session.run({ q: new ort.Tensor('float32', Float32Array.from(query(q)), [1, D]) })).indices.data;
+rsum = 0;
+for (let q = 0; q < NQ; q++) rsum += recall(Array.from(await runOrt(q), Number), reference[q]);
+rows.push({ contender: `ONNX Runtime Web ${ortVersion} (wasm, 1 thread)`, ...(await timeAsync(runOrt)), recall: rsum / NQ });
+
+console.log(`top-${K} over ${N} x ${D}, ${NQ} queries x ${R} reps (median / min per query), ${cpus()[0].model}`);
+console.log('| contender | median ms | min ms | recall@100 vs exact f32 |');
+console.log('|---|---|---|---|');
+for (const r of rows) console.log(`| ${r.contender} | ${r.median.toFixed(3)} | ${r.min.toFixed(3)} | ${r.recall.toFixed(4)} |`);
+const wasm = rows[1], ortRow = rows[3];
+console.log(`wasm vs ORT Web: ${(ortRow.median / wasm.median).toFixed(2)}x faster; wasm vs plain JS: ${(rows[0].median / wasm.median).toFixed(2)}x`);
+index.delete();

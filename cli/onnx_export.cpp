@@ -1,0 +1,73 @@
+// ONNX export of the learned ranker (libonnx-dev + libprotobuf-dev): a graph
+// features[N,F] -> MatMul(W[F,1]) -> Add(b[1]) -> Sigmoid -> score[N,1].
+#include "onnx_export.hpp"
+
+#ifdef TAILOR_HAVE_ONNX
+#include <onnx/onnx_pb.h>
+
+#include <fstream>
+
+namespace tailor::cli {
+
+bool export_ranker_onnx(const ranker_model& r, const std::string& path, std::string& err) {
+  onnx::ModelProto model;
+  model.set_ir_version(8);
+  model.set_producer_name("tailor");
+  model.set_producer_version("0.1.0");
+  auto* opset = model.add_opset_import();
+  opset->set_domain("");
+  opset->set_version(13);
+  auto* g = model.mutable_graph();
+  g->set_name("tailor_ranker");
+  auto tensor_type = [](onnx::ValueInfoProto* v, const char* name, bool dynamic_rows, int64_t cols) {
+    v->set_name(name);
+    auto* t = v->mutable_type()->mutable_tensor_type();
+    t->set_elem_type(onnx::TensorProto_DataType_FLOAT);
+    auto* shape = t->mutable_shape();
+    auto* d0 = shape->add_dim();
+    if (dynamic_rows) d0->set_dim_param("N");
+    auto* d1 = shape->add_dim();
+    d1->set_dim_value(cols);
+  };
+  tensor_type(g->add_input(), "features", true, ranker_feature_count);
+  tensor_type(g->add_output(), "score", true, 1);
+  auto* w = g->add_initializer();
+  w->set_name("W");
+  w->set_data_type(onnx::TensorProto_DataType_FLOAT);
+  w->add_dims(ranker_feature_count);
+  w->add_dims(1);
+  for (float v : r.weights) w->add_float_data(v);
+  auto* b = g->add_initializer();
+  b->set_name("B");
+  b->set_data_type(onnx::TensorProto_DataType_FLOAT);
+  b->add_dims(1);
+  b->add_float_data(r.bias);
+  auto node = [&](const char* op, std::initializer_list<const char*> in, const char* out) {
+    auto* n = g->add_node();
+    n->set_op_type(op);
+    for (const char* i : in) n->add_input(i);
+    n->add_output(out);
+  };
+  node("MatMul", {"features", "W"}, "z0");
+  node("Add", {"z0", "B"}, "z");
+  node("Sigmoid", {"z"}, "score");
+  std::ofstream f(path, std::ios::binary | std::ios::trunc);
+  if (!f || !model.SerializeToOstream(&f)) {
+    err = "cannot write " + path;
+    return false;
+  }
+  return true;
+}
+
+}  // namespace tailor::cli
+
+#else
+
+namespace tailor::cli {
+bool export_ranker_onnx(const ranker_model&, const std::string&, std::string& err) {
+  err = "this tailor was built without libonnx-dev (see scripts/apt-packages.txt)";
+  return false;
+}
+}  // namespace tailor::cli
+
+#endif

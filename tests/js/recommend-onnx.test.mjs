@@ -1,0 +1,38 @@
+// The learned ranker exported as ONNX gives the same scores in ONNX Runtime Web
+// as the core computes itself (thousands of feature rows built by the core).
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import * as ort from 'onnxruntime-web';
+
+const root = new URL('../../', import.meta.url).pathname;
+const dir = mkdtempSync(join(tmpdir(), 'tailor-onnx-'));
+const vec = (f) => join(root, 'tests/vectors/recommend', f);
+
+test('ONNX Runtime Web and the core agree within 1e-5', async () => {
+  const onnxPath = join(dir, 'ranker.onnx');
+  const rowsPath = join(dir, 'rows.json');
+  execFileSync(join(root, 'build/native/tailor'), ['train-ranker', '--train', vec('events.jsonl'), '--labels', vec('labels.tsv'),
+    '--out', join(dir, 'ranker.json'), '--onnx', onnxPath, '--dump-rows', rowsPath, '--lambda', '10']);
+  const rows = JSON.parse(readFileSync(rowsPath, 'utf8'));
+  const n = rows.scores.length;
+  assert.ok(n >= 2000, `only ${n} rows`);
+  ort.env.wasm.numThreads = 1;
+  const session = await ort.InferenceSession.create(readFileSync(onnxPath), { executionProviders: ['wasm'] });
+  assert.deepEqual(session.inputNames, ['features']);
+  const input = new ort.Tensor('float32', Float32Array.from(rows.features), [n, rows.feature_count]);
+  const out = await session.run({ features: input });
+  const got = out.score.data;
+  assert.equal(got.length, n);
+  let worst = 0;
+  for (let i = 0; i < n; i++) worst = Math.max(worst, Math.abs(got[i] - rows.scores[i]));
+  assert.ok(worst <= 1e-5, `max |ORT - core| = ${worst}`);
+  // Not trivially equal: scores vary across rows.
+  assert.ok(Math.max(...rows.scores) - Math.min(...rows.scores) > 0.05);
+  // A tensor of the wrong width is rejected by ORT with an error, not a wrong answer.
+  const bad = new ort.Tensor('float32', new Float32Array(n * 3), [n, 3]);
+  await assert.rejects(session.run({ features: bad }));
+});
