@@ -1,5 +1,7 @@
 #include <catch2/catch.hpp>
 
+#include "event_fixtures.hpp"
+
 #include <cstring>
 #include <string>
 
@@ -10,25 +12,16 @@ using namespace tailor;
 
 namespace {
 
-event buy(std::string id, std::string uid, int64_t ts, std::vector<std::string> items) {
-  event ev;
-  ev.id = std::move(id);
-  ev.type = event_type::purchase;
-  ev.uid = std::move(uid);
-  ev.ts_ms = ts;
-  ev.currency = "GBP";
-  for (auto& i : items) ev.lines.push_back(line_item{i, 1, 100});
-  return ev;
-}
+using test::purchase;
 
 // A small trained model with metadata: items a..f.
 struct fixture {
   model m;
   std::vector<bundle_item> items;
   fixture() {
-    std::vector<event> evs{buy("1", "u1", 1000, {"a", "b", "c"}), buy("2", "u2", 2000, {"a", "b"}),
-                           buy("3", "u3", 3000, {"b", "c", "d"}), buy("4", "u4", 4000, {"d", "e"}),
-                           buy("5", "u5", 5000, {"e", "f", "a"})};
+    std::vector<event> evs{purchase("1", "u1", 1000, {"a", "b", "c"}), purchase("2", "u2", 2000, {"a", "b"}),
+                           purchase("3", "u3", 3000, {"b", "c", "d"}), purchase("4", "u4", 4000, {"d", "e"}),
+                           purchase("5", "u5", 5000, {"e", "f", "a"})};
     auto log = build_log(evs);
     train_options o;
     o.ease_lambda = 1.0;

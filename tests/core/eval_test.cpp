@@ -1,5 +1,7 @@
 #include <catch2/catch.hpp>
 
+#include "event_fixtures.hpp"
+
 #include <cmath>
 #include <string>
 
@@ -52,20 +54,7 @@ TEST_CASE("eval: test-case formats parse, round-trip and reject bad lines", "[ev
   CHECK(parse_session_cases("\tb\n").error().code == errc::invalid_field);
 }
 
-namespace {
-
-event purchase(std::string id, std::string uid, int64_t ts, std::vector<std::string> items) {
-  event ev;
-  ev.id = std::move(id);
-  ev.type = event_type::purchase;
-  ev.uid = std::move(uid);
-  ev.ts_ms = ts;
-  ev.currency = "GBP";
-  for (auto& i : items) ev.lines.push_back(line_item{i, 1, 100});
-  return ev;
-}
-
-}  // namespace
+using test::purchase;
 
 TEST_CASE("eval: purchases protocol, variants, skips and determinism", "[eval]") {
   std::vector<event> evs{purchase("1", "u1", 1, {"a", "b"}), purchase("2", "u2", 2, {"a", "b", "c"}),

@@ -1,5 +1,7 @@
 #include <catch2/catch.hpp>
 
+#include "event_fixtures.hpp"
+
 #include <nlohmann/json.hpp>
 
 #include <cstring>
@@ -14,16 +16,7 @@ using nlohmann::json;
 
 namespace {
 
-event buy(std::string id, std::string uid, int64_t ts, std::vector<std::string> items) {
-  event ev;
-  ev.id = std::move(id);
-  ev.type = event_type::purchase;
-  ev.uid = std::move(uid);
-  ev.ts_ms = ts;
-  ev.currency = "GBP";
-  for (auto& i : items) ev.lines.push_back(line_item{i, 1, 100});
-  return ev;
-}
+using test::purchase;
 
 struct served {
   std::vector<uint64_t> buf;
@@ -32,9 +25,9 @@ struct served {
   explicit served(std::string config = default_recommend_config(), bool empty = false) {
     std::vector<event> evs;
     if (!empty) {
-      evs = {buy("1", "u1", 1000, {"a", "b", "c"}), buy("2", "u2", 2000, {"a", "b"}),
-             buy("3", "u3", 3000, {"b", "c", "d"}), buy("4", "u4", 4000, {"d", "e"}),
-             buy("5", "u5", 5000, {"e", "f", "a"}), buy("6", "u6", 6000, {"f", "e"})};
+      evs = {purchase("1", "u1", 1000, {"a", "b", "c"}), purchase("2", "u2", 2000, {"a", "b"}),
+             purchase("3", "u3", 3000, {"b", "c", "d"}), purchase("4", "u4", 4000, {"d", "e"}),
+             purchase("5", "u5", 5000, {"e", "f", "a"}), purchase("6", "u6", 6000, {"f", "e"})};
     }
     auto log = build_log(evs);
     train_options o;

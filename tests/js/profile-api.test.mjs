@@ -2,7 +2,7 @@
 // wasm and through the native CLI (byte for byte).
 import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Tailor, TailorCore, TailorError } from '../../build/wasm/pkg/index.mjs';
 import { runCli } from '../golden/profile/regen.mjs';
@@ -53,7 +53,7 @@ test('golden cases: wasm gives the committed bytes', async () => {
   }
 });
 
-test('golden cases: the native CLI gives the same bytes', { skip: !existsSync(cli) && 'no native build' }, () => {
+test('golden cases: the native CLI gives the same bytes', () => {
   for (const f of goldens) {
     const input = JSON.parse(readFileSync(goldenDir + f, 'utf8'));
     const expected = readFileSync(goldenDir + f.replace('.in.json', '.out.json'), 'utf8');
@@ -162,7 +162,7 @@ test('many engines can be created and freed without leaking the module', async (
   assert.equal(t.profile({ now: T0 }).events.total, 0);
 });
 
-test('tailor profile --uid folds only the linked shopper, as wasm does', { skip: !existsSync(cli) && 'no native build' }, async () => {
+test('tailor profile --uid folds only the linked shopper, as wasm does', async () => {
   const { execFileSync } = await import('node:child_process');
   const { mkdtempSync, writeFileSync, rmSync } = await import('node:fs');
   const { tmpdir } = await import('node:os');
