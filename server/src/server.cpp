@@ -15,6 +15,7 @@
 
 #include "common/json.hpp"
 #include "crypto.hpp"
+#include "experiments.hpp"
 #include "ingest.hpp"
 #include "metrics.hpp"
 #include "rate_limit.hpp"
@@ -22,6 +23,7 @@
 #include "tailor/bundle.hpp"
 #include "tailor/catalog.hpp"
 #include "tailor/event.hpp"
+#include "tailor/experiment.hpp"
 #include "tailor/profile.hpp"
 
 namespace tailor::sync {
@@ -139,6 +141,10 @@ bool valid_uid(std::string_view uid) {
          !has_control(uid);
 }
 
+std::string as_text(const nlohmann::json& v) {
+  return v.is_string() ? v.get<std::string>() : v.is_null() ? std::string() : v.dump();
+}
+
 struct auth {
   std::string key_name;
   key_scope scope = key_scope::browser;
@@ -198,6 +204,7 @@ class app {
   void on_artifact_versions(const call_ptr& c, std::string_view kind);
   void on_artifact_rollback(const call_ptr& c, std::string_view kind);
   void on_results(const call_ptr& c, const std::string& key);
+  void on_assign(const call_ptr& c);
   void on_keys_create(const call_ptr& c);
   void on_keys_revoke(const call_ptr& c, const std::string& name);
   void on_tokens(const call_ptr& c);
@@ -210,6 +217,25 @@ class app {
   }
   // The profiler for the current catalog and config (rebuilt when they change).
   result<std::shared_ptr<const profiler>> current_profiler();
+  // The current config with its GrowthBook definitions compiled once.
+  struct experiment_config {
+    int64_t version = 0;  // 0: no config uploaded
+    json config = json::object();
+    std::optional<gb_definitions> defs;
+  };
+  result<std::shared_ptr<const experiment_config>> current_experiments();
+  // After an upload or rollback on this replica, the next request sees it at
+  // once (other replicas within profiler_check_s).
+  void forget_cached(std::string_view kind) {
+    if (kind == "config" || kind == "catalog") {
+      std::lock_guard lock(profiler_mu_);
+      profiler_checked_ = -1e9;
+    }
+    if (kind == "config") {
+      std::lock_guard lock(experiments_mu_);
+      experiments_checked_ = -1e9;
+    }
+  }
 
   const server_config& cfg_;
   std::unique_ptr<storage> store_;
@@ -234,6 +260,10 @@ class app {
   std::string profiler_key_;  // catalog etag + config etag it was built from
   double profiler_checked_ = -1e9;
   static constexpr double profiler_check_s = 1.0;
+
+  std::mutex experiments_mu_;
+  std::shared_ptr<const experiment_config> experiments_;
+  double experiments_checked_ = -1e9;
 
   std::mutex gauge_mu_;
   double gauge_at_ = -1e9;
@@ -446,6 +476,10 @@ void app::dispatch(const call_ptr& c, std::string_view method, std::string_view 
         return;
       }
       return not_allowed(route::profile_get, "GET, DELETE");
+    }
+    if (segs.size() == 2 && what == "assign") {
+      c->r = route::assign;
+      return method == "POST" ? on_assign(c) : not_allowed(route::assign, "POST");
     }
     if (segs.size() == 2 && what == "identify") {
       c->r = route::identify;
@@ -945,6 +979,14 @@ void app::on_artifact_put(const call_ptr& c, std::string_view kind) {
     auto j = detail::parse_json(body, http_limits::max_config_bytes);
     if (!j) return fail(c, 400, "invalid_json", j.error().message, j.error().where);
     if (!j->is_object()) return fail(c, 400, "invalid_config", "config must be a JSON object");
+    // GrowthBook definitions are compiled by the core now, as POST /v1/assign will.
+    if (auto defs = gb_definitions_of(*j)) {
+      auto d = load_gb_definitions(*defs);
+      if (!d) {
+        const auto& e = d.error();
+        return fail(c, 400, errc_name(e.code), e.message, e.where);
+      }
+    }
     // The profile section is checked by the core now, not when a shopper's profile is read.
     if (auto p = j->find("profile"); p != j->end()) {
       auto pc = parse_profile_config(p->dump());
@@ -974,6 +1016,7 @@ void app::on_artifact_put(const call_ptr& c, std::string_view kind) {
   const std::string etag = "\"" + sha256_hex(body).substr(0, 32) + "\"";
   auto r = store_->put_artifact(kind, body, etag, now_ms());
   if (!r) return storage_failed(c, r.error());
+  forget_cached(kind);
   log_.log("info", std::string(kind) + " uploaded",
            fmt::format("\"version\":{},\"bytes\":{},\"key\":{}", r->version, r->size,
                        json_quote(c->key_name)));
@@ -1009,24 +1052,281 @@ void app::on_artifact_rollback(const call_ptr& c, std::string_view kind) {
     if (r.error().code == errc::not_found) return fail(c, 404, "not_found", r.error().message, "version");
     return storage_failed(c, r.error());
   }
+  forget_cached(kind);
   log_.log("info", std::string(kind) + " rolled back",
            fmt::format("\"version\":{},\"key\":{}", v.value(), json_quote(c->key_name)));
   respond(c, 200, json{{"kind", std::string(kind)}, {"version", v.value()}, {"current", true}}.dump());
+}
+
+result<std::shared_ptr<const app::experiment_config>> app::current_experiments() {
+  std::lock_guard lock(experiments_mu_);
+  const double now = mono_s();
+  if (experiments_ && now - experiments_checked_ < profiler_check_s) return experiments_;
+  auto meta = store_->current_artifact("config");
+  if (!meta) return meta.error();
+  experiments_checked_ = now;
+  const int64_t version = meta.value() ? meta.value()->version : 0;
+  if (experiments_ && experiments_->version == version) return experiments_;
+  auto next = std::make_shared<experiment_config>();
+  next->version = version;
+  if (meta.value()) {
+    auto art = store_->get_artifact("config", version);
+    if (!art) return art.error();
+    if (art.value()) {
+      auto j = detail::parse_json(art.value()->body, http_limits::max_config_bytes);
+      if (!j) return j.error();
+      next->config = std::move(j.value());
+      if (auto defs = gb_definitions_of(next->config)) {
+        auto d = load_gb_definitions(*defs);
+        if (!d) return d.error();
+        next->defs = std::move(d.value());
+      }
+    }
+  }
+  experiments_ = std::move(next);
+  return experiments_;
+}
+
+void app::on_assign(const call_ptr& c) {
+  auto a = authenticate(c, false);
+  if (!a) return;
+  auto body = small_json_body(c);
+  if (!body) return;
+  if (auto s = detail::check_known_keys(*body, {"uid", "attributes", "features", "url"}, ""); !s) {
+    return fail(c, 400, errc_name(s.error().code), s.error().message, s.error().where);
+  }
+  auto uid = detail::read_string(*body, "uid", "", limits::max_id_bytes, true);
+  if (!uid) return fail(c, 400, errc_name(uid.error().code), uid.error().message, uid.error().where);
+  if (!valid_uid(uid.value())) {
+    return fail(c, 400, "invalid_field", "uid must be a UTF-8 id of 1 to 128 bytes without control characters", "uid");
+  }
+  auto url = detail::read_string(*body, "url", "", 4096, false);
+  if (!url) return fail(c, 400, errc_name(url.error().code), url.error().message, url.error().where);
+  json attributes = json::object();
+  if (auto it = body->find("attributes"); it != body->end()) {
+    if (!it->is_object()) return fail(c, 400, "invalid_field", "attributes must be an object", "attributes");
+    if (it->size() > experiment_limits::max_attributes) {
+      return fail(c, 413, "limit_exceeded",
+                  "at most " + std::to_string(experiment_limits::max_attributes) + " attributes",
+                  "attributes");
+    }
+    attributes = *it;
+  }
+  std::optional<std::vector<std::string>> wanted;
+  if (auto it = body->find("features"); it != body->end()) {
+    if (!it->is_array()) return fail(c, 400, "invalid_field", "features must be an array of keys", "features");
+    if (it->size() > experiment_limits::max_assign_features) {
+      return fail(c, 413, "limit_exceeded",
+                  "at most " + std::to_string(experiment_limits::max_assign_features) + " feature keys",
+                  "features");
+    }
+    wanted.emplace();
+    for (std::size_t i = 0; i < it->size(); ++i) {
+      const auto& k = (*it)[i];
+      if (!k.is_string() || k.get<std::string>().empty() || k.get<std::string>().size() > 256) {
+        return fail(c, 400, "invalid_field", "feature keys are strings of 1 to 256 bytes",
+                    "features[" + std::to_string(i) + "]");
+      }
+      wanted->push_back(k.get<std::string>());
+    }
+  }
+  // The hash id is the shopper's uid unless the request names another one;
+  // a browser assigns only for the uid its token covers, hashed by that uid.
+  if (!attributes.contains("id")) attributes["id"] = uid.value();
+  if (a->scope == key_scope::browser) {
+    if (!a->token_uid || *a->token_uid != uid.value()) {
+      return fail(c, 403, "forbidden", "a browser key assigns only the uid its shopper token names", "uid");
+    }
+    if (attributes["id"] != json(uid.value())) {
+      return fail(c, 403, "forbidden", "attributes.id must be the token's uid", "attributes.id");
+    }
+  }
+  auto exps = current_experiments();
+  if (!exps) {
+    const auto& e = exps.error();
+    if (e.where.starts_with("sqlite") || e.where.starts_with("postgres")) return storage_failed(c, e);
+    return fail(c, 500, "config_unavailable", "the current config cannot be used: " + e.message, e.where);
+  }
+  const auto& cfg = *exps.value();
+  auto erased = store_->is_erased(uid.value());
+  if (!erased) return storage_failed(c, erased.error());
+  if (erased.value()) return fail(c, 410, "erased", "this uid was erased", "uid");
+  auto canon = store_->resolve(uid.value());
+  if (!canon) return storage_failed(c, canon.error());
+
+  json out = json::object();
+  out["uid"] = uid.value();
+  out["config_version"] = cfg.version;
+  json features = json::object();
+  json exposures = json::array();
+  if (cfg.defs) {
+    // Sticky bucketing, kept on the server per shopper: the docs go into the
+    // evaluation and the ones it changed are written back.
+    auto stored = store_->read_sticky(canon.value());
+    if (!stored) return storage_failed(c, stored.error());
+    json docs = json::object();
+    std::unordered_map<std::string, std::string> before;
+    for (const auto& d : stored.value()) {
+      auto doc = detail::parse_json(d.doc);
+      if (doc && doc->is_object()) {
+        docs[d.key] = std::move(doc.value());
+        before[d.key] = d.doc;
+      }
+    }
+    json ctx = {{"attributes", attributes}, {"stickyBucketAssignmentDocs", docs}};
+    if (!url.value().empty()) ctx["url"] = url.value();
+    auto all = eval_all_features(*cfg.defs, ctx.dump(-1, ' ', false, json::error_handler_t::replace));
+    if (!all) {
+      const auto& e = all.error();
+      return fail(c, status_for(e.code), errc_name(e.code), e.message, e.where);
+    }
+    json evald = json::parse(all.value());
+    if (wanted) {
+      for (const auto& k : *wanted) {
+        if (auto f = evald["features"].find(k); f != evald["features"].end()) {
+          features[k] = *f;
+        } else {
+          auto one = eval_feature(*cfg.defs, ctx.dump(-1, ' ', false, json::error_handler_t::replace), k);
+          if (!one) return fail(c, 500, errc_name(one.error().code), one.error().message, one.error().where);
+          features[k] = json::parse(one.value())["result"];
+        }
+      }
+      for (const auto& x : evald["exposures"]) {
+        const std::string fid = x.value("featureId", "");
+        if (std::find(wanted->begin(), wanted->end(), fid) != wanted->end()) exposures.push_back(x);
+      }
+    } else {
+      features = std::move(evald["features"]);
+      exposures = std::move(evald["exposures"]);
+    }
+    std::vector<sticky_doc> changed;
+    if (auto d = evald.find("stickyBucketAssignmentDocs"); d != evald.end() && d->is_object()) {
+      for (auto it = d->begin(); it != d->end(); ++it) {
+        std::string text = detail::dump_json(it.value());
+        auto b = before.find(it.key());
+        if (b == before.end() || b->second != text) changed.push_back({it.key(), std::move(text)});
+      }
+    }
+    if (changed.size() + before.size() > max_sticky_docs) changed.clear();  // bounded per shopper
+    if (auto s = store_->write_sticky(canon.value(), changed, now_ms()); !s) {
+      return storage_failed(c, s.error());
+    }
+  } else if (wanted) {
+    for (const auto& k : *wanted) {
+      features[k] = {{"value", nullptr}, {"on", false}, {"off", true}, {"source", "unknownFeature"},
+                     {"ruleId", ""}};
+    }
+  }
+  out["features"] = std::move(features);
+
+  // Exposures are recorded as exposure events (idempotent ids from the SDK's
+  // dedupe key, so one per shopper, experiment and variation), unless the
+  // shopper's latest consent event withdrew analytics.
+  auto consent = store_->latest_of_type(uid.value(), "consent");
+  if (!consent) {
+    if (consent.error().code == errc::not_found) return fail(c, 410, "erased", "this uid was erased", "uid");
+    return storage_failed(c, consent.error());
+  }
+  bool tracking = true;
+  if (consent.value()) {
+    auto ev = decode_event(*consent.value());
+    if (ev && !ev->consent.analytics) tracking = false;
+  }
+  out["tracking"] = tracking ? "on" : "no_consent";
+  std::vector<stored_event> events;
+  json listed = json::array();
+  const int64_t ts = now_ms();
+  for (const auto& x : exposures) {
+    event ev;
+    ev.type = event_type::exposure;
+    ev.uid = uid.value();
+    ev.ts_ms = ts;
+    ev.experiment = as_text(x["experimentKey"]);
+    ev.variation = as_text(x["variationKey"]);
+    ev.id = "x-" + sha256_hex(x.value("dedupeKey", "")).substr(0, 32);
+    json item = {{"experiment", ev.experiment}, {"variation", ev.variation},
+                 {"feature", x.value("featureId", "")}, {"event_id", ev.id}};
+    // The core's codec checks the event (lengths, control characters) as for any upload.
+    auto checked = decode_event(encode_event(ev));
+    if (!checked || has_control(ev.experiment) || has_control(ev.variation)) {
+      item["recorded"] = "invalid";
+      listed.push_back(std::move(item));
+      continue;
+    }
+    item["recorded"] = tracking ? "pending" : "not_recorded";
+    listed.push_back(std::move(item));
+    if (!tracking) continue;
+    stored_event se;
+    se.uid = ev.uid;
+    se.id = ev.id;
+    se.ts_ms = ev.ts_ms;
+    se.type = "exposure";
+    se.experiment = ev.experiment;
+    se.variation = ev.variation;
+    se.body = encode_event(ev);
+    events.push_back(std::move(se));
+  }
+  if (events.empty()) {
+    out["exposures"] = std::move(listed);
+    return respond(c, 200, out.dump(-1, ' ', false, json::error_handler_t::replace));
+  }
+  auto shared = std::make_shared<json>(std::move(out));
+  auto items = std::make_shared<json>(std::move(listed));
+  bool queued = queue_.submit(std::move(events), [this, c, shared, items](
+                                                     result<std::vector<ingest_outcome>> r) {
+    if (!r) return storage_failed(c, r.error());
+    std::size_t k = 0;
+    int64_t accepted = 0, dup = 0;
+    for (auto& item : *items) {
+      if (item["recorded"] != "pending") continue;
+      const auto o = k < r->size() ? (*r)[k] : ingest_outcome::erased;
+      ++k;
+      if (o == ingest_outcome::erased) return fail(c, 410, "erased", "this uid was erased", "uid");
+      item["recorded"] = o == ingest_outcome::accepted ? "new" : "already";
+      (o == ingest_outcome::accepted ? accepted : dup) += 1;
+    }
+    metrics_.events(accepted, dup, 0, 0);
+    (*shared)["exposures"] = std::move(*items);
+    respond(c, 200, shared->dump(-1, ' ', false, json::error_handler_t::replace));
+  });
+  if (!queued) {
+    fail(c, 503, "overloaded", "the ingest queue is full or the server is stopping; retry later",
+         {}, {{"Retry-After", "1"}});
+  }
 }
 
 void app::on_results(const call_ptr& c, const std::string& key) {
   auto a = authenticate(c, false);
   if (!a) return;
   if (a->scope != key_scope::admin) return fail(c, 403, "forbidden", "results need an admin key");
-  auto r = store_->experiment_stats(key);
-  if (!r) return storage_failed(c, r.error());
-  json vars = json::array();
-  for (const auto& v : r.value()) {
-    vars.push_back({{"variation", v.variation}, {"exposed", v.exposed}, {"converted", v.converted},
-                    {"purchases", v.revenue_events}});
+  const auto& q = c->req->header().query();
+  results_options opt;
+  if (auto cur = query_param(q, "currency")) {
+    if (cur->size() != 3 || !std::all_of(cur->begin(), cur->end(), [](char ch) { return ch >= 'A' && ch <= 'Z'; })) {
+      return fail(c, 400, "invalid_field", "currency must be an ISO 4217 code like EUR", "currency");
+    }
+    opt.currency = *cur;
   }
-  respond(c, 200, json{{"experiment", key}, {"variations", vars}}.dump(
-                      -1, ' ', false, json::error_handler_t::replace));
+  if (auto sq = query_param(q, "sequential")) {
+    if (*sq != "0" && *sq != "1") return fail(c, 400, "invalid_field", "sequential must be 0 or 1", "sequential");
+    opt.sequential = *sq == "1";
+  }
+  auto exps = current_experiments();
+  if (!exps) {
+    const auto& e = exps.error();
+    if (e.where.starts_with("sqlite") || e.where.starts_with("postgres")) return storage_failed(c, e);
+    return fail(c, 500, "config_unavailable", "the current config cannot be used: " + e.message, e.where);
+  }
+  auto rows = store_->experiment_rows(key, experiment_limits::max_result_rows);
+  if (!rows) {
+    if (rows.error().code == errc::limit_exceeded) {
+      return fail(c, 413, "limit_exceeded", rows.error().message, "experiment");
+    }
+    return storage_failed(c, rows.error());
+  }
+  auto out = experiment_results(key, rows.value(), find_experiment(exps.value()->config, key), opt);
+  if (!out) return fail(c, 500, errc_name(out.error().code), out.error().message, out.error().where);
+  respond(c, 200, std::move(out.value()));
 }
 
 void app::on_keys_create(const call_ptr& c) {

@@ -83,12 +83,20 @@ struct storage_stats {
   int64_t bytes = 0;  // database size on disk (SQLite file + WAL, or pg_database_size)
 };
 
-// A (variation, users exposed, users converted, revenue) row for results.
-struct variation_stats {
+// One exposed shopper of an experiment (the variation of their first
+// exposure) joined with one purchase at or after that exposure: `purchase` is
+// the purchase's canonical JSON, empty for a shopper without one.
+struct exposure_row {
+  std::string uid;
   std::string variation;
-  int64_t exposed = 0;
-  int64_t converted = 0;
-  int64_t revenue_events = 0;
+  std::string purchase;
+};
+
+// A sticky bucket assignment doc of one shopper, keyed "attribute||value"
+// (GrowthBook's stickyBucketAssignmentDocs entry, as JSON).
+struct sticky_doc {
+  std::string key;
+  std::string doc;
 };
 
 class storage {
@@ -147,9 +155,21 @@ class storage {
   [[nodiscard]] virtual status activate_artifact(std::string_view kind,
                                                  int64_t version) noexcept = 0;
 
-  // Exposure and purchase counts per variation of an experiment.
-  [[nodiscard]] virtual result<std::vector<variation_stats>> experiment_stats(
-      std::string_view experiment) noexcept = 0;
+  // Every exposed shopper of an experiment with their purchases since the
+  // first exposure, ordered by uid; at most max_rows rows (limit_exceeded beyond).
+  [[nodiscard]] virtual result<std::vector<exposure_row>> experiment_rows(
+      std::string_view experiment, std::size_t max_rows) noexcept = 0;
+
+  // The canonical JSON of uid's latest event of `type` by (ts, id), resolved
+  // through aliases; nullopt when there is none. not_found when erased.
+  [[nodiscard]] virtual result<std::optional<std::string>> latest_of_type(
+      std::string_view uid, std::string_view type) noexcept = 0;
+
+  // Sticky bucket docs kept for a shopper (canonical uid), at most
+  // max_sticky_docs; write_sticky upserts the given docs.
+  [[nodiscard]] virtual result<std::vector<sticky_doc>> read_sticky(std::string_view uid) noexcept = 0;
+  [[nodiscard]] virtual status write_sticky(std::string_view uid, const std::vector<sticky_doc>& docs,
+                                            int64_t now_ms) noexcept = 0;
 
   [[nodiscard]] virtual result<storage_stats> stats() noexcept = 0;
   [[nodiscard]] virtual status ping() noexcept = 0;
@@ -170,7 +190,10 @@ struct storage_options {
                                                              const storage_options& options) noexcept;
 
 // Schema versions shipped with this binary (migrations are append-only).
-inline constexpr int64_t schema_version_latest_sqlite = 2;
-inline constexpr int64_t schema_version_latest_postgres = 1;
+inline constexpr int64_t schema_version_latest_sqlite = 3;
+inline constexpr int64_t schema_version_latest_postgres = 2;
+
+// Sticky bucket docs read per shopper (one per hash attribute value in use).
+inline constexpr std::size_t max_sticky_docs = 64;
 
 }  // namespace tailor::sync

@@ -245,15 +245,23 @@ constexpr const char* sql_list_artifacts =
     "SELECT a.version, a.etag, octet_length(a.body), a.created_ms,"
     " COALESCE((SELECT version FROM artifact_current WHERE kind = a.kind) = a.version, FALSE)"
     " FROM artifacts a WHERE a.kind = $1 ORDER BY a.version DESC";
-constexpr const char* sql_experiment_stats =
+constexpr const char* sql_experiment_rows =
     "WITH first AS (SELECT uid, MIN(ts) AS ts FROM events WHERE experiment = $1 GROUP BY uid),"
     " exposed AS (SELECT f.uid, f.ts, (SELECT e.variation FROM events e WHERE e.experiment = $1"
     "   AND e.uid = f.uid ORDER BY e.ts, e.seq LIMIT 1) AS variation FROM first f)"
-    " SELECT x.variation, COUNT(*), SUM(CASE WHEN EXISTS (SELECT 1 FROM events p"
-    "   WHERE p.uid = x.uid AND p.type = 'purchase' AND p.ts >= x.ts) THEN 1 ELSE 0 END),"
-    " (SELECT COUNT(*) FROM events p JOIN exposed y ON p.uid = y.uid"
-    "   WHERE y.variation = x.variation AND p.type = 'purchase' AND p.ts >= y.ts)"
-    " FROM exposed x GROUP BY x.variation ORDER BY x.variation";
+    " SELECT x.uid, x.variation, p.body FROM exposed x LEFT JOIN events p ON p.uid = x.uid"
+    "   AND p.type = 'purchase' AND p.ts >= x.ts ORDER BY x.uid, p.ts, p.id LIMIT $2";
+constexpr const char* sql_latest_of_type =
+    "SELECT body FROM events WHERE uid = $1 AND type = $2 ORDER BY ts DESC, id DESC LIMIT 1";
+constexpr const char* sql_read_sticky =
+    "SELECT doc_key, doc FROM sticky_buckets WHERE uid = $1 ORDER BY doc_key LIMIT $2";
+constexpr const char* sql_write_sticky =
+    "INSERT INTO sticky_buckets(uid, doc_key, doc, updated_ms) VALUES($1, $2, $3, $4)"
+    " ON CONFLICT(uid, doc_key) DO UPDATE SET doc = excluded.doc, updated_ms = excluded.updated_ms";
+constexpr const char* sql_move_sticky =
+    "INSERT INTO sticky_buckets(uid, doc_key, doc, updated_ms) SELECT $2, doc_key, doc, updated_ms"
+    " FROM sticky_buckets WHERE uid = $1 ON CONFLICT(uid, doc_key) DO NOTHING";
+constexpr const char* sql_delete_sticky = "DELETE FROM sticky_buckets WHERE uid = $1";
 constexpr const char* sql_stats =
     "SELECT (SELECT COUNT(*) FROM events), (SELECT COUNT(*) FROM profiles),"
     " (SELECT COUNT(*) FROM tombstones), pg_database_size(current_database())";
@@ -528,7 +536,9 @@ class pg_storage final : public storage {
         if (!mv) return mv.error();
         out.moved = std::strtoll(PQcmdTuples(mv->r), nullptr, 10);
         out.duplicates = total.value() - out.moved;
-        for (const char* sql : {sql_delete_events, sql_delete_profile}) {
+        if (auto r = c.run(sql_move_sticky, {param(prev.value()), param(out.uid)}); !r)
+          return r.error();
+        for (const char* sql : {sql_delete_events, sql_delete_profile, sql_delete_sticky}) {
           if (auto r = c.run(sql, {param(prev.value())}); !r) return r.error();
         }
         if (auto r = c.run(sql_set_last_seq, {param(out.uid), param(last + out.moved),
@@ -560,7 +570,7 @@ class pg_storage final : public storage {
         if (!d) return d.error();
         out.events_deleted = std::strtoll(PQcmdTuples(d->r), nullptr, 10);
         out.aliases_tombstoned = al->rows();
-        for (const char* sql : {sql_delete_aliases, sql_delete_profile}) {
+        for (const char* sql : {sql_delete_aliases, sql_delete_profile, sql_delete_sticky}) {
           if (auto r = c.run(sql, {param(canon.value())}); !r) return r.error();
         }
         for (const auto& u : everyone) {
@@ -688,16 +698,64 @@ class pg_storage final : public storage {
     });
   }
 
-  result<std::vector<variation_stats>> experiment_stats(
-      std::string_view experiment) noexcept override {
-    return with_conn<std::vector<variation_stats>>("experiment_stats", [&](connection& c) -> result<std::vector<variation_stats>> {
-      auto r = c.run(sql_experiment_stats, {param(experiment)});
+  result<std::vector<exposure_row>> experiment_rows(std::string_view experiment,
+                                                    std::size_t max_rows) noexcept override {
+    return with_conn<std::vector<exposure_row>>("experiment_rows", [&](connection& c) -> result<std::vector<exposure_row>> {
+      auto r = c.run(sql_experiment_rows, {param(experiment), param(static_cast<int64_t>(max_rows) + 1)});
       if (!r) return r.error();
-      std::vector<variation_stats> out;
+      if (static_cast<std::size_t>(r->rows()) > max_rows) {
+        return make_error(errc::limit_exceeded,
+                          "more than " + std::to_string(max_rows) + " exposure rows", "experiment");
+      }
+      std::vector<exposure_row> out;
       for (int i = 0; i < r->rows(); ++i) {
-        out.push_back(variation_stats{r->text(i, 0), r->i64(i, 1), r->i64(i, 2), r->i64(i, 3)});
+        out.push_back(exposure_row{r->text(i, 0), r->text(i, 1), r->null(i, 2) ? "" : r->text(i, 2)});
       }
       return out;
+    });
+  }
+
+  result<std::optional<std::string>> latest_of_type(std::string_view uid,
+                                                    std::string_view type) noexcept override {
+    return with_conn<std::optional<std::string>>("latest_of_type", [&](connection& c) -> result<std::optional<std::string>> {
+      if (auto s = c.exec("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY"); !s) return s.error();
+      auto r = [&]() -> result<std::optional<std::string>> {
+        auto t = tombstoned(c, uid);
+        if (!t) return t.error();
+        if (t.value()) return make_error(errc::not_found, "this profile was erased", "uid");
+        auto canon = resolve_on(c, uid);
+        if (!canon) return canon.error();
+        auto rows = c.run(sql_latest_of_type, {param(canon.value()), param(type)});
+        if (!rows) return rows.error();
+        if (rows->rows() == 0) return std::optional<std::string>();
+        return std::optional<std::string>(rows->text(0, 0));
+      }();
+      (void)c.exec("COMMIT");
+      return r;
+    });
+  }
+
+  result<std::vector<sticky_doc>> read_sticky(std::string_view uid) noexcept override {
+    return with_conn<std::vector<sticky_doc>>("read_sticky", [&](connection& c) -> result<std::vector<sticky_doc>> {
+      auto r = c.run(sql_read_sticky, {param(uid), param(static_cast<int64_t>(max_sticky_docs))});
+      if (!r) return r.error();
+      std::vector<sticky_doc> out;
+      for (int i = 0; i < r->rows(); ++i) out.push_back(sticky_doc{r->text(i, 0), r->text(i, 1)});
+      return out;
+    });
+  }
+
+  status write_sticky(std::string_view uid, const std::vector<sticky_doc>& docs,
+                      int64_t now_ms) noexcept override {
+    return with_conn<ok_t>("write_sticky", [&](connection& c) -> status {
+      if (docs.empty()) return ok_value;
+      return in_tx(c, [&]() -> status {
+        for (const auto& d : docs) {
+          if (auto r = c.run(sql_write_sticky, {param(uid), param(d.key), param(d.doc), param(now_ms)}); !r)
+            return r.error();
+        }
+        return ok_value;
+      });
     });
   }
 

@@ -234,15 +234,23 @@ constexpr const char* sql_list_artifacts =
     "SELECT a.version, a.etag, length(a.body), a.created_ms,"
     " COALESCE((SELECT version FROM artifact_current WHERE kind = a.kind) = a.version, 0)"
     " FROM artifacts a WHERE a.kind = ?1 ORDER BY a.version DESC";
-constexpr const char* sql_experiment_stats =
+constexpr const char* sql_experiment_rows =
     "WITH first AS (SELECT uid, MIN(ts) AS ts FROM events WHERE experiment = ?1 GROUP BY uid),"
     " exposed AS (SELECT f.uid, f.ts, (SELECT e.variation FROM events e WHERE e.experiment = ?1"
     "   AND e.uid = f.uid ORDER BY e.ts, e.seq LIMIT 1) AS variation FROM first f)"
-    " SELECT x.variation, COUNT(*), SUM(CASE WHEN EXISTS (SELECT 1 FROM events p"
-    "   WHERE p.uid = x.uid AND p.type = 'purchase' AND p.ts >= x.ts) THEN 1 ELSE 0 END),"
-    " (SELECT COUNT(*) FROM events p JOIN exposed y ON p.uid = y.uid"
-    "   WHERE y.variation = x.variation AND p.type = 'purchase' AND p.ts >= y.ts)"
-    " FROM exposed x GROUP BY x.variation ORDER BY x.variation";
+    " SELECT x.uid, x.variation, p.body FROM exposed x LEFT JOIN events p ON p.uid = x.uid"
+    "   AND p.type = 'purchase' AND p.ts >= x.ts ORDER BY x.uid, p.ts, p.id LIMIT ?2";
+constexpr const char* sql_latest_of_type =
+    "SELECT body FROM events WHERE uid = ?1 AND type = ?2 ORDER BY ts DESC, id DESC LIMIT 1";
+constexpr const char* sql_read_sticky =
+    "SELECT doc_key, doc FROM sticky_buckets WHERE uid = ?1 ORDER BY doc_key LIMIT ?2";
+constexpr const char* sql_write_sticky =
+    "INSERT INTO sticky_buckets(uid, doc_key, doc, updated_ms) VALUES(?1, ?2, ?3, ?4)"
+    " ON CONFLICT(uid, doc_key) DO UPDATE SET doc = excluded.doc, updated_ms = excluded.updated_ms";
+constexpr const char* sql_move_sticky =
+    "INSERT INTO sticky_buckets(uid, doc_key, doc, updated_ms) SELECT ?2, doc_key, doc, updated_ms"
+    " FROM sticky_buckets WHERE uid = ?1 ON CONFLICT(uid, doc_key) DO NOTHING";
+constexpr const char* sql_delete_sticky = "DELETE FROM sticky_buckets WHERE uid = ?1";
 constexpr const char* sql_count_all = "SELECT COUNT(*) FROM events";
 constexpr const char* sql_count_profiles = "SELECT COUNT(*) FROM profiles";
 constexpr const char* sql_count_tombstones = "SELECT COUNT(*) FROM tombstones";
@@ -521,7 +529,13 @@ class sqlite_storage final : public storage {
         if (!ins) return ins.error();
         ins->bind(1, prev.value()).bind(2, out.uid).bind(3, last.value());
         if (auto r = ins->run(); !r) return r.error();
-        for (const char* sql : {sql_delete_events, sql_delete_profile}) {
+        {
+          auto ms = c.prepare(sql_move_sticky);
+          if (!ms) return ms.error();
+          ms->bind(1, prev.value()).bind(2, out.uid);
+          if (auto r = ms->run(); !r) return r.error();
+        }
+        for (const char* sql : {sql_delete_events, sql_delete_profile, sql_delete_sticky}) {
           auto d = c.prepare(sql);
           if (!d) return d.error();
           d->bind(1, prev.value());
@@ -572,7 +586,7 @@ class sqlite_storage final : public storage {
           if (auto r = add_tombstone(c, a, now_ms); !r) return r.error();
         }
         out.aliases_tombstoned = static_cast<int64_t>(aliases.size());
-        for (const char* sql : {sql_delete_aliases, sql_delete_profile}) {
+        for (const char* sql : {sql_delete_aliases, sql_delete_profile, sql_delete_sticky}) {
           auto s = c.prepare(sql);
           if (!s) return s.error();
           s->bind(1, canon.value());
@@ -737,21 +751,81 @@ class sqlite_storage final : public storage {
     });
   }
 
-  result<std::vector<variation_stats>> experiment_stats(
-      std::string_view experiment) noexcept override {
-    return guarded<std::vector<variation_stats>>("experiment_stats", [&]() -> result<std::vector<variation_stats>> {
+  result<std::vector<exposure_row>> experiment_rows(std::string_view experiment,
+                                                    std::size_t max_rows) noexcept override {
+    return guarded<std::vector<exposure_row>>("experiment_rows", [&]() -> result<std::vector<exposure_row>> {
       auto c = readers_.acquire();
-      auto s = c->prepare(sql_experiment_stats);
+      auto s = c->prepare(sql_experiment_rows);
       if (!s) return s.error();
-      s->bind(1, experiment);
-      std::vector<variation_stats> out;
+      s->bind(1, experiment).bind(2, static_cast<int64_t>(max_rows) + 1);
+      std::vector<exposure_row> out;
       while (true) {
         auto row = s->step();
         if (!row) return row.error();
         if (!row.value()) break;
-        out.push_back(variation_stats{s->text(0), s->i64(1), s->i64(2), s->i64(3)});
+        if (out.size() == max_rows) {
+          return make_error(errc::limit_exceeded,
+                            "more than " + std::to_string(max_rows) + " exposure rows", "experiment");
+        }
+        out.push_back(exposure_row{s->text(0), s->text(1), s->text(2)});
       }
       return out;
+    });
+  }
+
+  result<std::optional<std::string>> latest_of_type(std::string_view uid,
+                                                    std::string_view type) noexcept override {
+    return guarded<std::optional<std::string>>("latest_of_type", [&]() -> result<std::optional<std::string>> {
+      auto c = readers_.acquire();
+      return in_read_tx(*c, [&]() -> result<std::optional<std::string>> {
+        auto t = tombstoned(*c, uid);
+        if (!t) return t.error();
+        if (t.value()) return make_error(errc::not_found, "this profile was erased", "uid");
+        auto canon = resolve_on(*c, uid);
+        if (!canon) return canon.error();
+        auto s = c->prepare(sql_latest_of_type);
+        if (!s) return s.error();
+        s->bind(1, canon.value()).bind(2, type);
+        auto row = s->step();
+        if (!row) return row.error();
+        if (!row.value()) return std::optional<std::string>();
+        return std::optional<std::string>(s->text(0));
+      });
+    });
+  }
+
+  result<std::vector<sticky_doc>> read_sticky(std::string_view uid) noexcept override {
+    return guarded<std::vector<sticky_doc>>("read_sticky", [&]() -> result<std::vector<sticky_doc>> {
+      auto c = readers_.acquire();
+      auto s = c->prepare(sql_read_sticky);
+      if (!s) return s.error();
+      s->bind(1, uid).bind(2, static_cast<int64_t>(max_sticky_docs));
+      std::vector<sticky_doc> out;
+      while (true) {
+        auto row = s->step();
+        if (!row) return row.error();
+        if (!row.value()) break;
+        out.push_back(sticky_doc{s->text(0), s->text(1)});
+      }
+      return out;
+    });
+  }
+
+  status write_sticky(std::string_view uid, const std::vector<sticky_doc>& docs,
+                      int64_t now_ms) noexcept override {
+    return guarded<ok_t>("write_sticky", [&]() -> status {
+      if (docs.empty()) return ok_value;
+      std::lock_guard lock(write_mu_);
+      connection& c = *writer_;
+      return in_write_tx(c, [&]() -> status {
+        for (const auto& d : docs) {
+          auto s = c.prepare(sql_write_sticky);
+          if (!s) return s.error();
+          s->bind(1, uid).bind(2, d.key).bind(3, d.doc).bind(4, now_ms);
+          if (auto r = s->run(); !r) return r.error();
+        }
+        return ok_value;
+      });
     });
   }
 

@@ -47,7 +47,7 @@ TEST_CASE("a schema 1 SQLite database is migrated with its events", "[sync]") {
 
   auto st = open_sqlite(path, storage_options{});
   REQUIRE(st);
-  CHECK(st.value()->schema_version() == 2);
+  CHECK(st.value()->schema_version() == schema_version_latest_sqlite);
   auto page = st.value()->read_events("alice", 1, 10);
   REQUIRE(page);
   REQUIRE(page->events.size() == 2);

@@ -50,7 +50,7 @@ export function storageSuite(backend, setup) {
     test('healthz names the storage and schema version; hello answers', async () => {
       const h = await call(base, 'GET', '/healthz');
       assert.equal(h.status, 200);
-      assert.deepEqual(h.json, { status: 'ok', storage: backend, schema_version: backend === 'sqlite' ? 2 : 1 });
+      assert.deepEqual(h.json, { status: 'ok', storage: backend, schema_version: backend === 'sqlite' ? 3 : 2 });
       const hello = await call(base, 'GET', '/hello');
       assert.equal(hello.body.toString(), 'hello\n');
     });
@@ -383,9 +383,40 @@ export function storageSuite(backend, setup) {
       const r = await call(base, 'GET', '/v1/experiments/exp-checkout/results', { key: ADMIN_KEY });
       assert.equal(r.status, 200);
       assert.deepEqual(r.json.variations, [
-        { variation: '0', exposed: 2, converted: 1, purchases: 2 },
-        { variation: '1', exposed: 1, converted: 1, purchases: 1 },
+        { variation: '0', exposed: 2, converted: 1, purchases: 2, revenue: 20 },
+        { variation: '1', exposed: 1, converted: 1, purchases: 1, revenue: 10 },
       ]);
+      assert.equal(r.json.currency, 'EUR');
+      assert.deepEqual(r.json.analysis.arms.map((a) => a.conversion_rate), [0.5, 1]);
+    });
+
+    test('a withdrawn personalization consent empties the profile read, as the core rules', async () => {
+      const consent = (id, ts, personalization) => ({ id, type: 'consent', ts, uid: 'u-consent', analytics: true, personalization, marketing: false });
+      await post([consent('cs-1', 1700000000000, true), view('cs-v1', 'u-consent', 1700000001000),
+        { id: 'cs-c1', type: 'add_to_cart', ts: 1700000002000, uid: 'u-consent', item_id: 'sku-1', quantity: 1 }]);
+      const t = await token('u-consent');
+      const read = async () => {
+        const r = await call(base, 'GET', '/v1/profiles/u-consent?now=1700000100000', { key: browserKey, token: t });
+        assert.equal(r.status, 200, String(r.body));
+        return r.json.profile;
+      };
+      const on = await read();
+      assert.equal(on.personalized, true);
+      assert.deepEqual(on.cart, [{ item_id: 'sku-1', quantity: 1 }]);
+      // Withdrawn (browser-sent, with the shopper's token): only the non-personal skeleton remains.
+      const w = await post([consent('cs-2', 1700000003000, false)], { key: browserKey, token: t });
+      assert.equal(w.json.accepted, 1);
+      const off = await read();
+      assert.deepEqual(Object.keys(off).sort(), ['consent', 'events', 'identities', 'now', 'personalized', 'reason', 'suppressed', 'version']);
+      assert.deepEqual([off.personalized, off.reason, off.consent.personalization, off.consent.event_id], [false, 'no_consent', false, 'cs-2']);
+      for (const k of ['affinities', 'segments', 'intent', 'rfm', 'lifecycle', 'cart', 'recent_items', 'experiments', 'sessions']) {
+        assert.equal(k in off, false, k);
+      }
+      // Granted again later: personalization is back from the stored events, nothing re-tracked.
+      await post([consent('cs-3', 1700000004000, true)], { key: browserKey, token: t });
+      const back = await read();
+      assert.equal(back.personalized, true);
+      assert.deepEqual(back.cart, on.cart);
     });
 
     test('CORS answers configured origins only', async () => {
