@@ -18,6 +18,7 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync } from 'node:fs';
+import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -48,6 +49,17 @@ async function request(url, method, path, key, body) {
   const text = await res.text();
   if (res.status >= 300) throw new Error(`tailor-sync ${method} ${path}: ${res.status} ${text}`);
   return text ? JSON.parse(text) : undefined;
+}
+
+function freePort(host) {
+  return new Promise((res, rej) => {
+    const s = createServer();
+    s.once('error', rej);
+    s.listen(0, host, () => {
+      const { port } = s.address();
+      s.close(() => res(port));
+    });
+  });
 }
 
 function ensureStore(dataDir) {
@@ -82,10 +94,10 @@ export async function startSyncDemo({
   if (db === ':fresh') db = join(mkdtempSync(join(tmpdir(), 'tailor-sync-demo-')), 'tailor-sync.db');
   if (!db.startsWith('postgres')) mkdirSync(dirname(resolve(db)), { recursive: true });
   ensureStore(dataDir);
+  if (port === 0) port = await freePort(host);
   const proc = spawn(SYNC_BIN, ['--db', db, '--host', host, '--port', String(port), '--admin-key', adminKey,
     '--cors-origins', origins.join(','), '--access-log', 'off'], { stdio: ['ignore', 'ignore', 'pipe'] });
   const logs = [];
-  let listening;
   const ready = new Promise((res, rej) => {
     let buf = '';
     const timer = setTimeout(() => rej(new Error(`tailor-sync did not start:\n${logs.join('\n')}`)), 20000);
@@ -97,7 +109,6 @@ export async function startSyncDemo({
         if (!quiet) process.stderr.write(`tailor-sync: ${line}\n`);
         if (line.includes('"msg":"listening"')) {
           clearTimeout(timer);
-          listening = JSON.parse(line);
           res();
         }
       }
@@ -109,7 +120,7 @@ export async function startSyncDemo({
   });
   await ready;
   const exited = new Promise((res) => proc.once('exit', (code, signal) => res({ code, signal })));
-  const url = `http://${host}:${listening.port}`;
+  const url = `http://${host}:${port}`;
   const stop = async () => {
     if (proc.exitCode === null && proc.signalCode === null) proc.kill('SIGTERM');
     return exited;
