@@ -44,6 +44,9 @@ constexpr const char* usage_text =
     "  --commit-max-events N  events per group commit at most (TAILOR_COMMIT_MAX_EVENTS; 20000)\n"
     "  --queue-max-events N   events waiting for commit at most (TAILOR_QUEUE_MAX_EVENTS; 200000)\n"
     "  --db-connections N     database connections per process (TAILOR_DB_CONNECTIONS; 4)\n"
+    "  --sqlite-synchronous full|normal  SQLite fsync per commit (full: survives power loss) or\n"
+    "                         at checkpoints only (normal: survives a process crash, not an OS\n"
+    "                         crash) (TAILOR_SQLITE_SYNCHRONOUS; full)\n"
     "  --access-log on|off    one JSON log line per request (TAILOR_ACCESS_LOG; on)\n"
     "  --metrics-public on|off  /metrics without a key (TAILOR_METRICS_PUBLIC; on)\n";
 
@@ -138,6 +141,9 @@ std::string apply(server_config& c, std::string_view name, std::string_view valu
   } else if (name == "db-connections") {
     if (!num(1, 256)) return bad("1..256");
     c.db_connections = n;
+  } else if (name == "sqlite-synchronous") {
+    if (value != "full" && value != "normal") return bad("full or normal");
+    c.sqlite_sync_full = value == "full";
   } else if (name == "access-log") {
     if (!parse_bool(value, c.access_log)) return bad("on or off");
   } else if (name == "metrics-public") {
@@ -176,6 +182,7 @@ int main(int argc, char** argv) {
       {"TAILOR_COMMIT_MAX_EVENTS", "commit-max-events"},
       {"TAILOR_QUEUE_MAX_EVENTS", "queue-max-events"},
       {"TAILOR_DB_CONNECTIONS", "db-connections"}, {"TAILOR_ACCESS_LOG", "access-log"},
+      {"TAILOR_SQLITE_SYNCHRONOUS", "sqlite-synchronous"},
       {"TAILOR_METRICS_PUBLIC", "metrics-public"}};
   for (const auto& e : env_names) {
     if (const char* v = std::getenv(e[0]); v && *v) {

@@ -1396,6 +1396,7 @@ int run_server(const server_config& cfg) {
   logger boot_log(false);
   storage_options so;
   so.read_connections = cfg.db_connections;
+  so.sqlite_sync_full = cfg.sqlite_sync_full;
   auto store = open_storage(cfg.db, so);
   if (!store) {
     boot_log.log("fatal", "cannot open the database",

@@ -36,6 +36,7 @@ struct server_config {
   std::size_t commit_max_events = 20000;
   std::size_t queue_max_events = 200000;
   std::size_t db_connections = 4;
+  bool sqlite_sync_full = true;         // --sqlite-synchronous full|normal (storage.hpp)
   bool access_log = true;
   bool metrics_public = true;           // false: /metrics needs an admin key
 };

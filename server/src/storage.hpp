@@ -178,6 +178,13 @@ class storage {
 struct storage_options {
   std::size_t read_connections = 4;  // pool size for reads (and PostgreSQL writes)
   int busy_timeout_ms = 5000;
+  // SQLite's synchronous level in WAL mode. FULL (the default): every commit
+  // fsyncs the WAL before the events are acknowledged, so an acknowledged
+  // event survives a process crash, an OS crash and a power cut. NORMAL: the
+  // WAL is fsynced only at checkpoints; an acknowledged event survives a
+  // process crash (SIGKILL: it is in the OS page cache) but the last commits
+  // before an OS crash or power cut can be lost (the database stays consistent).
+  bool sqlite_sync_full = true;
 };
 
 // "postgres://…" or "postgresql://…" opens PostgreSQL; anything else is a

@@ -1,4 +1,4 @@
-// SQLite back end: WAL journal, synchronous=FULL (an acknowledged commit
+// SQLite back end: WAL journal, synchronous=FULL by default (an acknowledged commit
 // survives a crash), one writer connection and a pool of readers.
 #include <sqlite3.h>
 
@@ -83,7 +83,7 @@ class connection {
   }
 
   static result<std::unique_ptr<connection>> open(const std::string& path, bool create,
-                                                  int busy_ms) {
+                                                  int busy_ms, bool sync_full) {
     auto c = std::make_unique<connection>();
     int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX | (create ? SQLITE_OPEN_CREATE : 0);
     if (sqlite3_open_v2(path.c_str(), &c->db_, flags, nullptr) != SQLITE_OK) {
@@ -96,7 +96,8 @@ class connection {
     // A large page cache and memory-mapped reads: ingest touches pages all over
     // the per-uid indexes. Checkpoints are batched (wal_autocheckpoint) so each
     // group commit does not also rewrite the database file.
-    for (const char* pragma : {"PRAGMA journal_mode=WAL", "PRAGMA synchronous=FULL",
+    for (const char* pragma : {"PRAGMA journal_mode=WAL",
+                               sync_full ? "PRAGMA synchronous=FULL" : "PRAGMA synchronous=NORMAL",
                                "PRAGMA foreign_keys=ON", "PRAGMA cache_size=-131072",
                                "PRAGMA mmap_size=1073741824", "PRAGMA wal_autocheckpoint=16384",
                                "PRAGMA temp_store=MEMORY"}) {
@@ -326,12 +327,12 @@ class sqlite_storage final : public storage {
                         "--db");
     }
     auto st = std::make_unique<sqlite_storage>();
-    auto writer = connection::open(path, true, options.busy_timeout_ms);
+    auto writer = connection::open(path, true, options.busy_timeout_ms, options.sqlite_sync_full);
     if (!writer) return writer.error();
     st->writer_ = std::move(writer.value());
     if (auto v = st->migrate(); !v) return v.error();
     for (std::size_t i = 0; i < std::max<std::size_t>(options.read_connections, 1); ++i) {
-      auto r = connection::open(path, false, options.busy_timeout_ms);
+      auto r = connection::open(path, false, options.busy_timeout_ms, options.sqlite_sync_full);
       if (!r) return r.error();
       st->readers_.add(std::move(r.value()));
     }
@@ -344,18 +345,26 @@ class sqlite_storage final : public storage {
     return guarded<std::vector<ingest_outcome>>("ingest", [&]() -> result<std::vector<ingest_outcome>> {
       std::lock_guard lock(write_mu_);
       connection& c = *writer_;
-      return in_write_tx(c, [&]() -> result<std::vector<ingest_outcome>> {
+      std::unordered_map<std::string, std::pair<int64_t, bool>> seqs;  // canonical -> (last, dirty)
+      auto r = in_write_tx(c, [&]() -> result<std::vector<ingest_outcome>> {
         struct uid_info {
           bool erased = false;
           std::string canonical;
         };
         std::unordered_map<std::string, uid_info> uids;
-        std::unordered_map<std::string, std::pair<int64_t, bool>> seqs;  // canonical -> (last, dirty)
         std::set<std::string> fresh;  // canonical uids without events before this commit
         std::vector<ingest_outcome> out;
         out.reserve(events.size());
         for (const auto& ev : events) {
           auto it = uids.find(ev.uid);
+          if (it == uids.end()) {
+            // A uid this process has written before: not erased, not an alias, and
+            // its newest seq is known (identify and erase drop it from the cache).
+            if (auto hit = known_.find(ev.uid); hit != known_.end()) {
+              seqs.emplace(ev.uid, std::make_pair(hit->second, false));
+              it = uids.emplace(ev.uid, uid_info{false, ev.uid}).first;
+            }
+          }
           if (it == uids.end()) {
             uid_info info;
             auto st = c.prepare(sql_uid_state);
@@ -413,6 +422,14 @@ class sqlite_storage final : public storage {
         }
         return out;
       });
+      if (!r) {
+        known_.clear();  // rolled back: what was read may be stale
+        return r;
+      }
+      // Committed: remember the newest seq of every canonical uid this group saw.
+      if (known_.size() + seqs.size() > max_known_uids) known_.clear();
+      for (const auto& [uid, st] : seqs) known_[uid] = st.first;
+      return r;
     });
   }
 
@@ -494,6 +511,7 @@ class sqlite_storage final : public storage {
                                     int64_t now_ms) noexcept override {
     return guarded<identify_outcome>("identify", [&]() -> result<identify_outcome> {
       std::lock_guard lock(write_mu_);
+      known_.clear();  // seqs and aliases change; rare next to ingest
       connection& c = *writer_;
       return in_write_tx(c, [&]() -> result<identify_outcome> {
         for (auto u : {uid, previous_uid}) {
@@ -560,6 +578,7 @@ class sqlite_storage final : public storage {
   result<erase_outcome> erase(std::string_view uid, int64_t now_ms) noexcept override {
     return guarded<erase_outcome>("erase", [&]() -> result<erase_outcome> {
       std::lock_guard lock(write_mu_);
+      known_.clear();
       connection& c = *writer_;
       return in_write_tx(c, [&]() -> result<erase_outcome> {
         erase_outcome out;
@@ -902,6 +921,10 @@ class sqlite_storage final : public storage {
   std::string path_;
   int64_t version_ = 0;
   std::mutex write_mu_;
+  // Canonical uids (not erased, not aliases) -> newest seq, as committed by
+  // this process, the only writer of its SQLite file. Guarded by write_mu_.
+  std::unordered_map<std::string, int64_t> known_;
+  static constexpr std::size_t max_known_uids = 1'000'000;
   std::unique_ptr<connection> writer_;
   conn_pool<connection> readers_;
 };

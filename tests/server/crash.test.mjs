@@ -19,12 +19,12 @@ async function stored() {
   return ids;
 }
 
-async function crashRounds(db, label) {
+async function crashRounds(db, label, extra = []) {
   const acked = new Set();
   const unacked = [];
   let totals = { acked: 0, sent: 0, committedUnacked: 0, retried: 0 };
   for (let round = 0; round < ROUNDS; round++) {
-    const srv = await startServer({ db, args: ['--rate-ip', '0'] });
+    const srv = await startServer({ db, args: ['--rate-ip', '0', ...extra] });
     let stop = false;
     const senders = Array.from({ length: SENDERS }, async (_, s) => {
       for (let n = 0; !stop; n++) {
@@ -49,7 +49,7 @@ async function crashRounds(db, label) {
     const { signal } = await srv.exited;
     assert.equal(signal, 'SIGKILL');
 
-    const again = await startServer({ db, args: ['--rate-ip', '0'] });
+    const again = await startServer({ db, args: ['--rate-ip', '0', ...extra] });
     try {
       const ids = await stored.call(again);
       const set = new Set(ids);
@@ -81,6 +81,16 @@ test('SQLite: SIGKILL loses no acknowledged event and duplicates none', async ()
   const dir = tempDir();
   try {
     await crashRounds(join(dir, 'crash.db'), 'sqlite');
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+// synchronous=NORMAL fsyncs at checkpoints only: a process crash still loses nothing acknowledged.
+test('SQLite with --sqlite-synchronous normal: SIGKILL loses no acknowledged event', async () => {
+  const dir = tempDir();
+  try {
+    await crashRounds(join(dir, 'crash-normal.db'), 'sqlite (synchronous=normal)', ['--sqlite-synchronous', 'normal']);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

@@ -37,6 +37,8 @@ test('bad flags and environment values name the option', async () => {
     [['--token-secret', 'short'], {}, /token-secret: must be at least 32 bytes/],
     [[], { TAILOR_RATE_IP: 'lots' }, /TAILOR_RATE_IP \(rate-ip: expected RATE or RATE:BURST/],
     [['--access-log', 'maybe'], {}, /access-log: expected on or off/],
+    [['--sqlite-synchronous', 'off'], {}, /sqlite-synchronous: expected full or normal, got "off"/],
+    [[], { TAILOR_SQLITE_SYNCHRONOUS: 'OFF' }, /TAILOR_SQLITE_SYNCHRONOUS \(sqlite-synchronous: expected full or normal/],
   ];
   for (const [args, env, re] of cases) {
     const r = await runBin(args, { env });
