@@ -38,6 +38,11 @@ class stmt {
     sqlite3_bind_text(s_, i, v.data(), static_cast<int>(v.size()), SQLITE_TRANSIENT);
     return *this;
   }
+  // No copy: v must stay alive and unchanged until the statement is reset.
+  stmt& bind_static(int i, std::string_view v) {
+    sqlite3_bind_text(s_, i, v.data(), static_cast<int>(v.size()), SQLITE_STATIC);
+    return *this;
+  }
   stmt& bind_blob(int i, std::string_view v) {
     sqlite3_bind_blob(s_, i, v.data(), static_cast<int>(v.size()), SQLITE_TRANSIENT);
     return *this;
@@ -396,14 +401,15 @@ class sqlite_storage final : public storage {
           }
           auto s = c.prepare(sql_insert_event);
           if (!s) return s.error();
-          s->bind(1, canon).bind(2, ev.id).bind(3, sq->second.first + 1).bind(4, ev.ts_ms);
-          s->bind(5, ev.type);
+          // The event and the uid map outlive this statement's step.
+          s->bind_static(1, canon).bind_static(2, ev.id).bind(3, sq->second.first + 1).bind(4, ev.ts_ms);
+          s->bind_static(5, ev.type);
           if (!ev.experiment.empty()) {
-            s->bind(6, ev.experiment).bind(7, ev.variation);
+            s->bind_static(6, ev.experiment).bind_static(7, ev.variation);
           } else {
             s->bind_null(6).bind_null(7);
           }
-          s->bind(8, ev.body);
+          s->bind_static(8, ev.body);
           if (auto r = s->run(); !r) return r.error();
           if (c.changes() == 1) {
             ++sq->second.first;
