@@ -26,7 +26,21 @@ test('a bad database URL or an unwritable path is a clear start-up error', async
   const garbage = await runBin(['--db', notDb, '--port', port]);
   assert.equal(garbage.code, 3);
   assert.match(garbage.stderr, /not a database/);
-  for (const j of [pg, missing, isDir, garbage]) assert.match(j.stderr, /"level":"fatal"/);
+  // A directory nobody can create files in (even root: /proc), and malformed URLs.
+  const unwritable = await runBin(['--db', '/proc/tailor.db', '--port', port]);
+  assert.equal(unwritable.code, 3);
+  assert.match(unwritable.stderr, /cannot open SQLite database "\/proc\/tailor\.db": unable to open database file/);
+  const badPort = await runBin(['--db', 'postgres://u@127.0.0.1:notaport/db', '--port', port]);
+  assert.equal(badPort.code, 3);
+  assert.match(badPort.stderr, /cannot connect to PostgreSQL: invalid integer value "notaport"/);
+  const badEscape = await runBin(['--db', 'postgresql://%zz@/x', '--port', port]);
+  assert.equal(badEscape.code, 3);
+  assert.match(badEscape.stderr, /cannot connect to PostgreSQL: invalid percent-encoded token/);
+  for (const j of [pg, missing, isDir, garbage, unwritable, badPort, badEscape]) assert.match(j.stderr, /"level":"fatal"/);
+  // The URL's password never reaches the log.
+  const secret = await runBin(['--db', `postgres://u:hunter2-secret@127.0.0.1:${port}/x`, '--port', port]);
+  assert.equal(secret.code, 3);
+  assert.doesNotMatch(secret.stderr, /hunter2-secret/);
 });
 
 test('bad flags and environment values name the option', async () => {
