@@ -7,12 +7,15 @@
 #include <chrono>
 #include <functional>
 #include <map>
+#include <mutex>
 #include <set>
+#include <string>
 #include <unordered_map>
 
 #include "crypto.hpp"
 #include "pool.hpp"
 #include "schema.hpp"
+#include "sql_shared.hpp"
 #include "storage.hpp"
 
 namespace tailor::sync {
@@ -170,6 +173,45 @@ std::string int_array(const std::vector<int64_t>& values) {
   return out;
 }
 
+// The shared statements (sql_shared.hpp) with $N placeholders, rewritten once.
+const char* pg_text(const char* sqlite_text) {
+  static std::mutex mu;
+  static std::map<const char*, std::string> texts;  // node-based: c_str() stays valid
+  std::lock_guard lock(mu);
+  auto it = texts.find(sqlite_text);
+  if (it == texts.end()) {
+    std::string out;
+    for (const char* p = sqlite_text; *p; ++p) out.push_back(*p == '?' ? '$' : *p);
+    it = texts.emplace(sqlite_text, std::move(out)).first;
+  }
+  return it->second.c_str();
+}
+const char* const sql_tombstoned = pg_text(shared_sql::sql_tombstoned);
+const char* const sql_alias = pg_text(shared_sql::sql_alias);
+const char* const sql_page = pg_text(shared_sql::sql_page);
+const char* const sql_latest = pg_text(shared_sql::sql_latest);
+const char* const sql_count_events = pg_text(shared_sql::sql_count_events);
+const char* const sql_delete_events = pg_text(shared_sql::sql_delete_events);
+const char* const sql_delete_profile = pg_text(shared_sql::sql_delete_profile);
+const char* const sql_repoint_aliases = pg_text(shared_sql::sql_repoint_aliases);
+const char* const sql_put_alias = pg_text(shared_sql::sql_put_alias);
+const char* const sql_aliases_of = pg_text(shared_sql::sql_aliases_of);
+const char* const sql_delete_aliases = pg_text(shared_sql::sql_delete_aliases);
+const char* const sql_tombstone = pg_text(shared_sql::sql_tombstone);
+const char* const sql_find_key = pg_text(shared_sql::sql_find_key);
+const char* const sql_init_setting = pg_text(shared_sql::sql_init_setting);
+const char* const sql_get_setting = pg_text(shared_sql::sql_get_setting);
+const char* const sql_next_version = pg_text(shared_sql::sql_next_version);
+const char* const sql_put_artifact = pg_text(shared_sql::sql_put_artifact);
+const char* const sql_set_current = pg_text(shared_sql::sql_set_current);
+const char* const sql_experiment_rows = pg_text(shared_sql::sql_experiment_rows);
+const char* const sql_latest_of_type = pg_text(shared_sql::sql_latest_of_type);
+const char* const sql_read_sticky = pg_text(shared_sql::sql_read_sticky);
+const char* const sql_write_sticky = pg_text(shared_sql::sql_write_sticky);
+const char* const sql_move_sticky = pg_text(shared_sql::sql_move_sticky);
+const char* const sql_delete_sticky = pg_text(shared_sql::sql_delete_sticky);
+const char* const sql_ping = pg_text(shared_sql::sql_ping);
+
 constexpr const char* sql_lock = "SELECT pg_advisory_xact_lock(hashtextextended($1, 7))";
 // Group commit in a constant number of round trips: one statement each for
 // the locks, the uid states and the seq reservations of the whole group.
@@ -189,13 +231,6 @@ constexpr const char* sql_insert_events =
     " SELECT * FROM unnest($1::text[], $2::text[], $3::bigint[], $4::bigint[], $5::text[],"
     " $6::text[], $7::text[], $8::text[]) ON CONFLICT (uid, id) DO NOTHING RETURNING uid, id";
 constexpr const char* sql_last_seq = "SELECT last_seq FROM profiles WHERE uid = $1";
-constexpr const char* sql_page =
-    "SELECT seq, body FROM events WHERE uid = $1 AND seq > $2 ORDER BY seq LIMIT $3";
-constexpr const char* sql_latest =
-    "SELECT body FROM events WHERE uid = $1 ORDER BY ts DESC, id DESC LIMIT $2";
-constexpr const char* sql_tombstoned = "SELECT 1 FROM tombstones WHERE uid_hash = $1";
-constexpr const char* sql_alias = "SELECT uid FROM aliases WHERE alias = $1";
-constexpr const char* sql_count_events = "SELECT COUNT(*) FROM events WHERE uid = $1";
 constexpr const char* sql_move_events =
     "INSERT INTO events(uid, id, seq, ts, type, experiment, variation, body)"
     " SELECT $2, e.id, $3 + ROW_NUMBER() OVER (ORDER BY e.seq), e.ts, e.type, e.experiment,"
@@ -206,34 +241,12 @@ constexpr const char* sql_lock_profile =
     " ON CONFLICT(uid) DO UPDATE SET updated_ms = excluded.updated_ms RETURNING last_seq";
 constexpr const char* sql_set_last_seq =
     "UPDATE profiles SET last_seq = $2, updated_ms = $3 WHERE uid = $1";
-constexpr const char* sql_delete_events = "DELETE FROM events WHERE uid = $1";
-constexpr const char* sql_delete_profile = "DELETE FROM profiles WHERE uid = $1";
-constexpr const char* sql_repoint_aliases = "UPDATE aliases SET uid = $2 WHERE uid = $1";
-constexpr const char* sql_put_alias =
-    "INSERT INTO aliases(alias, uid, created_ms) VALUES($1, $2, $3)"
-    " ON CONFLICT(alias) DO UPDATE SET uid = excluded.uid";
-constexpr const char* sql_aliases_of = "SELECT alias FROM aliases WHERE uid = $1 ORDER BY alias";
-constexpr const char* sql_delete_aliases = "DELETE FROM aliases WHERE uid = $1";
-constexpr const char* sql_tombstone =
-    "INSERT INTO tombstones(uid_hash, erased_ms) VALUES($1, $2) ON CONFLICT(uid_hash) DO NOTHING";
-constexpr const char* sql_find_key =
-    "SELECT key_hash, name, scope, created_ms, revoked FROM api_keys WHERE key_hash = $1";
 constexpr const char* sql_put_key =
     "INSERT INTO api_keys(key_hash, name, scope, created_ms, revoked) VALUES($1, $2, $3, $4, FALSE)"
     " ON CONFLICT(name) DO UPDATE SET key_hash = excluded.key_hash, scope = excluded.scope,"
     " created_ms = excluded.created_ms, revoked = FALSE";
 constexpr const char* sql_revoke_key = "UPDATE api_keys SET revoked = TRUE WHERE name = $1";
-constexpr const char* sql_init_setting =
-    "INSERT INTO settings(name, value) VALUES($1, $2) ON CONFLICT(name) DO NOTHING";
-constexpr const char* sql_get_setting = "SELECT value FROM settings WHERE name = $1";
 constexpr const char* sql_lock_kind = "SELECT pg_advisory_xact_lock(hashtextextended($1, 11))";
-constexpr const char* sql_next_version =
-    "SELECT COALESCE(MAX(version), 0) + 1 FROM artifacts WHERE kind = $1";
-constexpr const char* sql_put_artifact =
-    "INSERT INTO artifacts(kind, version, etag, body, created_ms) VALUES($1, $2, $3, $4, $5)";
-constexpr const char* sql_set_current =
-    "INSERT INTO artifact_current(kind, version) VALUES($1, $2)"
-    " ON CONFLICT(kind) DO UPDATE SET version = excluded.version";
 constexpr const char* sql_current_meta =
     "SELECT a.version, a.etag, octet_length(a.body), a.created_ms FROM artifact_current c"
     " JOIN artifacts a ON a.kind = c.kind AND a.version = c.version WHERE c.kind = $1";
@@ -245,27 +258,9 @@ constexpr const char* sql_list_artifacts =
     "SELECT a.version, a.etag, octet_length(a.body), a.created_ms,"
     " COALESCE((SELECT version FROM artifact_current WHERE kind = a.kind) = a.version, FALSE)"
     " FROM artifacts a WHERE a.kind = $1 ORDER BY a.version DESC";
-constexpr const char* sql_experiment_rows =
-    "WITH first AS (SELECT uid, MIN(ts) AS ts FROM events WHERE experiment = $1 GROUP BY uid),"
-    " exposed AS (SELECT f.uid, f.ts, (SELECT e.variation FROM events e WHERE e.experiment = $1"
-    "   AND e.uid = f.uid ORDER BY e.ts, e.seq LIMIT 1) AS variation FROM first f)"
-    " SELECT x.uid, x.variation, p.body FROM exposed x LEFT JOIN events p ON p.uid = x.uid"
-    "   AND p.type = 'purchase' AND p.ts >= x.ts ORDER BY x.uid, p.ts, p.id LIMIT $2";
-constexpr const char* sql_latest_of_type =
-    "SELECT body FROM events WHERE uid = $1 AND type = $2 ORDER BY ts DESC, id DESC LIMIT 1";
-constexpr const char* sql_read_sticky =
-    "SELECT doc_key, doc FROM sticky_buckets WHERE uid = $1 ORDER BY doc_key LIMIT $2";
-constexpr const char* sql_write_sticky =
-    "INSERT INTO sticky_buckets(uid, doc_key, doc, updated_ms) VALUES($1, $2, $3, $4)"
-    " ON CONFLICT(uid, doc_key) DO UPDATE SET doc = excluded.doc, updated_ms = excluded.updated_ms";
-constexpr const char* sql_move_sticky =
-    "INSERT INTO sticky_buckets(uid, doc_key, doc, updated_ms) SELECT $2, doc_key, doc, updated_ms"
-    " FROM sticky_buckets WHERE uid = $1 ON CONFLICT(uid, doc_key) DO NOTHING";
-constexpr const char* sql_delete_sticky = "DELETE FROM sticky_buckets WHERE uid = $1";
 constexpr const char* sql_stats =
     "SELECT (SELECT COUNT(*) FROM events), (SELECT COUNT(*) FROM profiles),"
     " (SELECT COUNT(*) FROM tombstones), pg_database_size(current_database())";
-constexpr const char* sql_ping = "SELECT 1";
 
 bool retryable(const error& e) {
   return e.where.ends_with("40P01") || e.where.ends_with("40001");

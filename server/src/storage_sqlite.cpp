@@ -13,10 +13,13 @@
 #include "crypto.hpp"
 #include "pool.hpp"
 #include "schema.hpp"
+#include "sql_shared.hpp"
 #include "storage.hpp"
 
 namespace tailor::sync {
 namespace {
+
+using namespace shared_sql;  // NOLINT: the statements both back ends share
 
 error db_error(sqlite3* db, std::string_view what) {
   return make_error(errc::internal, std::string(what) + ": " + sqlite3_errmsg(db), "sqlite");
@@ -170,7 +173,6 @@ auto in_read_tx(connection& c, Fn&& fn) -> decltype(fn()) {
   return r;
 }
 
-constexpr const char* sql_tombstoned = "SELECT 1 FROM tombstones WHERE uid_hash = ?1";
 // Everything ingest needs to know about one uid, in one step.
 // The newest seq comes from the (uid, seq) index, so ingest writes no
 // per-uid counter row (the profiles row is only created for a new uid).
@@ -182,53 +184,25 @@ constexpr const char* sql_max_seq = "SELECT MAX(seq) FROM events WHERE uid = ?1"
 constexpr const char* sql_new_profile =
     "INSERT INTO profiles(uid, last_seq, updated_ms) VALUES(?1, ?2, ?3)"
     " ON CONFLICT(uid) DO NOTHING";
-constexpr const char* sql_alias = "SELECT uid FROM aliases WHERE alias = ?1";
 constexpr const char* sql_insert_event =
     "INSERT INTO events(uid, id, seq, ts, type, experiment, variation, body)"
     " VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8) ON CONFLICT(uid, id) DO NOTHING";
 constexpr const char* sql_upsert_profile =
     "INSERT INTO profiles(uid, last_seq, updated_ms) VALUES(?1, ?2, ?3)"
     " ON CONFLICT(uid) DO UPDATE SET last_seq = excluded.last_seq, updated_ms = excluded.updated_ms";
-constexpr const char* sql_page =
-    "SELECT seq, body FROM events WHERE uid = ?1 AND seq > ?2 ORDER BY seq LIMIT ?3";
-constexpr const char* sql_latest =
-    "SELECT body FROM events WHERE uid = ?1 ORDER BY ts DESC, id DESC LIMIT ?2";
 constexpr const char* sql_count_moving =
     "SELECT COUNT(*) FROM events e WHERE e.uid = ?1 AND NOT EXISTS"
     " (SELECT 1 FROM events x WHERE x.uid = ?2 AND x.id = e.id)";
-constexpr const char* sql_count_events = "SELECT COUNT(*) FROM events WHERE uid = ?1";
 constexpr const char* sql_move_events =
     "INSERT INTO events(uid, id, seq, ts, type, experiment, variation, body)"
     " SELECT ?2, e.id, ?3 + ROW_NUMBER() OVER (ORDER BY e.seq), e.ts, e.type, e.experiment,"
     " e.variation, e.body FROM events e WHERE e.uid = ?1 AND NOT EXISTS"
     " (SELECT 1 FROM events x WHERE x.uid = ?2 AND x.id = e.id) ORDER BY e.seq";
-constexpr const char* sql_delete_events = "DELETE FROM events WHERE uid = ?1";
-constexpr const char* sql_delete_profile = "DELETE FROM profiles WHERE uid = ?1";
-constexpr const char* sql_repoint_aliases = "UPDATE aliases SET uid = ?2 WHERE uid = ?1";
-constexpr const char* sql_put_alias =
-    "INSERT INTO aliases(alias, uid, created_ms) VALUES(?1, ?2, ?3)"
-    " ON CONFLICT(alias) DO UPDATE SET uid = excluded.uid";
-constexpr const char* sql_aliases_of = "SELECT alias FROM aliases WHERE uid = ?1 ORDER BY alias";
-constexpr const char* sql_delete_aliases = "DELETE FROM aliases WHERE uid = ?1";
-constexpr const char* sql_tombstone =
-    "INSERT INTO tombstones(uid_hash, erased_ms) VALUES(?1, ?2) ON CONFLICT(uid_hash) DO NOTHING";
-constexpr const char* sql_find_key =
-    "SELECT key_hash, name, scope, created_ms, revoked FROM api_keys WHERE key_hash = ?1";
 constexpr const char* sql_put_key =
     "INSERT INTO api_keys(key_hash, name, scope, created_ms, revoked) VALUES(?1, ?2, ?3, ?4, 0)"
     " ON CONFLICT(name) DO UPDATE SET key_hash = excluded.key_hash, scope = excluded.scope,"
     " created_ms = excluded.created_ms, revoked = 0";
 constexpr const char* sql_revoke_key = "UPDATE api_keys SET revoked = 1 WHERE name = ?1";
-constexpr const char* sql_init_setting =
-    "INSERT INTO settings(name, value) VALUES(?1, ?2) ON CONFLICT(name) DO NOTHING";
-constexpr const char* sql_get_setting = "SELECT value FROM settings WHERE name = ?1";
-constexpr const char* sql_next_version =
-    "SELECT COALESCE(MAX(version), 0) + 1 FROM artifacts WHERE kind = ?1";
-constexpr const char* sql_put_artifact =
-    "INSERT INTO artifacts(kind, version, etag, body, created_ms) VALUES(?1, ?2, ?3, ?4, ?5)";
-constexpr const char* sql_set_current =
-    "INSERT INTO artifact_current(kind, version) VALUES(?1, ?2)"
-    " ON CONFLICT(kind) DO UPDATE SET version = excluded.version";
 constexpr const char* sql_current_meta =
     "SELECT a.version, a.etag, length(a.body), a.created_ms FROM artifact_current c"
     " JOIN artifacts a ON a.kind = c.kind AND a.version = c.version WHERE c.kind = ?1";
@@ -240,27 +214,9 @@ constexpr const char* sql_list_artifacts =
     "SELECT a.version, a.etag, length(a.body), a.created_ms,"
     " COALESCE((SELECT version FROM artifact_current WHERE kind = a.kind) = a.version, 0)"
     " FROM artifacts a WHERE a.kind = ?1 ORDER BY a.version DESC";
-constexpr const char* sql_experiment_rows =
-    "WITH first AS (SELECT uid, MIN(ts) AS ts FROM events WHERE experiment = ?1 GROUP BY uid),"
-    " exposed AS (SELECT f.uid, f.ts, (SELECT e.variation FROM events e WHERE e.experiment = ?1"
-    "   AND e.uid = f.uid ORDER BY e.ts, e.seq LIMIT 1) AS variation FROM first f)"
-    " SELECT x.uid, x.variation, p.body FROM exposed x LEFT JOIN events p ON p.uid = x.uid"
-    "   AND p.type = 'purchase' AND p.ts >= x.ts ORDER BY x.uid, p.ts, p.id LIMIT ?2";
-constexpr const char* sql_latest_of_type =
-    "SELECT body FROM events WHERE uid = ?1 AND type = ?2 ORDER BY ts DESC, id DESC LIMIT 1";
-constexpr const char* sql_read_sticky =
-    "SELECT doc_key, doc FROM sticky_buckets WHERE uid = ?1 ORDER BY doc_key LIMIT ?2";
-constexpr const char* sql_write_sticky =
-    "INSERT INTO sticky_buckets(uid, doc_key, doc, updated_ms) VALUES(?1, ?2, ?3, ?4)"
-    " ON CONFLICT(uid, doc_key) DO UPDATE SET doc = excluded.doc, updated_ms = excluded.updated_ms";
-constexpr const char* sql_move_sticky =
-    "INSERT INTO sticky_buckets(uid, doc_key, doc, updated_ms) SELECT ?2, doc_key, doc, updated_ms"
-    " FROM sticky_buckets WHERE uid = ?1 ON CONFLICT(uid, doc_key) DO NOTHING";
-constexpr const char* sql_delete_sticky = "DELETE FROM sticky_buckets WHERE uid = ?1";
 constexpr const char* sql_count_all = "SELECT COUNT(*) FROM events";
 constexpr const char* sql_count_profiles = "SELECT COUNT(*) FROM profiles";
 constexpr const char* sql_count_tombstones = "SELECT COUNT(*) FROM tombstones";
-constexpr const char* sql_ping = "SELECT 1";
 
 result<bool> exists(connection& c, const char* sql, std::string_view arg) {
   auto s = c.prepare(sql);
