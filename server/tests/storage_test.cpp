@@ -83,3 +83,26 @@ TEST_CASE("a database from a newer tailor-sync is refused, not damaged", "[sync]
   CHECK(st.error().message.find("schema version 99 is newer") != std::string::npos);
   std::filesystem::remove_all(std::filesystem::path(path).parent_path());
 }
+
+TEST_CASE("the SQLite writer's seq cache: a second writer makes a commit fail, never corrupt", "[sync]") {
+  const auto path = temp_db("two.db");
+  auto a = open_sqlite(path, storage_options{});
+  auto b = open_sqlite(path, storage_options{});
+  REQUIRE(a);
+  REQUIRE(b);
+  auto ev = [](const char* id) { return stored_event{"alice", id, 100, "view", "", "", std::string("{\"id\":\"") + id + "\"}"}; };
+  REQUIRE(a.value()->ingest({ev("e1")}, 1));  // a caches alice's newest seq (1)
+  REQUIRE(b.value()->ingest({ev("e2")}, 1));  // b writes seq 2 behind a's back
+  auto stale = a.value()->ingest({ev("e3")}, 1);  // a would reuse seq 2: the unique index refuses
+  REQUIRE_FALSE(stale);
+  auto again = a.value()->ingest({ev("e3"), ev("e1")}, 1);  // cache dropped: fresh reads
+  REQUIRE(again);
+  CHECK(again.value() == std::vector<ingest_outcome>{ingest_outcome::accepted, ingest_outcome::duplicate});
+  auto page = a.value()->read_events("alice", 0, 10);
+  REQUIRE(page);
+  REQUIRE(page->events.size() == 3);
+  CHECK(page->events[2] == std::make_pair(int64_t{3}, std::string("{\"id\":\"e3\"}")));
+  a.value().reset();
+  b.value().reset();
+  std::filesystem::remove_all(std::filesystem::path(path).parent_path());
+}
