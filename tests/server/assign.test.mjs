@@ -1,13 +1,16 @@
 // POST /v1/assign and GET /v1/experiments/{key}/results on both back ends:
-// the server's assignment equals @growthbook/growthbook's for the same
-// attributes (sticky bucketing included), exposures are recorded once, and
+// the server's assignment equals @growthbook/growthbook's and the wasm
+// core's for the same attributes (sticky bucketing included), exposures are recorded once, and
 // results aggregate them with the core's analysis.
 import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { GrowthBook, StickyBucketServiceSync } from '@growthbook/growthbook';
+import { TailorCore, evalAll } from '../../build/wasm/pkg/index.mjs';
 import { ADMIN_KEY, startServer, startPostgres, call, tempDir, allEvents } from './harness.mjs';
+
+const core = await TailorCore.load();
 
 // Limits named in server/src/experiments.hpp.
 const MAX_ASSIGN_FEATURES = 256;
@@ -91,8 +94,12 @@ for (const backend of ['sqlite', 'postgres']) {
       for (const s of shoppers) {
         const r = await assign({ uid: s.uid, attributes: s.attributes });
         assert.equal(r.status, 200, String(r.body));
-        const expected = sdkEval(defs, { id: s.uid, ...s.attributes }, sticky);
+        const attributes = { id: s.uid, ...s.attributes };
+        const docs = structuredClone(sticky.getAllAssignmentsSync(attributes));
+        const expected = sdkEval(defs, attributes, sticky);
         assert.deepEqual(r.json.features, expected, s.uid);
+        // The same core compiled to wasm, given the docs the SDK had.
+        assert.deepEqual(r.json.features, evalAll(core, { attributes, ...defs, stickyBucketAssignmentDocs: docs }).features, s.uid);
         inExperiment += r.json.features.checkout.experimentResult?.inExperiment ? 1 : 0;
       }
       assert.ok(inExperiment > 20 && inExperiment < 40, `${inExperiment} of 40 in exp-checkout`);
@@ -102,8 +109,11 @@ for (const backend of ['sqlite', 'postgres']) {
       let kept = 0;
       for (const s of shoppers.slice(0, 12)) {
         const r = await assign({ uid: s.uid, attributes: s.attributes });
-        const expected = sdkEval(changed, { id: s.uid, ...s.attributes }, sticky);
+        const attributes = { id: s.uid, ...s.attributes };
+        const docs = structuredClone(sticky.getAllAssignmentsSync(attributes));
+        const expected = sdkEval(changed, attributes, sticky);
         assert.deepEqual(r.json.features, expected, s.uid);
+        assert.deepEqual(r.json.features, evalAll(core, { attributes, ...changed, stickyBucketAssignmentDocs: docs }).features, s.uid);
         if (r.json.features.checkout.experimentResult?.stickyBucketUsed && r.json.features.checkout.value !== 'c') kept += 1;
       }
       assert.ok(kept > 0, 'some shoppers kept a sticky variation other than the new weights give');
