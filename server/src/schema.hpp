@@ -44,10 +44,13 @@ inline constexpr migration sqlite_migrations[] = {
      "CREATE UNIQUE INDEX events_by_id ON events(uid, id);"
      "CREATE UNIQUE INDEX events_by_seq ON events(uid, seq);"
      "CREATE INDEX events_by_experiment ON events(experiment, uid) WHERE experiment IS NOT NULL;"},
-    // Server-side sticky bucketing for POST /v1/assign, per canonical uid (erased with it).
-    {3, "sticky buckets",
+        // Server-side sticky bucketing for POST /v1/assign, per canonical uid (erased with it),
+    // and the shopper's profile settings (suppressions, personalization switch).
+    {3, "sticky buckets and profile settings",
      "CREATE TABLE sticky_buckets(uid TEXT NOT NULL, doc_key TEXT NOT NULL, doc TEXT NOT NULL,"
-     " updated_ms INTEGER NOT NULL, PRIMARY KEY(uid, doc_key)) WITHOUT ROWID;"},
+     " updated_ms INTEGER NOT NULL, PRIMARY KEY(uid, doc_key)) WITHOUT ROWID;"
+     "CREATE TABLE profile_settings(uid TEXT PRIMARY KEY, doc TEXT NOT NULL,"
+     " updated_ms INTEGER NOT NULL);"},
 };
 
 inline constexpr migration postgres_migrations[] = {
@@ -68,9 +71,11 @@ inline constexpr migration postgres_migrations[] = {
      "CREATE TABLE artifacts(kind TEXT NOT NULL, version BIGINT NOT NULL, etag TEXT NOT NULL,"
      " body BYTEA NOT NULL, created_ms BIGINT NOT NULL, PRIMARY KEY(kind, version));"
      "CREATE TABLE artifact_current(kind TEXT PRIMARY KEY, version BIGINT NOT NULL);"},
-    {2, "sticky buckets",
+    {2, "sticky buckets and profile settings",
      "CREATE TABLE sticky_buckets(uid TEXT NOT NULL, doc_key TEXT NOT NULL, doc TEXT NOT NULL,"
-     " updated_ms BIGINT NOT NULL, PRIMARY KEY(uid, doc_key));"},
+     " updated_ms BIGINT NOT NULL, PRIMARY KEY(uid, doc_key));"
+     "CREATE TABLE profile_settings(uid TEXT PRIMARY KEY, doc TEXT NOT NULL,"
+     " updated_ms BIGINT NOT NULL);"},
 };
 
 }  // namespace tailor::sync::schema

@@ -205,6 +205,10 @@ class app {
   void on_artifact_rollback(const call_ptr& c, std::string_view kind);
   void on_results(const call_ptr& c, const std::string& key);
   void on_assign(const call_ptr& c);
+  void on_settings(const call_ptr& c, const std::string& uid);
+  // The stored settings of a canonical uid as a profile_state (empty when none).
+  result<profile_state> settings_of(const std::string& canonical);
+  std::mutex settings_mu_;  // read-merge-write of settings on this replica
   void on_keys_create(const call_ptr& c);
   void on_keys_revoke(const call_ptr& c, const std::string& name);
   void on_tokens(const call_ptr& c);
@@ -476,6 +480,12 @@ void app::dispatch(const call_ptr& c, std::string_view method, std::string_view 
         return;
       }
       return not_allowed(route::profile_get, "GET, DELETE");
+    }
+    if (segs.size() == 4 && what == "profiles" && segs[3] == "settings") {
+      c->r = route::profile_get;
+      if (method != "POST") return not_allowed(route::profile_get, "POST");
+      if (auto uid = decoded(segs[2], "uid")) on_settings(c, *uid);
+      return;
     }
     if (segs.size() == 2 && what == "assign") {
       c->r = route::assign;
@@ -851,7 +861,13 @@ void app::on_profile_get(const call_ptr& c, const std::string& uid) {
       storage_failed(c, bodies.error());
       return;
     }
-    profile_state state;
+    auto settings = settings_of(page->uid);
+    if (!settings) {
+      storage_failed(c, settings.error());
+      return;
+    }
+    profile_state state = std::move(settings.value());  // suppressions and the switch
+    out += ",\"settings\":" + export_state(state);
     for (const auto& b : bodies.value()) {
       auto ev = decode_event(b);
       if (ev) state.add(ev.value());
@@ -916,6 +932,28 @@ void app::on_identify(const call_ptr& c) {
     if (!p || *p != prev.value()) {
       return fail(c, 403, "forbidden", "previous_token must be a valid token for previous_uid",
                   "previous_token");
+    }
+  }
+  {
+    // Settings follow the events: previous_uid's are merged into uid's first
+    // (identify then deletes previous_uid's row).
+    std::lock_guard lock(settings_mu_);
+    auto to = store_->resolve(uid.value());
+    auto from = store_->resolve(prev.value());
+    if (!to) return storage_failed(c, to.error());
+    if (!from) return storage_failed(c, from.error());
+    if (to.value() != from.value()) {
+      auto prev_settings = store_->read_settings(from.value());
+      if (!prev_settings) return storage_failed(c, prev_settings.error());
+      if (prev_settings.value()) {
+        auto mine = settings_of(to.value());
+        auto theirs = import_state(*prev_settings.value());
+        if (mine && theirs && mine->merge(theirs.value())) {
+          if (auto w = store_->write_settings(to.value(), export_state(mine.value()), now_ms()); !w) {
+            return storage_failed(c, w.error());
+          }
+        }
+      }
     }
   }
   auto r = store_->identify(uid.value(), prev.value(), now_ms());
@@ -1293,6 +1331,55 @@ void app::on_assign(const call_ptr& c) {
     fail(c, 503, "overloaded", "the ingest queue is full or the server is stopping; retry later",
          {}, {{"Retry-After", "1"}});
   }
+}
+
+result<profile_state> app::settings_of(const std::string& canonical) {
+  auto doc = store_->read_settings(canonical);
+  if (!doc) return doc.error();
+  if (!doc.value()) return profile_state{};
+  return import_state(*doc.value());
+}
+
+void app::on_settings(const call_ptr& c, const std::string& uid) {
+  auto a = authenticate(c, false);
+  if (!a) return;
+  if (a->scope == key_scope::browser && (!a->token_uid || *a->token_uid != uid)) {
+    return fail(c, 403, "forbidden", "a browser key changes only the settings of its shopper token's uid");
+  }
+  auto body = small_json_body(c);
+  if (!body) return;
+  if (auto s = detail::check_known_keys(*body, {"suppressed", "personalization"}, ""); !s) {
+    return fail(c, 400, errc_name(s.error().code), s.error().message, s.error().where);
+  }
+  // The core checks them as it checks an imported browser state (kinds, keys, limits).
+  json doc = {{"version", 1}, {"events", json::array()},
+              {"suppressed", body->value("suppressed", json::array())},
+              {"personalization", body->value("personalization", json{{"enabled", true}, {"ts", 0}})}};
+  auto incoming = import_state(doc.dump(-1, ' ', false, json::error_handler_t::replace));
+  if (!incoming) {
+    const auto& e = incoming.error();
+    return fail(c, status_for(e.code), errc_name(e.code), e.message, e.where);
+  }
+  auto erased = store_->is_erased(uid);
+  if (!erased) return storage_failed(c, erased.error());
+  if (erased.value()) return fail(c, 410, "erased", "this profile was erased", "uid");
+  auto canon = store_->resolve(uid);
+  if (!canon) return storage_failed(c, canon.error());
+  std::lock_guard lock(settings_mu_);
+  auto current = settings_of(canon.value());
+  if (!current) {
+    const auto& e = current.error();
+    if (e.where.starts_with("sqlite") || e.where.starts_with("postgres")) return storage_failed(c, e);
+    return fail(c, 500, "internal", "stored settings are unreadable: " + e.message, e.where);
+  }
+  // Union of suppressions, last writer wins for the switch ("off" wins ties): the core's merge.
+  if (auto m = current->merge(incoming.value()); !m) {
+    return fail(c, status_for(m.error().code), errc_name(m.error().code), m.error().message, m.error().where);
+  }
+  const std::string out = export_state(current.value());
+  if (auto w = store_->write_settings(canon.value(), out, now_ms()); !w) return storage_failed(c, w.error());
+  respond(c, 200, "{\"uid\":" + json_quote(uid) + ",\"canonical_uid\":" + json_quote(canon.value()) +
+                      ",\"settings\":" + out + "}");
 }
 
 void app::on_results(const call_ptr& c, const std::string& key) {

@@ -54,5 +54,10 @@ constexpr const char* sql_move_sticky =
     " FROM sticky_buckets WHERE uid = ?1 ON CONFLICT(uid, doc_key) DO NOTHING";
 constexpr const char* sql_delete_sticky = "DELETE FROM sticky_buckets WHERE uid = ?1";
 constexpr const char* sql_ping = "SELECT 1";
+constexpr const char* sql_read_settings = "SELECT doc FROM profile_settings WHERE uid = ?1";
+constexpr const char* sql_write_settings =
+    "INSERT INTO profile_settings(uid, doc, updated_ms) VALUES(?1, ?2, ?3)"
+    " ON CONFLICT(uid) DO UPDATE SET doc = excluded.doc, updated_ms = excluded.updated_ms";
+constexpr const char* sql_delete_settings = "DELETE FROM profile_settings WHERE uid = ?1";
 
 }  // namespace tailor::sync::shared_sql

@@ -168,6 +168,11 @@ class storage {
   // Sticky bucket docs kept for a shopper (canonical uid), at most
   // max_sticky_docs; write_sticky upserts the given docs.
   [[nodiscard]] virtual result<std::vector<sticky_doc>> read_sticky(std::string_view uid) noexcept = 0;
+  // A shopper's profile settings (the core's export_state of suppressions and
+  // the personalization switch, no events), by canonical uid; erased with it.
+  [[nodiscard]] virtual result<std::optional<std::string>> read_settings(std::string_view uid) noexcept = 0;
+  [[nodiscard]] virtual status write_settings(std::string_view uid, std::string_view doc,
+                                              int64_t now_ms) noexcept = 0;
   [[nodiscard]] virtual status write_sticky(std::string_view uid, const std::vector<sticky_doc>& docs,
                                             int64_t now_ms) noexcept = 0;
 

@@ -211,6 +211,9 @@ const char* const sql_write_sticky = pg_text(shared_sql::sql_write_sticky);
 const char* const sql_move_sticky = pg_text(shared_sql::sql_move_sticky);
 const char* const sql_delete_sticky = pg_text(shared_sql::sql_delete_sticky);
 const char* const sql_ping = pg_text(shared_sql::sql_ping);
+const char* const sql_read_settings = pg_text(shared_sql::sql_read_settings);
+const char* const sql_write_settings = pg_text(shared_sql::sql_write_settings);
+const char* const sql_delete_settings = pg_text(shared_sql::sql_delete_settings);
 
 constexpr const char* sql_lock = "SELECT pg_advisory_xact_lock(hashtextextended($1, 7))";
 // Group commit in a constant number of round trips: one statement each for
@@ -533,7 +536,8 @@ class pg_storage final : public storage {
         out.duplicates = total.value() - out.moved;
         if (auto r = c.run(sql_move_sticky, {param(prev.value()), param(out.uid)}); !r)
           return r.error();
-        for (const char* sql : {sql_delete_events, sql_delete_profile, sql_delete_sticky}) {
+        for (const char* sql : {sql_delete_events, sql_delete_profile, sql_delete_sticky,
+                                sql_delete_settings}) {
           if (auto r = c.run(sql, {param(prev.value())}); !r) return r.error();
         }
         if (auto r = c.run(sql_set_last_seq, {param(out.uid), param(last + out.moved),
@@ -565,7 +569,8 @@ class pg_storage final : public storage {
         if (!d) return d.error();
         out.events_deleted = std::strtoll(PQcmdTuples(d->r), nullptr, 10);
         out.aliases_tombstoned = al->rows();
-        for (const char* sql : {sql_delete_aliases, sql_delete_profile, sql_delete_sticky}) {
+        for (const char* sql : {sql_delete_aliases, sql_delete_profile, sql_delete_sticky,
+                                sql_delete_settings}) {
           if (auto r = c.run(sql, {param(canon.value())}); !r) return r.error();
         }
         for (const auto& u : everyone) {
@@ -737,6 +742,23 @@ class pg_storage final : public storage {
       std::vector<sticky_doc> out;
       for (int i = 0; i < r->rows(); ++i) out.push_back(sticky_doc{r->text(i, 0), r->text(i, 1)});
       return out;
+    });
+  }
+
+  result<std::optional<std::string>> read_settings(std::string_view uid) noexcept override {
+    return with_conn<std::optional<std::string>>("read_settings", [&](connection& c) -> result<std::optional<std::string>> {
+      auto r = c.run(sql_read_settings, {param(uid)});
+      if (!r) return r.error();
+      if (r->rows() == 0) return std::optional<std::string>();
+      return std::optional<std::string>(r->text(0, 0));
+    });
+  }
+
+  status write_settings(std::string_view uid, std::string_view doc, int64_t now_ms) noexcept override {
+    return with_conn<ok_t>("write_settings", [&](connection& c) -> status {
+      auto r = c.run(sql_write_settings, {param(uid), param(doc), param(now_ms)});
+      if (!r) return r.error();
+      return ok_value;
     });
   }
 

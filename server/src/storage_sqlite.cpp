@@ -515,7 +515,8 @@ class sqlite_storage final : public storage {
           ms->bind(1, prev.value()).bind(2, out.uid);
           if (auto r = ms->run(); !r) return r.error();
         }
-        for (const char* sql : {sql_delete_events, sql_delete_profile, sql_delete_sticky}) {
+        for (const char* sql : {sql_delete_events, sql_delete_profile, sql_delete_sticky,
+                                sql_delete_settings}) {
           auto d = c.prepare(sql);
           if (!d) return d.error();
           d->bind(1, prev.value());
@@ -567,7 +568,8 @@ class sqlite_storage final : public storage {
           if (auto r = add_tombstone(c, a, now_ms); !r) return r.error();
         }
         out.aliases_tombstoned = static_cast<int64_t>(aliases.size());
-        for (const char* sql : {sql_delete_aliases, sql_delete_profile, sql_delete_sticky}) {
+        for (const char* sql : {sql_delete_aliases, sql_delete_profile, sql_delete_sticky,
+                                sql_delete_settings}) {
           auto s = c.prepare(sql);
           if (!s) return s.error();
           s->bind(1, canon.value());
@@ -789,6 +791,29 @@ class sqlite_storage final : public storage {
         out.push_back(sticky_doc{s->text(0), s->text(1)});
       }
       return out;
+    });
+  }
+
+  result<std::optional<std::string>> read_settings(std::string_view uid) noexcept override {
+    return guarded<std::optional<std::string>>("read_settings", [&]() -> result<std::optional<std::string>> {
+      auto c = readers_.acquire();
+      auto s = c->prepare(sql_read_settings);
+      if (!s) return s.error();
+      s->bind(1, uid);
+      auto row = s->step();
+      if (!row) return row.error();
+      if (!row.value()) return std::optional<std::string>();
+      return std::optional<std::string>(s->text(0));
+    });
+  }
+
+  status write_settings(std::string_view uid, std::string_view doc, int64_t now_ms) noexcept override {
+    return guarded<ok_t>("write_settings", [&]() -> status {
+      std::lock_guard lock(write_mu_);
+      auto s = writer_->prepare(sql_write_settings);
+      if (!s) return s.error();
+      s->bind(1, uid).bind(2, doc).bind(3, now_ms);
+      return s->run();
     });
   }
 

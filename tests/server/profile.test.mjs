@@ -8,10 +8,9 @@ import { join } from 'node:path';
 import { ADMIN_KEY, startServer, startPostgres, call, tempDir } from './harness.mjs';
 
 const goldenDir = new URL('../golden/profile/', import.meta.url).pathname;
-// Cases whose input has a saved browser "state" (suppressions, personalization
-// setting) are left out: tailor-sync stores events only.
-const cases = readdirSync(goldenDir).filter((f) => f.endsWith('.in.json')).map((f) => f.slice(0, -8))
-  .filter((name) => !('state' in JSON.parse(readFileSync(join(goldenDir, `${name}.in.json`), 'utf8'))));
+// Cases with a saved browser "state" send its events with the others and its
+// suppressions and personalization switch to POST /v1/profiles/{uid}/settings.
+const cases = readdirSync(goldenDir).filter((f) => f.endsWith('.in.json')).map((f) => f.slice(0, -8));
 
 async function checkCase(db, name) {
   const input = JSON.parse(readFileSync(join(goldenDir, `${name}.in.json`), 'utf8'));
@@ -23,8 +22,9 @@ async function checkCase(db, name) {
     assert.equal(cat.status, 201, String(cat.body));
     const cfg = await call(srv.url, 'PUT', '/v1/config', { key: ADMIN_KEY, body: { profile: input.config } });
     assert.equal(cfg.status, 201, String(cfg.body));
-    const ev = await call(srv.url, 'POST', '/v1/events', { key: ADMIN_KEY, body: input.events });
-    assert.equal(ev.json.accepted, input.events.length, String(ev.body));
+    const events = [...input.events, ...(input.state?.events ?? [])];
+    const ev = await call(srv.url, 'POST', '/v1/events', { key: ADMIN_KEY, body: events });
+    assert.equal(ev.json.accepted + ev.json.duplicates, events.length, String(ev.body));
     // Ids linked by identify events are merged as the core's events_of_shopper links them.
     const uids = [...new Set(input.events.map((e) => e.uid))];
     const links = input.events.filter((e) => e.type === 'identify');
@@ -33,6 +33,11 @@ async function checkCase(db, name) {
       assert.equal(r.status, 200);
     }
     const target = links.length ? links[links.length - 1].uid : uids[0];
+    if (input.state) {
+      const st = await call(srv.url, 'POST', `/v1/profiles/${target}/settings`, { key: ADMIN_KEY,
+        body: { suppressed: input.state.suppressed, personalization: input.state.personalization } });
+      assert.equal(st.status, 200, String(st.body));
+    }
     const r = await call(srv.url, 'GET', `/v1/profiles/${target}?now=${input.now}&limit=1`, { key: ADMIN_KEY });
     assert.equal(r.status, 200);
     const text = r.body.toString();
@@ -57,7 +62,8 @@ for (const backend of ['sqlite', 'postgres']) {
       if (dir) rmSync(dir, { recursive: true, force: true });
     });
     test(`golden cases: ${cases.join(', ')}`, async () => {
-      assert.ok(cases.length >= 5);
+      assert.ok(cases.length >= 9);
+      assert.ok(cases.includes('deleted_tags') && cases.includes('opted_out'));
       for (const name of cases) await checkCase(pg ? pg.createDatabase() : join(dir, `${name}.db`), name);
     });
     test('catalog and profile config are checked by the core on upload', async () => {

@@ -419,6 +419,43 @@ export function storageSuite(backend, setup) {
       assert.deepEqual(back.cart, on.cart);
     });
 
+    test('profile settings: deleted tags and the personalization switch are kept and honoured', async () => {
+      const t = await token('u-set');
+      const set = (body, opts = { key: browserKey, token: t }, uid = 'u-set') =>
+        call(base, 'POST', `/v1/profiles/${uid}/settings`, { ...opts, body });
+      await post([view('set-1', 'u-set', 1700000000000)]);
+      const a = await set({ suppressed: [{ kind: 'tag', key: 'vegan' }] });
+      assert.equal(a.status, 200, String(a.body));
+      const b = await set({ suppressed: [{ kind: 'brand', key: 'Leaf' }], personalization: { enabled: false, ts: 1700000000500 } });
+      assert.deepEqual(b.json.settings, { version: 1, events: [], suppressed: [{ kind: 'brand', key: 'Leaf' }, { kind: 'tag', key: 'vegan' }],
+        personalization: { enabled: false, ts: 1700000000500 } });
+      // An older "on" loses to the newer "off" (last writer wins), and suppressions are never dropped.
+      const c = await set({ personalization: { enabled: true, ts: 1700000000100 } });
+      assert.equal(c.json.settings.personalization.enabled, false);
+      const p = await call(base, 'GET', '/v1/profiles/u-set?now=1700000100000', { key: browserKey, token: t });
+      assert.deepEqual([p.json.profile.personalized, p.json.profile.reason], [false, 'opted_out']);
+      assert.deepEqual(p.json.profile.suppressed, [{ kind: 'brand', key: 'Leaf' }, { kind: 'tag', key: 'vegan' }]);
+      assert.deepEqual(p.json.settings, b.json.settings);
+      // Hostile or foreign requests change nothing.
+      const other = await set({ suppressed: [{ kind: 'tag', key: 'x' }] }, { key: browserKey, token: t }, 'victim-set');
+      assert.equal(other.status, 403);
+      const badKind = await set({ suppressed: [{ kind: 'colour', key: 'red' }] });
+      assert.equal(badKind.status, 400);
+      assert.match(badKind.json.error.where, /suppressed/);
+      assert.equal((await set({ extra: 1 })).status, 400);
+      assert.equal((await set({ personalization: { enabled: 'no', ts: 1 } })).status, 400);
+      assert.equal((await call(base, 'GET', '/v1/profiles/u-set/settings', { key: ADMIN_KEY })).status, 405);
+      // identify carries the anonymous id's settings over; erasure removes them.
+      await set({ suppressed: [{ kind: 'category', key: 'Home' }] }, { key: ADMIN_KEY }, 'anon-set');
+      await post([view('set-2', 'anon-set')]);
+      const idr = await call(base, 'POST', '/v1/identify', { key: ADMIN_KEY, body: { uid: 'u-set', previous_uid: 'anon-set' } });
+      assert.equal(idr.status, 200);
+      const merged = await call(base, 'GET', '/v1/profiles/u-set?now=1700000100000', { key: ADMIN_KEY });
+      assert.deepEqual(merged.json.settings.suppressed.map((x) => x.key), ['Leaf', 'Home', 'vegan']);
+      assert.equal((await call(base, 'DELETE', '/v1/profiles/u-set', { key: ADMIN_KEY })).status, 200);
+      assert.equal((await set({ suppressed: [] }, { key: ADMIN_KEY })).status, 410);
+    });
+
     test('CORS answers configured origins only', async () => {
       const pre = await call(base, 'OPTIONS', '/v1/events', { headers: { origin: 'https://shop.example', 'access-control-request-method': 'POST' } });
       assert.equal(pre.status, 204);
