@@ -150,7 +150,8 @@ export class Sync {
   }
 
   async #flushLoop() {
-    let retried401 = false;
+    let retried401 = false; // once per flush
+    let freshToken = false; // for the next request only
     while (!this.#stopped) {
       const batch = [];
       let bytes = 2;
@@ -164,7 +165,8 @@ export class Sync {
       const body = JSON.stringify(batch);
       let res;
       try {
-        const headers = { ...(await this.#authHeaders(retried401)), 'content-type': 'application/json' };
+        const headers = { ...(await this.#authHeaders(freshToken)), 'content-type': 'application/json' };
+        freshToken = false;
         this.stats.requests++;
         res = await this.#o.fetch(`${this.#o.url}/v1/events`, {
           method: 'POST', headers, body, keepalive: body.length < SYNC_LIMITS.keepaliveBytes, credentials: 'omit',
@@ -176,7 +178,6 @@ export class Sync {
       try { json = await res.json(); } catch { /* not JSON */ }
       if (res.status === 200 || res.status === 422) {
         this.#attempt = 0;
-        retried401 = false;
         this.stats.sent += batch.length;
         this.stats.acked += json?.accepted ?? 0;
         this.stats.duplicates += json?.duplicates ?? 0;
@@ -193,6 +194,7 @@ export class Sync {
       if (res.status === 410) return this.#erased();
       if (res.status === 401 && (code === 'invalid_token' || code === 'token_required') && !retried401) {
         retried401 = true; // an expired or rotated token: ask for a new one once
+        freshToken = true;
         continue;
       }
       if (res.status === 413 && batch.length > 1) {
