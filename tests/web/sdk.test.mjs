@@ -352,6 +352,32 @@ test('the profile pull merges another device by watermark; the bundle is revalid
   assert.equal(await page.getAttribute('[data-testid=slot-home]', 'data-tailor-state'), 'filled');
 });
 
+test('a second tab folds in the first tab\'s events and consent without a reload', async () => {
+  const other = await browser.context.newPage();
+  try {
+    await other.goto(`${demo.url}/#/`);
+    await other.waitForSelector('html[data-ready=true]');
+    assert.equal(await other.evaluate(() => window.tailorSdk.uid), await uid(), 'one shopper per browser');
+    await goHome();
+    await page.click('[data-testid=slot-home] [data-testid=product-link] >> nth=2');
+    await page.waitForSelector('[data-testid=product-detail]');
+    const clicked = (await localEvents()).filter((e) => e.type === 'click').at(-1);
+    await other.waitForFunction((id) => JSON.parse(window.tailorSdk.tailor.exportState()).events.some((e) => e.id === id),
+      clicked.id, { timeout: 10000 });
+    // The home slot of the other tab followed the click.
+    const mine = await sdk(() => window.tailorSdk.recommend('home', { size: 8 }).items.map((i) => i.id));
+    await other.waitForFunction((ids) => [...document.querySelectorAll('[data-testid=slot-home] [data-testid=product-card]')]
+      .map((c) => c.dataset.item).join() === ids.join(), mine, { timeout: 10000 });
+    // Each event is uploaded once, by the tab that tracked it.
+    await synced();
+    await other.evaluate(() => window.tailorSdk.flush());
+    await assertExactlyOnce();
+    assert.equal(await other.evaluate(() => window.tailorSdk.status().syncAllowed), true);
+  } finally {
+    await other.close();
+  }
+});
+
 test('withdrawing consent sends only the withdrawal, stops sync and turns personalization off', async () => {
   await synced();
   const id = await uid();

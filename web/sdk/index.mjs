@@ -99,6 +99,7 @@ export class TailorSDK extends EventTarget {
   #configText = '{}';
   #bundleMeta = null;
   #lastConsentTs = 0;
+  #channel = null; // BroadcastChannel to the other tabs of this shop
 
   constructor(k) {
     super();
@@ -157,6 +158,10 @@ export class TailorSDK extends EventTarget {
     }
     if (o.templates && this.#pkg.Copy) this.#copy = new this.#pkg.Copy(core);
     await this.#openShopper(o.uid);
+    if (typeof BroadcastChannel === 'function') {
+      this.#channel = new BroadcastChannel(`tailor-sdk:${o.dbName}`);
+      this.#channel.onmessage = (m) => this.#fromOtherTab(m.data).catch((err) => this.#warn('tabs', err));
+    }
     if (typeof window !== 'undefined' && typeof document !== 'undefined' && o.root !== null) {
       installStyle(document);
       this.#dom = attach(o.root ?? document, this, { slotTimeoutMs: o.slotTimeoutMs });
@@ -296,6 +301,7 @@ export class TailorSDK extends EventTarget {
       if (this.#tracked % 100 === 0) await this.#store.pruneEvents(SDK_LIMITS.localEvents);
     });
     this.#emit('track', { event: ev });
+    this.#channel?.postMessage({ kind: 'events', uid: this.#uid, events: [ev] });
     if (REFRESH_TYPES.has(type)) this.#scheduleRefresh();
     return ev;
   }
@@ -351,6 +357,7 @@ export class TailorSDK extends EventTarget {
     const { suppressed, personalization } = JSON.parse(this.#tailor.exportState());
     this.#bump(true);
     this.#persist(() => this.#store.set('meta', { suppressed, personalization }));
+    this.#channel?.postMessage({ kind: 'meta', uid: this.#uid, suppressed, personalization });
     this.#scheduleRefresh();
     this.#emit('profile', {});
   }
@@ -549,11 +556,50 @@ export class TailorSDK extends EventTarget {
     this.#lastConsentTs = 0;
     await this.#openShopper(undefined);
     this.#scheduleRefresh();
+    this.#channel?.postMessage({ kind: 'forgotten', uid, newUid: this.#uid });
     this.#emit('forgotten', { uid, newUid: this.#uid });
+  }
+
+  // Another tab of the same shop tracked events, changed settings or forgot the shopper.
+  // Its events are already in IndexedDB and in its own upload queue; this tab only folds them in.
+  async #fromOtherTab(msg) {
+    if (!msg || typeof msg !== 'object') return;
+    if (msg.kind === 'forgotten') {
+      if (msg.uid !== this.#uid) return;
+      this.#sync?.stop();
+      this.#tailor.close();
+      this.#sync = null;
+      this.#consent = null;
+      this.#lastConsentTs = 0;
+      await this.#openShopper(undefined);
+      this.#scheduleRefresh();
+      this.#emit('forgotten', { uid: msg.uid, newUid: this.#uid });
+      return;
+    }
+    if (msg.uid !== this.#uid) return;
+    if (msg.kind === 'events' && Array.isArray(msg.events)) {
+      const r = this.#tailor.track(msg.events, { now: this.#now() });
+      if (!r.added) return;
+      // Impressions change nothing shown: refreshing on them would ping-pong between tabs.
+      const shown = msg.events.some((e) => REFRESH_TYPES.has(e.type));
+      this.#bump(shown);
+      if (msg.events.some((e) => e.type === 'consent')) {
+        this.#consent = this.#tailor.profile({ now: this.#now() }).consent ?? null;
+        this.#lastConsentTs = Math.max(this.#lastConsentTs, this.#consent?.ts ?? 0);
+        this.#emit('consent', { consent: this.#consent, syncAllowed: this.syncAllowed });
+      }
+      if (shown) this.#scheduleRefresh();
+      else this.#emit('profile', {});
+    } else if (msg.kind === 'meta') {
+      this.#tailor.importState({ version: 1, suppressed: msg.suppressed, personalization: msg.personalization });
+      this.#bump(true);
+      this.#scheduleRefresh();
+    }
   }
 
   /** Stops listening and syncing; frees the core's memory. */
   close() {
+    this.#channel?.close();
     this.#dom?.detach();
     for (const [t, type, fn] of this.#listeners) t.removeEventListener(type, fn);
     this.#sync?.stop();
