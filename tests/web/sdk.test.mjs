@@ -174,6 +174,8 @@ test('before consent nothing that names the shopper leaves the browser', async (
   const st = await status();
   assert.equal(st.consent, null);
   assert.equal(st.syncAllowed, false);
+  assert.equal(await page.isVisible('[data-testid=consent-banner]'), true, 'the page asks');
+  assert.match(await page.textContent('[data-testid=sync-status]'), /^Not synced: nothing leaves this browser/);
   assert.equal(st.pending, 0, 'nothing queued for upload');
   assert.ok(st.tracked >= 5, 'events were tracked on the device');
   // The only requests to tailor-sync: the bundle (no uid, no token, no cookies, no body).
@@ -262,6 +264,10 @@ test('after consent every event reaches tailor-sync exactly once', async () => {
   const before = requests.length;
   await page.click('[data-testid=consent-accept]');
   await synced();
+  assert.equal(await page.isVisible('[data-testid=consent-banner]'), false, 'the banner is gone');
+  assert.equal(await page.isVisible('[data-testid=consent-withdraw]'), true);
+  await page.waitForFunction(() => /^Synced to tailor-sync: [1-9]\d* stored, \d+ already there, 0 waiting\.$/
+    .test(document.querySelector('[data-testid=sync-status]').textContent), null, { timeout: 5000 });
   const st = await status();
   assert.equal(st.consent.personalization, true);
   assert.ok(st.sync.acked > 0);
