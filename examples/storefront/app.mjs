@@ -136,7 +136,8 @@ function renderRecommended(item, { slot, reasonText }) {
   return card(it, slot, h('div', { class: 'reasons', 'data-testid': 'reasons', 'data-sources': sources, title: reasonText },
     item.reasons.filter((r) => r.share >= 0.05 || item.reasons.length === 1).map((r) => {
       const because = r.because ? store.byId.get(r.because)?.title.split(',')[0] ?? r.because : '';
-      return h('span', { class: `why ${r.source}` }, `${REASON_TEXT[r.source] ?? r.source}${because ? `: ${because}` : ''}`);
+      const label = r.source === 'ease' && because ? 'like' : REASON_TEXT[r.source] ?? r.source;
+      return h('span', { class: `why ${r.source}` }, `${label}${because ? `: ${because}` : ''}`);
     })));
 }
 
