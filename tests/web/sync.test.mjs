@@ -278,3 +278,31 @@ test('the SDK refuses bad options with clear errors', async () => {
   assert.ok(good.recommender.info.items > 0);
   good.close();
 });
+
+test('recommend hands the core the newest recommendEvents history events, and the same decision comes back', async () => {
+  const tailor = await import('../../build/wasm/pkg/index.mjs');
+  const cli = new URL('../../build/native/tailor', import.meta.url).pathname;
+  const dir = ensureStore('generated');
+  const catalog = readFileSync(`${dir}/catalog.jsonl`, 'utf8');
+  const ids = catalog.split('\n').filter(Boolean).map((l) => JSON.parse(l).id);
+  const base = { tailor, catalog, store: new MemoryStore(), root: null, bundle: readFileSync(ensureBundle(cli, dir)) };
+  await assert.rejects(TailorSDK.start({ ...base, recommendEvents: 5001 }), /recommendEvents must be an integer 0\.\.5000/);
+  const full = await TailorSDK.start({ ...base, recommendEvents: 5000 });
+  full.close();
+  const NOW = 1795000000000;
+  const sdk = await TailorSDK.start({ ...base, store: new MemoryStore(), recommendEvents: 3, now: () => NOW });
+  const t0 = NOW - 60000;
+  let t = t0;
+  sdk.tailor.track([0, 1, 2, 3, 4].map((i) => ({ id: `h${i}`, type: 'view', ts: t++, uid: sdk.uid, item_id: ids[i * 11] })), { now: NOW });
+  sdk.track('search', { query: 'mug' }); // not read by the recommender
+  const events = JSON.parse(sdk.tailor.exportState()).events.filter((e) => e.type === 'view').slice(-3);
+  const want = sdk.recommender.recommend({ slot: 'home', now: NOW, events, size: 5 });
+  const got = sdk.recommend('home', { size: 5 });
+  assert.deepEqual(got.items.map((i) => i.id), want.items.map((i) => i.id));
+  assert.ok(got.items.some((i) => i.reasons.some((r) => r.source === 'repeat')), 'history used');
+  // Declining personalization: no history at all (the core says the profile is not personalized).
+  await sdk.consent({ personalization: false });
+  const cold = sdk.recommend('home', { size: 5 });
+  assert.equal(cold.fallback, 'cold_start');
+  sdk.close();
+});

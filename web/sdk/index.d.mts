@@ -61,6 +61,8 @@ export interface StartOptions {
   locale?: string;
   currency?: string;
   renderItem?: (item: Recommendation, ctx: RenderItemContext) => Node | null;
+  /** Newest view/click/cart/purchase events handed to the recommender (default 1000, at most 5000). */
+  recommendEvents?: number;
   /** A slot that cannot be filled shows its fallback after this many ms (default 2000). */
   slotTimeoutMs?: number;
   /** Events are batched for this long before a flush (default 1000 ms). */
@@ -141,7 +143,7 @@ export declare class MemoryStore {
   readonly kind: 'memory';
 }
 
-export declare const SDK_LIMITS: Readonly<{ localEvents: number; impressionItems: number; profileCacheMs: number; importChunk: number }>;
+export declare const SDK_LIMITS: Readonly<{ localEvents: number; impressionItems: number; profileCacheMs: number; importChunk: number; recommendEvents: number }>;
 export declare const SYNC_LIMITS: Readonly<{ batchEvents: number; keepaliveBytes: number; outboxEvents: number; pullPage: number }>;
 export declare const ANTI_FLICKER_CSS: string;
 export declare function newUid(): string;

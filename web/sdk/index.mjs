@@ -19,11 +19,18 @@ export const SDK_LIMITS = Object.freeze({
   profileCacheMs: 1000,
   /** Events per importState call (the server's page size). */
   importChunk: 1000,
+  /** Newest history events handed to the recommender by default (option recommendEvents). */
+  recommendEvents: 1000,
 });
 
 /** Event types that change what the shopper is shown (impressions do not re-fill slots). */
 const REFRESH_TYPES = new Set(['view', 'click', 'add_to_cart', 'remove_from_cart', 'purchase', 'search', 'consent', 'identify']);
 const PURPOSES = new Set(['personalization', 'analytics', 'marketing']);
+/**
+ * The event types the core's recommender reads (core/src/recommend/recommend.cpp skips every
+ * other type). Passing only these gives the same decision with far less JSON to move and decode.
+ */
+const RECOMMEND_TYPES = new Set(['view', 'click', 'add_to_cart', 'remove_from_cart', 'purchase']);
 
 function randomHex(bytes) {
   const b = crypto.getRandomValues(new Uint8Array(bytes));
@@ -121,8 +128,12 @@ export class TailorSDK extends EventTarget {
     const o = {
       dbName: 'tailor-sdk', catalogFormat: 'jsonl', syncPurpose: 'personalization', flushDelayMs: 1000,
       retry: {}, slotTimeoutMs: 2000, onErased: 'forget', locale: 'en', currency: '',
+      recommendEvents: SDK_LIMITS.recommendEvents,
       ...options,
     };
+    if (!Number.isInteger(o.recommendEvents) || o.recommendEvents < 0 || o.recommendEvents > 5000) {
+      throw new TypeError(`recommendEvents must be an integer 0..5000, got ${o.recommendEvents}`);
+    }
     if (!PURPOSES.has(o.syncPurpose)) throw new TypeError(`syncPurpose must be personalization, analytics or marketing, got ${o.syncPurpose}`);
     o.fetch ??= globalThis.fetch.bind(globalThis);
     o.now ??= () => Date.now();
@@ -364,9 +375,18 @@ export class TailorSDK extends EventTarget {
 
   #stateEvents() {
     if (this.#eventsCache?.version !== this.#stateVersion) {
-      this.#eventsCache = { version: this.#stateVersion, events: JSON.parse(this.#tailor.exportState()).events };
+      const events = JSON.parse(this.#tailor.exportState()).events;
+      this.#eventsCache = { version: this.#stateVersion, events, forRecommend: null };
     }
     return this.#eventsCache.events;
+  }
+
+  #recommendEvents() {
+    const all = this.#stateEvents();
+    // The newest `recommendEvents` of them (exportState orders by ts): the core's cost grows with
+    // the distinct items in the history, and older events have decayed (history half-life) anyway.
+    this.#eventsCache.forRecommend ??= all.filter((e) => RECOMMEND_TYPES.has(e.type)).slice(-this.#o.recommendEvents);
+    return this.#eventsCache.forRecommend;
   }
 
   /** The profile the core folds from the shopper's events at `now`. */
@@ -391,7 +411,7 @@ export class TailorSDK extends EventTarget {
     const p = this.profile();
     const req = { slot, now: this.#now(), context };
     if (p.personalized) {
-      req.events = this.#stateEvents();
+      req.events = this.#recommendEvents();
       if (p.cart?.length) req.cart = p.cart.map((l) => l.item_id);
     }
     if (size !== undefined) req.size = size;
