@@ -216,6 +216,18 @@ test('data-tailor-* attributes become events with their fields', async () => {
   await page.click('[data-testid=add-to-cart]');
   const last = (await localEvents()).filter((e) => e.type === 'add_to_cart').at(-1);
   assert.equal(last.quantity, 3);
+  // A hostile attribute value: the core rejects the event, the page says so, nothing is stored.
+  const count = (await localEvents()).length;
+  await sdk(() => {
+    const b = document.createElement('button');
+    b.id = 'hostile';
+    b.setAttribute('data-tailor-click', 'x'.repeat(5000));
+    document.querySelector('#view').append(b);
+  });
+  await page.click('#hostile');
+  await page.waitForSelector('#profile-body .error');
+  assert.match(await page.textContent('#profile-body .error'), /^1 event\(s\) rejected: (limit_exceeded|invalid_field) .*\(item_id\)$/);
+  assert.equal((await localEvents()).length, count);
   // Every event carries the shopper's uid, a unique id and a time.
   const all = await localEvents();
   assert.equal(new Set(all.map((e) => e.id)).size, all.length);
