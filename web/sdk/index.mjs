@@ -169,7 +169,7 @@ export class TailorSDK extends EventTarget {
     }
     if (o.templates && this.#pkg.Copy) this.#copy = new this.#pkg.Copy(core);
     await this.#openShopper(o.uid);
-    if (typeof BroadcastChannel === 'function') {
+    if (typeof BroadcastChannel === 'function' && this.#store.kind === 'indexeddb') { // tabs share IndexedDB only
       this.#channel = new BroadcastChannel(`tailor-sdk:${o.dbName}`);
       this.#channel.onmessage = (m) => this.#fromOtherTab(m.data).catch((err) => this.#warn('tabs', err));
     }
