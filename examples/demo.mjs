@@ -1,15 +1,20 @@
-// `npm run demo`: makes the sample store if it is missing, then serves the
-// storefront (examples/storefront/) with the wasm package on localhost.
+// `npm run demo`: makes the sample store if it is missing, trains its bundle,
+// starts tailor-sync on SQLite with it, then serves the storefront
+// (examples/storefront/) with the wasm package and the SDK (web/sdk/) on localhost.
 //   PORT=8080 (default)  HOST=127.0.0.1 (default)
 //   DEMO_STORE=generated (default: tailor generate) | online-retail (UCI data set)
+//   DEMO_SYNC=on (default) | off (storefront only)   SYNC_PORT=8787 (default)
+//   DEMO_DB=build/demo/tailor-sync.db (default)
 import { spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startStaticServer } from '../tests/runtimes/static-server.mjs';
+import { ensureBundle, startSync } from './sync.mjs';
 
 const root = resolve(fileURLToPath(new URL('..', import.meta.url)));
 const cli = join(root, 'build/native/tailor');
+const syncBin = join(root, 'build/native/tailor-sync');
 export const ONLINE_RETAIL = process.env.TAILOR_ONLINE_RETAIL ??
   resolve(root, '../shared/data/online-retail/online_retail.csv.gz');
 
@@ -39,18 +44,68 @@ export function ensureStore(store = 'generated') {
   return dir;
 }
 
-/** Serves the storefront; resolves to { url, close() }. */
-export async function startDemo({ port = 8080, host = '127.0.0.1', store = 'generated' } = {}) {
+/**
+ * Serves the storefront and, unless `sync` is false or tailor-sync is not built, a
+ * tailor-sync on SQLite loaded with the store. Resolves to { url, sync, syncError, close() }:
+ * `sync` is the running server ({url, adminKey, browserKey, stop}) or null, and
+ * `syncError` says why it is not running.
+ */
+export async function startDemo({ port = 8080, host = '127.0.0.1', store = 'generated', sync = true,
+  syncPort, db = join(root, 'build/demo/tailor-sync.db') } = {}) {
   const data = ensureStore(store);
   const pkg = join(root, 'build/wasm/pkg');
   if (!existsSync(join(pkg, 'tailor_core.wasm'))) {
     throw new Error(`${pkg} has no tailor_core.wasm: run \`bash scripts/build.sh wasm\` first`);
   }
-  return startStaticServer({
+  ensureBundle(cli, data);
+  const config = readFileSync(join(root, 'examples/storefront/profile-config.json'), 'utf8');
+  let server = null;
+  let syncError = '';
+  if (!sync) syncError = 'turned off (DEMO_SYNC=off)';
+  else if (!existsSync(syncBin)) syncError = `${syncBin} is not built (its Debian packages are missing?)`;
+  const api = async (req, res) => {
+    if (server) return server.handler(req, res);
+    const path = new URL(req.url, 'http://x').pathname;
+    if (!path.startsWith('/api/')) return false;
+    res.writeHead(path === '/api/sync-config' ? 200 : 404, { 'content-type': 'application/json' })
+      .end(JSON.stringify({ enabled: false, reason: syncError }));
+    return true;
+  };
+  const web = await startStaticServer({
     host,
     port,
-    mounts: { '/': join(root, 'examples/storefront'), '/pkg/': pkg, '/data/': data },
+    mounts: { '/': join(root, 'examples/storefront'), '/pkg/': pkg, '/sdk/': join(root, 'web/sdk'), '/data/': data },
+    handler: api,
   });
+  const syncOptions = {
+    bin: syncBin, db, dir: data, config, port: syncPort, host,
+    origins: [`http://${host}:${web.port}`, `http://localhost:${web.port}`],
+  };
+  if (!syncError) {
+    try {
+      server = await startSync(syncOptions);
+    } catch (err) {
+      syncError = `tailor-sync could not start: ${err.message}`;
+    }
+  }
+  return {
+    ...web,
+    get sync() { return server; },
+    syncError,
+    /** Stops tailor-sync (SIGTERM) but keeps serving the storefront: "the server is down". */
+    stopSync: () => server?.stop(),
+    /** Starts tailor-sync again on the same port, database and keys. */
+    async restartSync() {
+      const { port: p, adminKey, browserKey } = server;
+      await server.stop();
+      server = await startSync({ ...syncOptions, port: p, adminKey, browserKey });
+      return server;
+    },
+    close: async () => {
+      await web.close();
+      await server?.stop();
+    },
+  };
 }
 
 if (resolve(process.argv[1] ?? '') === fileURLToPath(import.meta.url)) {
@@ -60,7 +115,17 @@ if (resolve(process.argv[1] ?? '') === fileURLToPath(import.meta.url)) {
     process.exit(2);
   }
   try {
-    const server = await startDemo({ port, host: process.env.HOST ?? '127.0.0.1', store: process.env.DEMO_STORE });
+    const syncPort = process.env.SYNC_PORT === undefined ? 8787 : Number(process.env.SYNC_PORT);
+    const server = await startDemo({
+      port, host: process.env.HOST ?? '127.0.0.1', store: process.env.DEMO_STORE,
+      sync: process.env.DEMO_SYNC !== 'off', syncPort, db: process.env.DEMO_DB ? resolve(process.env.DEMO_DB) : undefined,
+    });
+    if (server.sync) {
+      console.log(`demo: tailor-sync (SQLite ${process.env.DEMO_DB ?? 'build/demo/tailor-sync.db'}) is at ${server.sync.url}; ` +
+        'the page syncs its profile there only after the visitor consents');
+    } else {
+      console.log(`demo: STOREFRONT ONLY: ${server.syncError}. Profiles stay in the browser; recommendations come from examples/data/*/bundle.bin`);
+    }
     console.log(`demo: the Tailor storefront is at ${server.url.replace('127.0.0.1', 'localhost')}/  (Ctrl-C stops it)`);
     const stop = async () => { await server.close(); process.exit(0); };
     process.on('SIGINT', stop);

@@ -1,6 +1,7 @@
 // Takes screenshots of the demo storefront after a short scripted visit:
 //   node examples/screenshot.mjs [OUT_DIR=build/screenshots]
-// (home page, a category, a product with the live profile, the basket).
+// (home page, a category, a product with its recommendations and the live
+// profile, the basket, and the home page again once the visitor consented to sync).
 import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { launchChromium } from '../tests/runtimes/chromium.mjs';
@@ -34,6 +35,12 @@ try {
   await page.click('[data-testid=cart-link]');
   await page.waitForSelector('[data-testid=cart-table]');
   await page.screenshot({ path: join(out, '4-basket.png') });
+  if (server.sync) await page.click('[data-testid=consent-accept]');
+  else console.log(`storefront only: ${server.syncError}`);
+  await page.click('.logo');
+  await page.waitForSelector('[data-testid=slot-home][data-tailor-state=filled]');
+  await page.waitForTimeout(1500); // the first upload
+  await page.screenshot({ path: join(out, '5-home-personalized.png') });
   if (browser.errors.length) console.error(`page errors: ${browser.errors.join('\n')}`);
   console.log(`screenshots in ${out}`);
 } finally {

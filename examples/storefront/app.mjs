@@ -1,10 +1,12 @@
-// The demo storefront. The page renders the catalog and tracks what the
-// visitor does; every profile number (affinities, segments, intent,
-// lifecycle) comes from the Tailor core running as WebAssembly in this tab.
-// The page never computes a personalization decision itself.
-import { Tailor, TailorCore } from '/pkg/index.mjs';
+// The demo storefront. The page renders the catalog; the Tailor SDK (web/sdk)
+// tracks what the visitor does (data-tailor-* attributes and a few explicit
+// calls), keeps the profile in IndexedDB, syncs it to tailor-sync once the
+// visitor consents, and fills the recommendation and copy slots. Every profile
+// number and every recommendation comes from the Tailor core (WebAssembly) in
+// this tab; the page never computes a personalization decision itself.
+import { TailorSDK } from '/sdk/index.mjs';
 
-const KEYS = { uid: 'tailor-demo.uid', state: 'tailor-demo.state', cart: 'tailor-demo.cart' };
+const KEYS = { cart: 'tailor-demo.cart' };
 const PAGE_SIZE = 24;
 const $ = (sel, root = document) => root.querySelector(sel);
 
@@ -44,20 +46,9 @@ function swatch(item) {
   return PALETTE[x % PALETTE.length];
 }
 
-// ---- the visitor: an anonymous id kept in this browser
-function visitorId() {
-  let uid = localStorage.getItem(KEYS.uid);
-  if (!uid) {
-    const b = crypto.getRandomValues(new Uint8Array(6));
-    uid = `a-${[...b].map((x) => x.toString(16).padStart(2, '0')).join('')}`;
-    localStorage.setItem(KEYS.uid, uid);
-  }
-  return uid;
-}
-
 const store = {
   items: [], byId: new Map(), tree: new Map(), departments: [],
-  tailor: null, uid: '', seq: 0, cart: [], lastError: '', segmentsOff: '',
+  sdk: null, cart: [], lastError: '', sync: { enabled: false, reason: '' },
 };
 
 function loadCart() {
@@ -70,32 +61,9 @@ function loadCart() {
 }
 const saveCart = () => localStorage.setItem(KEYS.cart, JSON.stringify(store.cart));
 
-function saveState() {
-  try {
-    localStorage.setItem(KEYS.state, store.tailor.exportState());
-  } catch (err) {
-    console.warn('tailor demo: could not save the profile', err);
-  }
-}
-
-// ---- tracking: build the event, hand it to the core, redraw the panel
-function newEvent(type, fields) {
-  const ts = Date.now();
-  const rand = crypto.getRandomValues(new Uint32Array(1))[0].toString(36);
-  return { id: `w-${ts.toString(36)}-${rand}-${(store.seq++).toString(36)}`, type, ts, uid: store.uid, ...fields };
-}
-
-function track(...events) {
-  const result = store.tailor.track(events, { now: Date.now() });
-  store.lastError = result.rejected.length
-    ? `${result.rejected.length} event(s) rejected: ${result.rejected[0].code} ${result.rejected[0].message} (${result.rejected[0].where})`
-    : '';
-  saveState();
-  renderProfile();
-  return result;
-}
-
-const impression = (slot, items) => items.length && track(newEvent('impression', { slot, item_ids: items.slice(0, 200).map((i) => i.id) }));
+// ---- tracking: the SDK builds the event, the core checks and folds it
+const track = (type, fields) => store.sdk.track(type, fields);
+const impression = (slot, items) => items.length && track('impression', { slot, item_ids: items.slice(0, 200).map((i) => i.id) });
 
 // ---- catalog helpers (display only)
 function buildTree(items) {
@@ -134,23 +102,49 @@ function thumb(it, big = false) {
   return h('div', { class: 'thumb', style: `background: linear-gradient(135deg, ${swatch(it)}, ${swatch(it)}cc)` }, flag, label);
 }
 
-function card(it, slot) {
-  const open = (e) => {
-    e.preventDefault();
-    track(newEvent('click', { item_id: it.id, slot }));
-    location.hash = itemHref(it).slice(1);
-  };
+// Clicks and quick adds are tracked by the SDK from the data-tailor-* attributes
+// (the slot comes from the data-tailor-slot or data-tailor-from around the card).
+function card(it, slot, extra = null) {
   const out = it.stock === 0;
-  return h('article', { class: 'card', 'data-testid': 'product-card', 'data-item': it.id },
-    h('a', { href: itemHref(it), onclick: open, 'data-testid': 'product-link' }, thumb(it)),
+  return h('article', { class: 'card', 'data-testid': 'product-card', 'data-item': it.id, 'data-tailor-from': slot },
+    h('a', { href: itemHref(it), 'data-tailor-click': it.id, 'data-testid': 'product-link' }, thumb(it)),
     h('div', { class: 'body' },
       it.brand ? h('div', { class: 'brand' }, it.brand) : null,
-      h('a', { class: 'title', href: itemHref(it), onclick: open }, it.title),
+      h('a', { class: 'title', href: itemHref(it), 'data-tailor-click': it.id }, it.title),
       stars(it.attributes?.rating, it.attributes?.reviews),
       priceTag(it),
       out ? h('div', { class: 'oos' }, 'Out of stock') : null,
-      h('button', { class: 'btn', type: 'button', disabled: out, 'data-testid': 'quick-add', onclick: () => addToCart(it, 1) }, out ? 'Sold out' : 'Add to basket')));
+      extra,
+      h('button', { class: 'btn', type: 'button', disabled: out, 'data-testid': 'quick-add', 'data-tailor-add-to-cart': it.id, onclick: () => addToCart(it, 1) }, out ? 'Sold out' : 'Add to basket')));
 }
+
+// A recommendation slot: the SDK asks the core for `slot` and renders each item with
+// renderRecommended(); `fallback` shows only if the slot cannot be filled.
+function slotSection(title, slot, { context = [], size, fallback = [] } = {}) {
+  return h('section', { class: 'rec', 'data-testid': `rec-${slot}` },
+    h('div', { class: 'section-title' }, h('h2', {}, title), h('span', { class: 'muted small' }, 'Tailor picks, with why')),
+    h('div', {
+      class: 'grid', 'data-tailor-slot': slot, 'data-testid': `slot-${slot}`,
+      'data-tailor-context': context.join(' ') || null, 'data-tailor-size': size ?? null,
+    }, fallback.map((it) => card(it, slot))));
+}
+
+function renderRecommended(item, { slot, reasonText }) {
+  const it = store.byId.get(item.id);
+  if (!it) return null;
+  const sources = item.reasons.map((r) => r.source).join(' ');
+  return card(it, slot, h('div', { class: 'reasons', 'data-testid': 'reasons', 'data-sources': sources, title: reasonText },
+    item.reasons.filter((r) => r.share >= 0.05 || item.reasons.length === 1).map((r) => {
+      const because = r.because ? store.byId.get(r.because)?.title.split(',')[0] ?? r.because : '';
+      const label = r.source === 'ease' && because ? 'like' : REASON_TEXT[r.source] ?? r.source;
+      return h('span', { class: `why ${r.source}` }, `${label}${because ? `: ${because}` : ''}`);
+    })));
+}
+
+const REASON_TEXT = {
+  repeat: 'you viewed it', ease: 'matches your taste', covisit: 'viewed together with', trending: 'trending',
+  popular: 'popular', pinned: 'featured', boost: 'promoted', bury: 'shown less', negative_feedback: 'hidden like it',
+};
 
 function grid(items, slot) {
   impression(slot, items);
@@ -162,8 +156,7 @@ function addToCart(it, quantity) {
   if (line) line.quantity += quantity;
   else store.cart.push({ item_id: it.id, quantity });
   saveCart();
-  track(newEvent('add_to_cart', { item_id: it.id, quantity }));
-  renderCartCount();
+  renderCartCount(); // the add_to_cart event comes from the button's data-tailor-add-to-cart
 }
 
 function renderCartCount() {
@@ -179,7 +172,10 @@ function viewHome() {
   const fresh = store.items.filter((it) => it.tags?.includes('new')).slice(0, 8);
   return [
     h('section', { class: 'hero' }, h('h1', {}, 'Things for living well'),
-      h('p', {}, `${store.items.length.toLocaleString('en-GB')} products across ${store.departments.length} departments. Browse around: the panel on the right shows what Tailor learns, live.`)),
+      h('p', { 'data-tailor-copy': 'hero', 'data-testid': 'hero-copy',
+        'data-tailor-data': JSON.stringify({ products: store.items.length, departments: store.departments.length }) },
+      `${store.items.length.toLocaleString('en-GB')} products across ${store.departments.length} departments.`)),
+    slotSection('Recommended for you', 'home', { size: 8 }),
     h('div', { class: 'section-title' }, h('h2', {}, 'Bestsellers')), grid(best, 'home-bestsellers'),
     fresh.length ? [h('div', { class: 'section-title' }, h('h2', {}, 'New in')), grid(fresh, 'home-new')] : null,
   ];
@@ -214,17 +210,22 @@ function viewCategory(path, sort, page) {
 function viewProduct(id) {
   const it = store.byId.get(id);
   if (!it) return viewMissing(`No product ${id}`);
-  track(newEvent('view', { item_id: it.id }));
   const sizes = it.attributes?.sizes?.split('|') ?? [];
   let qty = 1;
   const qtyOut = h('span', { 'data-testid': 'qty' }, '1');
-  const setQty = (d) => { qty = Math.min(10, Math.max(1, qty + d)); qtyOut.textContent = String(qty); };
+  const setQty = (d) => {
+    qty = Math.min(10, Math.max(1, qty + d));
+    qtyOut.textContent = String(qty);
+    addBtn.setAttribute('data-tailor-quantity', String(qty));
+  };
   const out = it.stock === 0;
+  const addBtn = h('button', { class: 'btn', type: 'button', disabled: out, 'data-testid': 'add-to-cart',
+    'data-tailor-add-to-cart': it.id, 'data-tailor-quantity': '1', onclick: () => addToCart(it, qty) }, 'Add to basket');
   const similar = store.items.filter((x) => x.id !== it.id && x.category.join('>') === it.category.join('>')).slice(0, 6);
   const attrs = Object.entries(it.attributes ?? {}).filter(([k]) => !['sizes', 'was_price', 'rating', 'reviews'].includes(k));
   return [
     crumbs(it.category.join('>')),
-    h('section', { class: 'detail', 'data-testid': 'product-detail', 'data-item': it.id },
+    h('section', { class: 'detail', 'data-testid': 'product-detail', 'data-item': it.id, 'data-tailor-view': it.id },
       thumb(it, true),
       h('div', {},
         it.brand ? h('div', { class: 'brand muted' }, it.brand) : null,
@@ -239,10 +240,11 @@ function viewProduct(id) {
         h('div', { class: 'qty' },
           h('button', { class: 'btn secondary', type: 'button', onclick: () => setQty(-1), 'aria-label': 'less' }, '−'), qtyOut,
           h('button', { class: 'btn secondary', type: 'button', onclick: () => setQty(1), 'aria-label': 'more' }, '+'),
-          h('button', { class: 'btn', type: 'button', disabled: out, 'data-testid': 'add-to-cart', onclick: () => addToCart(it, qty) }, 'Add to basket')),
+          addBtn),
         h('dl', {}, attrs.map(([k, v]) => [h('dt', {}, k.replace(/_/g, ' ')), h('dd', {}, v)])),
         it.tags?.length ? h('div', { class: 'chips' }, it.tags.map((t) => h('span', { class: 'chip' }, t))) : null)),
-    similar.length ? [h('div', { class: 'section-title' }, h('h2', {}, `More in ${it.category.at(-1)}`)), grid(similar, 'pdp-similar')] : null,
+    slotSection('Similar items', 'similar', { context: [it.id], size: 6, fallback: similar }),
+    slotSection('Often bought together', 'bought_together', { context: [it.id], size: 6 }),
   ];
 }
 
@@ -263,16 +265,16 @@ function viewCart(notice) {
   const remove = (l) => {
     store.cart = store.cart.filter((x) => x.item_id !== l.item_id);
     saveCart();
-    track(newEvent('remove_from_cart', { item_id: l.item_id, quantity: l.quantity }));
+    track('remove_from_cart', { item_id: l.item_id, quantity: l.quantity });
     renderCartCount();
     render();
   };
   const checkout = () => {
     const order = `o-${Date.now().toString(36)}`;
-    track(newEvent('purchase', {
+    track('purchase', {
       order_id: order, currency: 'GBP',
       items: lines.map((l) => ({ item_id: l.item_id, quantity: l.quantity, price: l.item.price })),
-    }));
+    });
     store.cart = [];
     saveCart();
     renderCartCount();
@@ -290,7 +292,9 @@ function viewCart(notice) {
           h('td', {}, h('button', { class: 'link', type: 'button', 'data-testid': 'remove-line', onclick: () => remove(l) }, 'Remove'))))),
       h('div', { class: 'cart-total' }, h('strong', {}, `Total ${fmt(total)}`),
         h('button', { class: 'btn', type: 'button', 'data-testid': 'checkout', onclick: checkout }, 'Place order')),
+      slotSection('Complete your order', 'cart', { size: 6 }),
     ],
+    notice ? slotSection('You may also like', 'post_purchase', { size: 6 }) : null,
   ];
 }
 
@@ -340,11 +344,7 @@ function del(kind, key, label) {
   return h('button', {
     class: 'del', type: 'button', title: `Delete ${label ?? key} from my profile`, 'aria-label': `delete ${kind} ${key}`,
     'data-testid': 'delete-tag', 'data-kind': kind, 'data-key': key,
-    onclick: () => {
-      store.tailor.deleteTag(kind, key);
-      saveState();
-      renderProfile();
-    },
+    onclick: () => store.sdk.deleteTag(kind, key),
   }, '×');
 }
 
@@ -359,16 +359,45 @@ function affinityBlock(kind, title, list) {
     del(kind, a.key))))];
 }
 
+let panelQueued = false;
+function queueProfile() {
+  if (panelQueued) return;
+  panelQueued = true;
+  queueMicrotask(() => { panelQueued = false; renderProfile(); });
+}
+
+// Consent banner and sync line: what the SDK reports (the consent itself is the core's fold).
+function renderSync() {
+  const st = store.sdk.status();
+  $('[data-testid=consent-banner]').hidden = !!st.consent;
+  $('[data-testid=consent-withdraw]').hidden = !st.syncAllowed;
+  $('[data-testid=consent-accept-again]').hidden = !st.consent || st.syncAllowed || !store.sync.enabled;
+  let text;
+  if (!store.sync.enabled) text = `Storefront only: ${store.sync.reason || 'no sync server'}. Your profile stays in this browser.`;
+  else if (st.erased) text = 'Your profile was erased on the server; nothing is synced.';
+  else if (!st.consent) text = 'Not synced: nothing leaves this browser until you say yes.';
+  else if (!st.syncAllowed) text = 'Not synced: you declined. Nothing leaves this browser.';
+  else {
+    const s = st.sync;
+    text = `Synced to tailor-sync: ${s.acked} stored, ${s.duplicates} already there, ${st.pending} waiting` +
+      (s.lastError && st.pending ? ` (retrying: ${s.lastError.code})` : '') + '.';
+  }
+  const el = $('[data-testid=sync-status]');
+  el.textContent = text;
+  el.dataset.allowed = String(st.syncAllowed);
+  el.dataset.pending = String(st.pending);
+}
+
 function renderProfile() {
   const body = $('#profile-body');
-  let text;
+  renderSync();
+  let p;
   try {
-    text = store.tailor.profileText({ now: Date.now() });
+    p = store.sdk.profile();
   } catch (err) {
     body.replaceChildren(h('div', { class: 'error' }, `The core could not compute the profile: ${err.message}`));
     return;
   }
-  const p = JSON.parse(text);
   $('[data-testid=profile-json]').textContent = JSON.stringify(p, null, 2);
   $('[data-testid=personalized-switch]').checked = p.personalized;
   const counted = p.events?.counted ?? 0;
@@ -377,7 +406,8 @@ function renderProfile() {
   if (!p.personalized) {
     parts.push(h('div', { class: 'off', 'data-testid': 'not-personalized' },
       h('strong', {}, 'Personalization is off. '),
-      p.reason === 'no_consent' ? 'You declined personalization.' : 'The core keeps your events but uses none of them.'));
+      p.reason === 'no_consent' ? 'You declined personalization: recommendations are the same for everyone.'
+        : 'The core keeps your events but uses none of them.'));
   } else {
     const intent = p.intent;
     parts.push(
@@ -393,7 +423,6 @@ function renderProfile() {
             .map((x) => `${x.signal.replace(/_/g, ' ')} ${x.contribution > 0 ? '+' : ''}${x.contribution.toFixed(2)}`).join(' · '))]
         : h('p', { class: 'muted', 'data-testid': 'intent-score' }, 'No session yet.'),
       h('h3', {}, 'Segments'),
-      store.segmentsOff ? h('p', { class: 'muted', 'data-testid': 'segments-off' }, store.segmentsOff) : null,
       p.segments?.length
         ? h('div', { class: 'chips', 'data-testid': 'segments' }, p.segments.map((s) => h('span', { class: 'chip segment', 'data-segment': s.id }, s.name || s.id, del('segment', s.id, s.name))))
         : h('p', { class: 'muted', 'data-testid': 'segments' }, 'Not in any segment yet.'),
@@ -414,59 +443,71 @@ function renderProfile() {
   body.replaceChildren(...parts.flat(Infinity).filter(Boolean));
 }
 
+// Copy slots: Liquid templates rendered by the core with the shopper's profile.
+const TEMPLATES = {
+  hero: '{% assign top = profile.affinities.category | first %}'
+    + '{% if profile.personalized and top %}Welcome back. More {{ top.key | split: ">" | last }} below, picked for you'
+    + ' from {{ page.products }} products.{% else %}{{ page.products }} products across {{ page.departments }} departments.'
+    + ' Browse around: the panel on the right shows what Tailor learns, live.{% endif %}',
+};
+
 // ---- start
 async function main() {
-  store.uid = visitorId();
-  const [catalogText, config] = await Promise.all([
+  const [catalogText, config, sync] = await Promise.all([
     fetch('/data/catalog.jsonl').then((r) => { if (!r.ok) throw new Error(`catalog: HTTP ${r.status}`); return r.text(); }),
     fetch('profile-config.json').then((r) => { if (!r.ok) throw new Error(`config: HTTP ${r.status}`); return r.text(); }),
+    // Where tailor-sync is, and the public browser key (no shopper data in this request).
+    fetch('/api/sync-config').then((r) => r.json()).catch(() => ({ enabled: false, reason: 'the demo backend did not answer' })),
   ]);
   store.items = catalogText.split('\n').filter((l) => l.trim()).map((l) => JSON.parse(l));
   store.byId = new Map(store.items.map((it) => [it.id, it]));
   store.tree = buildTree(store.items);
   store.departments = [...new Set(store.items.map((it) => it.category[0]))];
-  const core = await TailorCore.load(); // one wasm instance for the page
-  $('[data-testid=core-version]').textContent = `Core ${core.version()}.`;
-  const saved = localStorage.getItem(KEYS.state);
-  const load = async (cfg, state) => Tailor.load({ catalog: catalogText, config: cfg, state, wasm: core });
-  let cfg = config;
-  try {
-    store.tailor = await load(cfg, saved ?? undefined);
-  } catch (err) {
-    if (err.code === 'invalid_condition') {
-      // A core built without the condition module cannot evaluate segment rules.
-      console.warn('tailor demo: segments disabled:', err.message);
-      const c = JSON.parse(config);
-      c.segments = [];
-      cfg = JSON.stringify(c);
-      store.segmentsOff = `Segments are off in this build: ${err.message}`;
-    } else if (saved) {
-      console.warn('tailor demo: the saved profile was unusable; starting afresh', err);
-      localStorage.removeItem(KEYS.state);
-    } else {
-      throw err;
-    }
-    store.tailor = await load(cfg, err.code === 'invalid_condition' ? saved ?? undefined : undefined);
-  }
+  store.sync = sync;
+  const post = (path, body) => fetch(path, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) })
+    .then(async (r) => { const j = await r.json(); if (!r.ok) throw new Error(j.error?.message ?? j.error ?? `HTTP ${r.status}`); return j; });
+  store.sdk = await TailorSDK.start({
+    catalog: catalogText,
+    config,
+    // With tailor-sync: the bundle it serves (ETag-cached in IndexedDB); without: the file the demo built.
+    bundle: sync.enabled ? { url: `${sync.url}/v1/bundle`, headers: { authorization: `Bearer ${sync.key}` } } : { url: '/data/bundle.bin' },
+    server: sync.enabled ? { url: sync.url, key: sync.key, token: (uid) => post('/api/token', { uid }) } : undefined,
+    onForget: async ({ uid, token }) => { await post('/api/forget', { uid, token: (await token()).token }); },
+    templates: TEMPLATES,
+    currency: 'GBP',
+    retry: { baseMs: 500, maxMs: 10000 }, // the demo's server restarts quickly
+    renderItem: renderRecommended,
+  });
+  const sdk = store.sdk;
+  window.tailorSdk = sdk; // for the console and the browser tests
+  $('[data-testid=core-version]').textContent = `Core ${sdk.core.version()}.`;
+  for (const type of ['track', 'profile', 'consent', 'pulled', 'erased', 'forgotten']) sdk.addEventListener(type, queueProfile);
+  sdk.addEventListener('rejected', (e) => {
+    const r = e.detail.rejected[0];
+    store.lastError = `${e.detail.rejected.length} event(s) rejected: ${r.code} ${r.message} (${r.where})`;
+    queueProfile();
+  });
+  setInterval(renderSync, 1000); // queue and retry state
   store.cart = loadCart();
   renderCartCount();
 
+  // The search itself is tracked by the SDK (data-tailor-search on the form).
   $('[data-testid=search-form]').addEventListener('submit', (e) => {
     e.preventDefault();
     const q = e.target.q.value.trim().slice(0, 200);
     if (!q) return;
-    track(newEvent('search', { query: q }));
     location.hash = `#/s/${encodeURIComponent(q)}`;
   });
-  $('[data-testid=personalized-switch]').addEventListener('change', (e) => {
-    // The latest setting wins and "off" wins a tie, so each change gets a strictly later time.
-    const settingTs = JSON.parse(store.tailor.exportState()).personalization?.ts ?? 0;
-    store.tailor.setPersonalized(e.target.checked, { now: Math.max(Date.now(), settingTs + 1) });
-    saveState();
-    renderProfile();
-  });
-  $('[data-testid=reset-profile]').addEventListener('click', () => {
-    for (const k of Object.values(KEYS)) localStorage.removeItem(k);
+  $('[data-testid=personalized-switch]').addEventListener('change', (e) => sdk.setPersonalized(e.target.checked));
+  $('[data-testid=reset-profile]').addEventListener('click', async () => {
+    try {
+      await sdk.forget();
+    } catch (err) {
+      store.lastError = `Could not erase the profile on the server: ${err.message}`;
+      renderProfile();
+      return;
+    }
+    localStorage.removeItem(KEYS.cart);
     location.hash = '#/';
     location.reload();
   });

@@ -1,5 +1,7 @@
-// The demo storefront in Chromium: the page loads the wasm core, tracks what
-// the visitor does, and the profile panel shows what the core computed.
+// The demo storefront in Chromium, storefront-only (no tailor-sync, as when the
+// server cannot be built): the page loads the wasm core through the SDK, tracks
+// what the visitor does, and the profile panel shows what the core computed.
+// tests/web/sdk.test.mjs runs the same page against a real tailor-sync.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { startDemo } from '../../examples/demo.mjs';
@@ -14,7 +16,7 @@ const profileJson = async () => JSON.parse(await page.textContent('[data-testid=
 const affinityKeys = (kind) => page.$$eval(`[data-testid=affinity-${kind}] .aff`, (rows) => rows.map((r) => r.dataset.key));
 
 before(async () => {
-  server = await startDemo({ port: 0 });
+  server = await startDemo({ port: 0, sync: false });
   browser = await launchChromium();
   page = browser.page;
   await page.goto(`${server.url}/`);
@@ -32,6 +34,10 @@ test('the storefront renders the catalog and starts an empty profile', async () 
   const p = await profileJson();
   assert.equal(p.personalized, true);
   assert.deepEqual(Object.keys(p.events.by_type), ['impression'], 'only the home page impressions so far');
+  assert.match(await page.textContent('[data-testid=sync-status]'), /^Storefront only: turned off/);
+  // Recommendations come from the bundle file the demo built.
+  assert.equal(await page.getAttribute('[data-testid=slot-home]', 'data-tailor-state'), 'filled');
+  assert.equal((await page.$$('[data-testid=slot-home] [data-testid=reasons]')).length, 8);
 });
 
 test('browsing a department, clicking a product and adding it to the basket update the panel', async () => {
