@@ -43,7 +43,11 @@ int cmd_bench_topk(const args& a) {
       auto res = embedding_top_k(ix, qs.data() + qi * dim, dim, k);
       if (!res) return std::cerr << res.error().message << "\n", 1;
       if (r == 0) {
-        for (const auto& s : res.value()) ids += std::to_string(s.item) + ",";
+        char buf[48];
+        for (const auto& s : res.value()) {
+          std::snprintf(buf, sizeof buf, "%u:%.9g,", s.item, static_cast<double>(s.score));
+          ids += buf;
+        }
         ids += "\n";
       }
     }
