@@ -48,7 +48,8 @@ function buildBundle(nItems, nOrders, name) {
 }
 
 const sizes = [];
-for (const [n, orders] of [[10000, 60000], [100000, 400000]]) {
+const keep = process.argv.includes('--keep') ? process.argv[process.argv.indexOf('--keep') + 1] : null;
+for (const [n, orders] of process.argv.includes('--no-sizes') ? [] : [[10000, 60000], [100000, 400000]]) {
   const b = buildBundle(n, orders, `b${n}`);
   sizes.push({ items: n, orders, bytes: b.bytes, seconds: b.seconds });
 }
@@ -63,6 +64,10 @@ for (let e = 0; e < 200; e++) {
 }
 const request = { slot: 'home', now: T0 + 400000 * 60000, events, size: 20 };
 writeFileSync(join(dir, 'req.json'), JSON.stringify(request));
+if (keep) { // keep the 50k bundle and request for profiling
+  writeFileSync(`${keep}.bin`, readFileSync(big.path));
+  writeFileSync(`${keep}.req.json`, JSON.stringify(request));
+}
 
 const core = await TailorCore.load();
 const rec = Recommender.open(core, readFileSync(big.path));
