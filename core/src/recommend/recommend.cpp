@@ -286,6 +286,7 @@ struct recommend_state {
     uint32_t item;
     event_type type;
     int64_t ts;
+    double decay;  // 2^(-age / history half-life)
   };
   std::vector<hist> history;
   std::vector<uint32_t> excluded;  // sorted
@@ -301,6 +302,36 @@ struct recommender::impl {
   std::map<std::string, slot_config> slots;
   std::vector<uint32_t> top_trending, top_popular;  // precomputed fallback candidates
   float max_trending = 0, max_popularity = 0;
+  // Open-addressing id -> index table (built at open; the bundle's binary
+  // search costs ~16 string compares per lookup). Empty slot = 0xFFFFFFFF.
+  std::vector<uint32_t> id_table;
+  uint64_t id_mask = 0;
+
+  static uint64_t id_hash(std::string_view id) noexcept {
+    uint64_t h = 1469598103934665603ull;  // FNV-1a 64
+    for (unsigned char c : id) h = (h ^ c) * 1099511628211ull;
+    return h ^ (h >> 29);
+  }
+  void build_id_table() {
+    const uint32_t n = b.item_count();
+    uint64_t cap = 16;
+    while (cap < std::uint64_t{n} * 2) cap <<= 1;
+    id_table.assign(cap, 0xFFFFFFFFu);
+    id_mask = cap - 1;
+    for (uint32_t i = 0; i < n; ++i) {
+      uint64_t h = id_hash(b.item_id(i)) & id_mask;
+      while (id_table[h] != 0xFFFFFFFFu) h = (h + 1) & id_mask;
+      id_table[h] = i;
+    }
+  }
+  int64_t find(std::string_view id) const noexcept {
+    if (id_table.empty()) return -1;
+    for (uint64_t h = id_hash(id) & id_mask;; h = (h + 1) & id_mask) {
+      const uint32_t i = id_table[h];
+      if (i == 0xFFFFFFFFu) return -1;
+      if (b.item_id(i) == id) return i;
+    }
+  }
 
   result<recommend_state> gather(std::string_view request_json) const;
   std::string decide(recommend_state& st, const char* fallback, const std::vector<double>* model_scores) const;
@@ -360,6 +391,7 @@ result<recommender> recommender::open(std::string_view bytes) noexcept {
       idx.resize(k);
       return idx;
     };
+    r.p_->build_id_table();
     r.p_->top_trending = top(r.p_->b.trending());
     r.p_->top_popular = top(r.p_->b.popularity());
     for (uint32_t i = 0; i < n; ++i) {
@@ -397,7 +429,7 @@ result<recommend_state> recommender::impl::gather(std::string_view request_json)
   const uint32_t n = b.item_count();
   auto& warnings = st.warnings;
   auto index_of = [&](const std::string& id, const char* what) -> int64_t {
-    const int64_t i = b.find_item(id);
+    const int64_t i = find(id);
     if (i < 0) warnings.push_back(std::string(what) + ": unknown item \"" + id + "\" ignored");
     return i;
   };
@@ -467,7 +499,7 @@ result<recommend_state> recommender::impl::gather(std::string_view request_json)
       if (dup[oi]) continue;
       const event& e = evs[oi];
       auto one = [&](const std::string& id, event_type t) -> int64_t {
-        const int64_t i = b.find_item(id);
+        const int64_t i = find(id);
         if (i < 0) {
           warnings.push_back("events: unknown item \"" + id + "\" ignored");
           return i;
@@ -477,7 +509,7 @@ result<recommend_state> recommender::impl::gather(std::string_view request_json)
           in_cart.erase(std::remove(in_cart.begin(), in_cart.end(), u), in_cart.end());
           return i;
         }
-        history.push_back({u, t, e.ts_ms});
+        history.push_back({u, t, e.ts_ms, decay(st.now - e.ts_ms, cfg.history_half_life_days)});
         if (t == event_type::add_to_cart && std::find(in_cart.begin(), in_cart.end(), u) == in_cart.end()) in_cart.push_back(u);
         if (t == event_type::purchase) {
           purchased.push_back(u);
@@ -518,7 +550,7 @@ result<recommend_state> recommender::impl::gather(std::string_view request_json)
   switch (cfg.anchor) {
     case anchor_kind::profile:
       anchors.reserve(history.size());
-      for (const auto& h : history) anchors.emplace_back(h.item, decay(st.now - h.ts, cfg.history_half_life_days));
+      for (const auto& h : history) anchors.emplace_back(h.item, h.decay);
       break;
     case anchor_kind::context:
       for (const auto& id : lists[0]) {
@@ -570,10 +602,16 @@ result<recommend_state> recommender::impl::gather(std::string_view request_json)
   };
   const event_weights w;
   if (cfg.weights[src_repeat] > 0 && cfg.anchor == anchor_kind::profile) {
+    uint32_t last_item = 0xFFFFFFFFu;
+    double last_factor = 1.0;
     for (const auto& h : history) {
-      double v = weight_of(w, h.type) * decay(st.now - h.ts, cfg.history_half_life_days);
-      const float rr = b.repeat_rate()[h.item];
-      if (cfg.repeat_power > 0 && rr > 0) v *= detail::det_exp(cfg.repeat_power * detail::det_log(rr));
+      double v = weight_of(w, h.type) * h.decay;
+      if (h.item != last_item) {  // rr^power, recomputed only when the item changes
+        const float rr = b.repeat_rate()[h.item];
+        last_factor = cfg.repeat_power > 0 && rr > 0 ? detail::det_exp(cfg.repeat_power * detail::det_log(rr)) : 1.0;
+        last_item = h.item;
+      }
+      v *= last_factor;
       contribute(cand(h.item), src_repeat, v, h.item);
     }
   }
@@ -609,7 +647,7 @@ result<recommend_state> recommender::impl::gather(std::string_view request_json)
   auto& excluded = st.excluded;
   auto exclude_ids = [&](const std::vector<std::string>& ids) {
     for (const auto& id : ids) {
-      if (auto i = b.find_item(id); i >= 0) excluded.push_back(static_cast<uint32_t>(i));
+      if (auto i = find(id); i >= 0) excluded.push_back(static_cast<uint32_t>(i));
     }
   };
   if (cfg.anchor == anchor_kind::context) exclude_ids(lists[0]);
@@ -623,7 +661,7 @@ result<recommend_state> recommender::impl::gather(std::string_view request_json)
     if (slot_of[i] >= 0) cands[static_cast<std::size_t>(slot_of[i])].excluded = true;
   }
   for (const auto& id : lists[4]) {
-    const int64_t d = b.find_item(id);
+    const int64_t d = find(id);
     if (d < 0) continue;
     for (auto nb : {b.ease(static_cast<uint32_t>(d)), b.covisit(static_cast<uint32_t>(d))}) {
       for (uint32_t k = 0; k < nb.count; ++k) {
@@ -662,7 +700,7 @@ std::string recommender::impl::decide(recommend_state& st, const char* fallback,
   }
   for (const auto& t : cfg.boosts) {
     if (!t.item.empty()) {
-      const int64_t i = b.find_item(t.item);
+      const int64_t i = find(t.item);
       if (i < 0) continue;
       for (auto& c : cands) {
         if (c.item == static_cast<uint32_t>(i)) c.score = c.score >= 0 ? c.score * t.factor : c.score / t.factor;
@@ -698,14 +736,20 @@ std::string recommender::impl::decide(recommend_state& st, const char* fallback,
   // Only the head needs ordering: it grows (sorting the next stretch) when the
   // filters or the category cap use it up before `want` items are chosen.
   std::size_t head = std::min<std::size_t>(ranked.size(), std::size_t{want} * (cfg.max_per_category > 0 ? 8 : 2) + 64);
-  std::partial_sort(ranked.begin(), ranked.begin() + static_cast<std::ptrdiff_t>(head), ranked.end(), before);
+  auto order_range = [&](std::size_t from, std::size_t to) {  // ranked[from, to) in order, the rest after
+    if (to < ranked.size()) {
+      std::nth_element(ranked.begin() + static_cast<std::ptrdiff_t>(from), ranked.begin() + static_cast<std::ptrdiff_t>(to),
+                       ranked.end(), before);
+    }
+    std::sort(ranked.begin() + static_cast<std::ptrdiff_t>(from), ranked.begin() + static_cast<std::ptrdiff_t>(to), before);
+  };
+  order_range(0, head);
   std::vector<const candidate*> out;
   std::vector<uint32_t> per_cat;  // category index -> count
   for (std::size_t pos = 0; pos < ranked.size() && out.size() < want; ++pos) {
     if (pos == head) {
       const std::size_t next = std::min(ranked.size(), head * 4);
-      std::partial_sort(ranked.begin() + static_cast<std::ptrdiff_t>(head), ranked.begin() + static_cast<std::ptrdiff_t>(next),
-                        ranked.end(), before);
+      order_range(head, next);
       head = next;
     }
     const candidate& c = cands[ranked[pos]];
@@ -722,7 +766,7 @@ std::string recommender::impl::decide(recommend_state& st, const char* fallback,
   std::vector<candidate> pinned;
   pinned.reserve(cfg.pins.size());  // stable addresses for `out`
   for (const auto& p : cfg.pins) {
-    const int64_t i = b.find_item(p.item);
+    const int64_t i = find(p.item);
     if (i < 0) {
       warnings.push_back("pin: unknown item \"" + p.item + "\" ignored");
       continue;
@@ -952,7 +996,7 @@ result<ranking_job> recommender::prepare_ranking(std::string_view request_json, 
       const event_weights w;
       for (const auto& e : h) {
         if (own.empty() || own.back().item != e.item) own.push_back({e.item});
-        own.back().weight += weight_of(w, e.type) * decay(st->now - e.ts, st->cfg->history_half_life_days);
+        own.back().weight += weight_of(w, e.type) * e.decay;
         if (e.type == event_type::purchase) own.back().purchases += 1;
         own.back().newest = std::max(own.back().newest, e.ts);
       }
