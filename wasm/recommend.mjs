@@ -1,6 +1,6 @@
 // Recommendations in JS: a thin handle over the wasm core. The bundle bytes are
 // copied once into wasm memory and read in place; every decision is the core's.
-import { unwrap } from './index.mjs';
+import { unwrap, TailorError } from './index.mjs';
 
 const asBytes = (b) => (b instanceof ArrayBuffer ? new Uint8Array(b)
   : ArrayBuffer.isView(b) ? new Uint8Array(b.buffer, b.byteOffset, b.byteLength) : b);
@@ -73,7 +73,13 @@ export class Recommender {
       let scores = new Float32Array(0);
       if (job.rows > 0) {
         const features = this.#h.rankingFeatures(job.job);
-        const out = await session.run({ [checked.input]: new ort.Tensor('float32', features, [job.rows, job.cols]) });
+        let out;
+        try {
+          out = await session.run({ [checked.input]: new ort.Tensor('float32', features, [job.rows, job.cols]) });
+        } catch (e) { // e.g. a width the model's signature left symbolic
+          throw new TailorError({ code: 'invalid_config', errno: 11, where: 'model',
+            message: `the ranker model failed on the ${job.rows} x ${job.cols} feature tensor: ${e?.message ?? e}` });
+        }
         const data = out[checked.output]?.data;
         scores = data instanceof Float32Array ? data : Float32Array.from(data ?? [], Number);
       }

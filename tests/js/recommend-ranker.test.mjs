@@ -33,7 +33,7 @@ const request = { slot: 'browse', now, events, size: 6 };
 
 // A model written with python3-onnx: s = features @ ones, then `extra` nodes;
 // the graph's output is `output`.
-async function pythonModel(name, cols, extra, output) {
+async function pythonModel(name, cols, extra, output, declaredCols = cols) {
   const path = join(dir, `${name}.onnx`);
   execFileSync('/usr/bin/python3', ['-c', `
 import numpy as np, onnx, sys
@@ -41,7 +41,7 @@ from onnx import helper, TensorProto, numpy_helper
 cols = ${cols}
 nodes = [helper.make_node('MatMul', ['features', 'ones'], ['s'])] + [${extra}]
 g = helper.make_graph(nodes, '${name}',
-  [helper.make_tensor_value_info('features', TensorProto.FLOAT, ['N', cols])],
+  [helper.make_tensor_value_info('features', TensorProto.FLOAT, ['N', ${typeof declaredCols === 'string' ? `'${declaredCols}'` : 'cols'}])],
   [helper.make_tensor_value_info('${output}', TensorProto.FLOAT, ['N', 1])],
   [numpy_helper.from_array(np.ones((cols, 1), dtype=np.float32), 'ones'),
   ] + ([numpy_helper.from_array(np.ones((1,), dtype=np.float32), 'one')] if "'one'" in """${extra}""" else []))
@@ -120,6 +120,11 @@ test('a model whose input does not match the feature spec is a clear error', asy
   const four = await pythonModel('four', 4, '', 's');
   await assert.rejects(rec.recommendWithModel(request, { ort, session: four, spec: { features: ['blend', 'price'], output: 's' } }),
     (e) => e instanceof TailorError && /names 2 features/.test(e.message));
+  // A model that leaves its width symbolic passes the signature check, and fails
+  // on the tensor: a TailorError naming the model, not an ORT internal.
+  const symbolic = await pythonModel('symbolic', 4, '', 's', 'F');
+  await assert.rejects(rec.recommendWithModel(request, { ort, session: symbolic, spec: { features: ['blend', 'price'], output: 's' } }),
+    (e) => e instanceof TailorError && e.code === 'invalid_config' && e.where === 'model' && /x 2 feature tensor/.test(e.message));
   // The same model with a matching spec works (score = sum of the features).
   const ok = await rec.recommendWithModel(request, { ort, session: four, spec: { features: ['blend', 'price', 'in_stock', 'is_own'], output: 's' } });
   assert.equal(ok.fallback, null);
