@@ -48,7 +48,8 @@ function buildBundle(nItems, nOrders, name) {
 }
 
 const sizes = [];
-for (const [n, orders] of [[10000, 60000], [100000, 400000]]) {
+const keep = process.argv.includes('--keep') ? process.argv[process.argv.indexOf('--keep') + 1] : null;
+for (const [n, orders] of process.argv.includes('--no-sizes') ? [] : [[10000, 60000], [100000, 400000]]) {
   const b = buildBundle(n, orders, `b${n}`);
   sizes.push({ items: n, orders, bytes: b.bytes, seconds: b.seconds });
 }
@@ -63,6 +64,10 @@ for (let e = 0; e < 200; e++) {
 }
 const request = { slot: 'home', now: T0 + 400000 * 60000, events, size: 20 };
 writeFileSync(join(dir, 'req.json'), JSON.stringify(request));
+if (keep) { // keep the 50k bundle and request for profiling
+  writeFileSync(`${keep}.bin`, readFileSync(big.path));
+  writeFileSync(`${keep}.req.json`, JSON.stringify(request));
+}
 
 const core = await TailorCore.load();
 const rec = Recommender.open(core, readFileSync(big.path));
@@ -75,17 +80,20 @@ const nativeTiming = JSON.parse(nat.stderr.toString().trim().split('\n').pop());
 const text = JSON.stringify(request);
 for (let i = 0; i < 30; i++) rec.recommend(text); // warm-up
 const ms = [];
+const c0 = process.cpuUsage();
 for (let i = 0; i < 300; i++) {
   const t0 = performance.now();
   rec.recommend(text);
   ms.push(performance.now() - t0);
 }
+const c1 = process.cpuUsage(c0);
+const cpuPerCall = (c1.user + c1.system) / 1000 / 300;
 ms.sort((a, b) => a - b);
 console.log(`recommend(): ${big.bytes} byte bundle, 50,000 items, 200-event profile, slot home, size 20 (decision identical natively)`);
-console.log(`| runtime | p50 ms | p90 ms | min ms |`);
-console.log(`|---|---|---|---|`);
-console.log(`| Tailor wasm (node ${process.version}) | ${ms[150].toFixed(3)} | ${ms[270].toFixed(3)} | ${ms[0].toFixed(3)} |`);
-console.log(`| Tailor native (g++ -O3) | ${nativeTiming.p50_ms.toFixed(3)} | ${nativeTiming.p90_ms.toFixed(3)} | ${nativeTiming.min_ms.toFixed(3)} |`);
+console.log(`| runtime | p50 ms | p90 ms | min ms | CPU ms per call |`);
+console.log(`|---|---|---|---|---|`);
+console.log(`| Tailor wasm (node ${process.version}) | ${ms[150].toFixed(3)} | ${ms[270].toFixed(3)} | ${ms[0].toFixed(3)} | ${cpuPerCall.toFixed(3)} |`);
+console.log(`| Tailor native (g++ -O3) | ${nativeTiming.p50_ms.toFixed(3)} | ${nativeTiming.p90_ms.toFixed(3)} | ${nativeTiming.min_ms.toFixed(3)} | ${nativeTiming.cpu_ms_per_call.toFixed(3)} |`);
 console.log('bundle sizes (no embeddings section; int8 embeddings would add items x (dim + 4) bytes):');
 for (const s of sizes) console.log(`| ${s.items} items, ${s.orders} orders | ${(s.bytes / 1e6).toFixed(2)} MB | built in ${s.seconds.toFixed(1)} s |`);
 rec.close();

@@ -3,6 +3,8 @@
 #include <emscripten/bind.h>
 #include <emscripten/val.h>
 
+#include <cstdio>
+
 #include "envelope.hpp"
 #include "tailor/recommend.hpp"
 
@@ -37,10 +39,17 @@ class embedding_index {
       embedding_index_view ix{rows_.data(), scales_.data(), n_, dim_, exact_.data()};
       auto r = embedding_top_k(ix, q.data(), static_cast<uint32_t>(q.size()), k);
       if (!r) return fail(r.error());
+      // Scores printed with 9 significant digits round-trip the float exactly.
       std::string out = "{\"ok\":true,\"value\":{\"items\":[";
       for (std::size_t i = 0; i < r->size(); ++i) {
         if (i) out += ',';
         out += std::to_string((*r)[i].item);
+      }
+      out += "],\"scores\":[";
+      char buf[32];
+      for (std::size_t i = 0; i < r->size(); ++i) {
+        std::snprintf(buf, sizeof buf, "%s%.9g", i ? "," : "", static_cast<double>((*r)[i].score));
+        out += buf;
       }
       out += "]}}";
       return out;

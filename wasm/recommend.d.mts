@@ -16,7 +16,7 @@ export interface RecommendRequest {
 
 export type ReasonSource =
   | 'repeat' | 'ease' | 'covisit' | 'trending' | 'popular'
-  | 'pinned' | 'boost' | 'bury' | 'negative_feedback';
+  | 'pinned' | 'boost' | 'bury' | 'negative_feedback' | 'model';
 
 export interface Reason { source: ReasonSource; share: number; because?: string; factor?: number }
 
@@ -25,7 +25,7 @@ export interface Recommendation { id: string; title: string; score: number; reas
 export interface Decision {
   slot: string;
   items: Recommendation[];
-  fallback: null | 'cold_start';
+  fallback: null | 'cold_start' | 'builtin_ranker';
   warnings: string[];
 }
 
@@ -38,9 +38,40 @@ export interface BundleInfo {
   embedding_dim: number;
 }
 
+/** Names of the serving features a ranker spec may list (see core/include/tailor/recommend.hpp). */
+export type RankerFeature =
+  | 'own_score' | 'own_count' | 'repeat_rate' | 'ease' | 'covisit' | 'trending' | 'popularity'
+  | 'recency' | 'is_own' | 'blend' | 'price' | 'in_stock' | 'category_affinity';
+
+export interface RankerSpec {
+  features: RankerFeature[];
+  /** Input tensor name (default "features"). */
+  input?: string;
+  /** Output tensor name (default "score"). */
+  output?: string;
+  /** How many candidates the model scores (1..1000, default 100). */
+  candidates?: number;
+}
+
+/** The parts of onnxruntime-web's InferenceSession the recommender uses. */
+export interface RankerSession {
+  readonly inputNames: readonly string[];
+  readonly outputNames: readonly string[];
+  readonly inputMetadata?: readonly { readonly isTensor?: boolean; readonly shape?: ReadonlyArray<number | string> }[];
+  run(feeds: Record<string, unknown>): Promise<Record<string, { readonly data: ArrayLike<number> | ArrayLike<bigint> }>>;
+}
+
+export interface RankerModel {
+  /** The onnxruntime-web module (its Tensor class builds the input). */
+  ort: { Tensor: new (type: 'float32', data: Float32Array, dims: readonly number[]) => unknown };
+  session: RankerSession;
+  spec: RankerSpec | string;
+}
+
 export declare class Recommender {
   static open(core: TailorCore, bytes: ArrayBuffer | ArrayBufferView): Recommender;
   readonly info: BundleInfo;
   recommend(request: RecommendRequest | string): Decision;
+  recommendWithModel(request: RecommendRequest | string, model: RankerModel): Promise<Decision>;
   close(): void;
 }

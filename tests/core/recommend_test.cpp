@@ -4,6 +4,9 @@
 
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
 #include <cstring>
 #include <limits>
 #include <set>
@@ -239,4 +242,335 @@ TEST_CASE("recommend: int8 top-k agrees with the exact slow path", "[recommend]"
   CHECK(t64->front().item == 7);
   embedding_index_view empty{nullptr, nullptr, 0, dim};
   CHECK(embedding_top_k(empty, v.data(), dim, 5)->empty());
+}
+
+namespace {
+
+std::vector<float> seeded_rows(uint32_t n, uint32_t dim, uint64_t seed) {
+  std::vector<float> v(static_cast<std::size_t>(n) * dim);
+  for (auto& x : v) {
+    float t = 0;
+    for (int k = 0; k < 4; ++k) {
+      seed = seed * 6364136223846793005ull + 1442695040888963407ull;
+      t += static_cast<float>(seed >> 40) / static_cast<float>(1 << 24);
+    }
+    x = t - 2.0f;  // roughly normal
+  }
+  return v;
+}
+
+// The int8 scan's scores computed the slow, obvious way.
+std::vector<float> slow_scan(const std::vector<int8_t>& rows, const std::vector<float>& scales, uint32_t n, uint32_t dim,
+                             const float* query) {
+  float qmax = 0;
+  for (uint32_t d = 0; d < dim; ++d) qmax = std::max(qmax, std::fabs(query[d]));
+  std::vector<int32_t> q(dim);
+  for (uint32_t d = 0; d < dim; ++d) q[d] = static_cast<int32_t>(std::clamp<long>(std::lround(query[d] * 127.0f / qmax), -127, 127));
+  std::vector<float> out(n);
+  for (uint32_t i = 0; i < n; ++i) {
+    int32_t s = 0;
+    for (uint32_t d = 0; d < dim; ++d) s += rows[static_cast<std::size_t>(i) * dim + d] * q[d];
+    out[i] = static_cast<float>(s) * scales[i];
+  }
+  return out;
+}
+
+uint32_t float_bits(float f) {
+  uint32_t u = 0;
+  std::memcpy(&u, &f, sizeof u);
+  return u;
+}
+
+}  // namespace
+
+TEST_CASE("recommend: the SIMD int8 scan equals the scalar slow path exactly", "[recommend][topk]") {
+  // 32/64/128 dims take the unrolled kernels, 48 and 80 the generic SIMD loop,
+  // 37 the scalar path; 1003 rows leave a tail of 3 after groups of four.
+  for (uint32_t dim : {32u, 37u, 48u, 64u, 80u, 128u}) {
+    const uint32_t n = 1003;
+    const auto v = seeded_rows(n, dim, dim);
+    std::vector<int8_t> rows;
+    std::vector<float> scales;
+    quantize_rows(v.data(), n, dim, rows, scales);
+    const auto q = seeded_rows(1, dim, 1000 + dim);
+    embedding_index_view ix{rows.data(), scales.data(), n, dim};
+    std::vector<float> fast(n, -1.0f);
+    REQUIRE(embedding_scan_scores(ix, q.data(), dim, fast.data()).ok());
+    const auto slow = slow_scan(rows, scales, n, dim, q.data());
+    uint32_t differ = 0;
+    for (uint32_t i = 0; i < n; ++i) differ += float_bits(fast[i]) != float_bits(slow[i]) ? 1 : 0;
+    INFO("dim " << dim);
+    CHECK(differ == 0);
+  }
+}
+
+TEST_CASE("recommend: top-k recall against exact f32 and index tie-breaking", "[recommend][topk]") {
+  const uint32_t n = 20000, dim = 64, k = 100;
+  const auto v = seeded_rows(n, dim, 7);
+  std::vector<int8_t> rows;
+  std::vector<float> scales;
+  quantize_rows(v.data(), n, dim, rows, scales);
+  embedding_index_view ix{rows.data(), scales.data(), n, dim, v.data()};
+  double hits = 0;
+  const uint32_t queries = 10;
+  for (uint32_t qi = 0; qi < queries; ++qi) {
+    const auto q = seeded_rows(1, dim, 500 + qi);
+    std::vector<std::pair<float, uint32_t>> exact;
+    for (uint32_t i = 0; i < n; ++i) {
+      float d = 0;
+      for (uint32_t j = 0; j < dim; ++j) d += q[j] * v[static_cast<std::size_t>(i) * dim + j];
+      exact.emplace_back(-d, i);
+    }
+    std::partial_sort(exact.begin(), exact.begin() + k, exact.end());
+    auto top = embedding_top_k(ix, q.data(), dim, k);
+    REQUIRE(top.ok());
+    REQUIRE(top->size() == k);
+    std::set<uint32_t> truth;
+    for (uint32_t i = 0; i < k; ++i) truth.insert(exact[i].second);
+    for (const auto& it : top.value()) hits += truth.count(it.item) ? 1 : 0;
+    // The exact re-score reproduces the exact scores of what it returns.
+    for (const auto& it : top.value()) {
+      float d = 0;
+      for (uint32_t j = 0; j < dim; ++j) d += q[j] * v[static_cast<std::size_t>(it.item) * dim + j];
+      CHECK(float_bits(d) == float_bits(it.score));
+    }
+  }
+  CHECK(hits / (queries * k) >= 0.99);
+  // Identical rows score identically: the lower index wins every tie.
+  std::vector<float> same(static_cast<std::size_t>(40) * dim);
+  for (uint32_t i = 0; i < 40; ++i) std::copy(v.begin(), v.begin() + dim, same.begin() + static_cast<std::ptrdiff_t>(i) * dim);
+  std::vector<int8_t> srows;
+  std::vector<float> sscales;
+  quantize_rows(same.data(), 40, dim, srows, sscales);
+  embedding_index_view six{srows.data(), sscales.data(), 40, dim};
+  auto tied = embedding_top_k(six, v.data(), dim, 10, 5);
+  REQUIRE(tied.ok());
+  REQUIRE(tied->size() == 10);
+  for (uint32_t i = 0; i < 10; ++i) CHECK((*tied)[i].item == i);
+  // k and margin limits: N passes, N + 1 is limit_exceeded.
+  CHECK(embedding_top_k(ix, v.data(), dim, limits::max_top_k, limits::max_top_k).ok());
+  CHECK(embedding_top_k(ix, v.data(), dim, 10, limits::max_top_k + 1).error().code == errc::limit_exceeded);
+  CHECK(embedding_top_k(ix, v.data(), dim, limits::max_top_k + 1).error().where == "k");
+}
+
+// Golden (tests/golden/recommend/topk.out.json): the same top-k bytes natively
+// (SSE2) and in wasm (SIMD128). Regenerate natively with
+//   build/native/tailor_tests "[.topk-golden-write]"
+namespace {
+std::string topk_golden_text() {
+  json out = json::object();
+  for (uint32_t dim : {37u, 48u, 64u}) {
+    const uint32_t n = 5003;
+    const auto v = seeded_rows(n, dim, 99 + dim);
+    std::vector<int8_t> rows;
+    std::vector<float> scales;
+    quantize_rows(v.data(), n, dim, rows, scales);
+    for (bool exact : {false, true}) {
+      embedding_index_view ix{rows.data(), scales.data(), n, dim, exact ? v.data() : nullptr};
+      json cases = json::array();
+      for (uint32_t qi = 0; qi < 3; ++qi) {
+        const auto q = seeded_rows(1, dim, 7000 + qi);
+        auto top = embedding_top_k(ix, q.data(), dim, 20, 30);
+        json c = json::array();
+        for (const auto& it : top.value()) c.push_back({it.item, float_bits(it.score)});
+        cases.push_back(std::move(c));
+      }
+      out[std::to_string(dim) + (exact ? "_exact" : "_int8")] = std::move(cases);
+    }
+  }
+  return out.dump() + "\n";
+}
+const std::string topk_golden_path = std::string(TAILOR_SOURCE_DIR) + "/tests/golden/recommend/topk.out.json";
+}  // namespace
+
+TEST_CASE("recommend: top-k golden is byte-identical on every target", "[recommend][topk][golden]") {
+  std::FILE* f = std::fopen(topk_golden_path.c_str(), "rb");
+  REQUIRE(f != nullptr);
+  std::string want;
+  char buf[4096];
+  for (std::size_t r; (r = std::fread(buf, 1, sizeof buf, f)) > 0;) want.append(buf, r);
+  std::fclose(f);
+  CHECK(topk_golden_text() == want);
+}
+
+TEST_CASE("recommend: write the top-k golden", "[.topk-golden-write]") {
+  std::FILE* f = std::fopen(topk_golden_path.c_str(), "wb");
+  REQUIRE(f != nullptr);
+  const std::string text = topk_golden_text();
+  std::fwrite(text.data(), 1, text.size(), f);
+  std::fclose(f);
+}
+
+TEST_CASE("recommend: bring your own ranker builds features and applies rules to its scores", "[recommend][ranker]") {
+  served s;
+  auto spec = parse_ranker_spec(R"({"features":["blend","ease","is_own","price","in_stock"],"candidates":50})");
+  REQUIRE(spec.ok());
+  CHECK(spec->input == "features");
+  CHECK(spec->output == "score");
+  json evs = json::array({view_ev("v1", "a", 6500), view_ev("v2", "d", 6600)});
+  const json req{{"slot", "home"}, {"now", 7000}, {"events", evs}, {"size", 4}};
+  auto job = s.r.prepare_ranking(req.dump(), spec.value());
+  REQUIRE(job.ok());
+  REQUIRE(job->rows() >= 3);
+  REQUIRE(job->cols() == 5);
+  REQUIRE(job->features().size() == static_cast<std::size_t>(job->rows()) * 5);
+  const auto& ids = job->row_ids();
+  REQUIRE(ids.size() == job->rows());
+  // Rows come in the built-in order (blend, normalised: the first row is 1); the
+  // price column is price_minor / 100 (items a..f cost 100..600); f is out of stock
+  // and filtered before the model sees it.
+  CHECK(job->features()[0] == 1.0f);
+  double max_blend = 0;
+  for (uint32_t r = 0; r < job->rows(); ++r) {
+    const float* row = job->features().data() + static_cast<std::size_t>(r) * 5;
+    max_blend = std::max<double>(max_blend, row[0]);
+    if (r > 0) CHECK(row[0] <= job->features()[static_cast<std::size_t>(r - 1) * 5]);
+    const int letter = ids[r][0] - 'a';
+    CHECK(row[3] == static_cast<float>(letter + 1));
+    CHECK(row[4] == 1.0f);
+    CHECK(row[2] == ((ids[r] == "a" || ids[r] == "d") ? 1.0f : 0.0f));
+    CHECK(ids[r] != "f");
+  }
+  CHECK(max_blend == 1.0);
+  // The model reverses the order: the last row becomes the first item.
+  std::vector<float> scores(job->rows());
+  for (uint32_t r = 0; r < job->rows(); ++r) scores[r] = static_cast<float>(r + 1) / 10.0f;
+  auto d = s.r.finish_ranking(job.value(), scores.data(), scores.size());
+  REQUIRE(d.ok());
+  const json dec = json::parse(d.value());
+  CHECK(dec["fallback"].is_null());
+  REQUIRE(!dec["items"].empty());
+  CHECK(dec["items"][0]["id"] == ids.back());
+  CHECK(dec["items"][0]["score"] == Approx(static_cast<double>(scores.back())).epsilon(1e-6));
+  bool model_reason = false;
+  for (const auto& r : dec["items"][0]["reasons"]) model_reason |= r["source"] == "model";
+  CHECK(model_reason);
+  // A job is finished once.
+  CHECK(s.r.finish_ranking(job.value(), scores.data(), scores.size()).error().code == errc::invalid_state);
+  // Wrong number of scores: a clear error, and the job can still be finished.
+  auto job2 = s.r.prepare_ranking(req.dump(), spec.value());
+  REQUIRE(job2.ok());
+  auto short_scores = s.r.finish_ranking(job2.value(), scores.data(), scores.size() - 1);
+  CHECK(short_scores.error().code == errc::invalid_field);
+  CHECK(short_scores.error().where == "scores");
+  CHECK(s.r.finish_ranking(job2.value(), scores.data(), scores.size()).ok());
+}
+
+TEST_CASE("recommend: NaN or infinite model scores fall back to the built-in ranker", "[recommend][ranker]") {
+  served s;
+  auto spec = parse_ranker_spec(R"({"features":["blend"]})").value();
+  json evs = json::array({view_ev("v1", "a", 6500)});
+  const json req{{"slot", "home"}, {"now", 7000}, {"events", evs}, {"size", 4}};
+  const json builtin = s.run(req);
+  for (float bad : {std::numeric_limits<float>::quiet_NaN(), std::numeric_limits<float>::infinity(),
+                    -std::numeric_limits<float>::infinity()}) {
+    auto job = s.r.prepare_ranking(req.dump(), spec);
+    REQUIRE(job.ok());
+    std::vector<float> scores(job->rows(), 0.5f);
+    scores.back() = bad;
+    auto d = s.r.finish_ranking(job.value(), scores.data(), scores.size());
+    REQUIRE(d.ok());
+    const json dec = json::parse(d.value());
+    CHECK(dec["fallback"] == "builtin_ranker");
+    REQUIRE(dec["warnings"].size() == 1);
+    CHECK(dec["warnings"][0].get<std::string>().find("row " + std::to_string(scores.size() - 1)) != std::string::npos);
+    // The fallback is the built-in decision over the same (top `candidates`) rows.
+    REQUIRE(dec["items"].size() == builtin["items"].size());
+    for (std::size_t i = 0; i < dec["items"].size(); ++i) CHECK(dec["items"][i]["id"] == builtin["items"][i]["id"]);
+  }
+}
+
+TEST_CASE("recommend: ranker spec and model signature errors are clear", "[recommend][ranker]") {
+  CHECK(parse_ranker_spec("{").error().code == errc::invalid_json);
+  CHECK(parse_ranker_spec("[]").error().code == errc::invalid_config);
+  CHECK(parse_ranker_spec(R"({"features":[]})").error().code == errc::invalid_config);
+  CHECK(parse_ranker_spec(R"({"candidates":5})").error().code == errc::missing_field);
+  CHECK(parse_ranker_spec(R"({"features":["blend"],"magic":1})").error().code == errc::unknown_field);
+  auto unknown = parse_ranker_spec(R"({"features":["blend","moon"]})");
+  CHECK(unknown.error().code == errc::invalid_config);
+  CHECK(unknown.error().where == "features[1]");
+  CHECK(unknown.error().message.find("moon") != std::string::npos);
+  CHECK(parse_ranker_spec(R"({"features":["blend","blend"]})").error().where == "features[1]");
+  CHECK(parse_ranker_spec(R"({"features":["blend"],"candidates":1000})").ok());
+  CHECK(!parse_ranker_spec(R"({"features":["blend"],"candidates":1001})").ok());
+  std::string many = R"({"features":[)";
+  for (uint32_t i = 0; i <= limits::max_ranker_features; ++i) many += (i ? ",\"blend\"" : "\"blend\"");
+  CHECK(parse_ranker_spec(many + "]}").error().code == errc::limit_exceeded);
+  // Every serving feature name is accepted.
+  std::string all = R"({"features":[)";
+  for (std::size_t i = 0; i < ranker_feature_names().size(); ++i) all += (i ? ",\"" : "\"") + ranker_feature_names()[i] + "\"";
+  auto spec_all = parse_ranker_spec(all + "]}");
+  REQUIRE(spec_all.ok());
+  CHECK(spec_all->features.size() == ranker_feature_names().size());
+
+  const auto spec = parse_ranker_spec(R"({"features":["blend","ease","price","is_own"]})").value();
+  CHECK(check_ranker_model(spec, R"({"inputs":[{"name":"features","shape":["N",4]}],"outputs":["score"]})").ok());
+  CHECK(check_ranker_model(spec, R"({"inputs":[{"name":"features","shape":[null,"F"]}],"outputs":["score"]})").ok());
+  CHECK(check_ranker_model(spec, R"({"inputs":[{"name":"features","shape":[-1,4]}],"outputs":["score"]})").ok());
+  auto width = check_ranker_model(spec, R"({"inputs":[{"name":"features","shape":["N",10]}],"outputs":["score"]})");
+  CHECK(width.error().code == errc::invalid_config);
+  CHECK(width.error().message.find("names 4 features") != std::string::npos);
+  CHECK(width.error().message.find("[N, 10]") != std::string::npos);
+  CHECK(check_ranker_model(spec, R"({"inputs":[{"name":"features","shape":[100,4]}],"outputs":["score"]})").error().message.find(
+            "fixed batch") != std::string::npos);
+  CHECK(check_ranker_model(spec, R"({"inputs":[{"name":"features","shape":["N",4,1]}],"outputs":["score"]})").error().code ==
+        errc::invalid_config);
+  CHECK(check_ranker_model(spec, R"({"inputs":[{"name":"x","shape":["N",4]}],"outputs":["score"]})").error().message.find(
+            "no input \"features\"") != std::string::npos);
+  CHECK(check_ranker_model(spec, R"({"inputs":[{"name":"features","shape":["N",4]}],"outputs":["y"]})").error().where ==
+        "model.outputs");
+}
+
+TEST_CASE("recommend: bad input is a clear error or a documented fallback", "[recommend][bad-input]") {
+  served s;
+  // Unknown ids: ignored with a warning naming them (events, cart, context, pins);
+  // silently ignored where they can only remove items (exclude, shown, dislikes).
+  json evs = json::array({view_ev("v1", "ghost", 6500), view_ev("v2", "a", 6600)});
+  auto d = s.run({{"slot", "home"}, {"now", 7000}, {"events", evs}, {"cart", {"phantom"}},
+                  {"exclude", {"nope1"}}, {"shown", {"nope2"}}, {"dislikes", {"nope3"}}});
+  CHECK(d["fallback"].is_null());
+  REQUIRE(d["warnings"].size() == 2);
+  CHECK(d["warnings"][0].get<std::string>().find("ghost") != std::string::npos);
+  CHECK(d["warnings"][1].get<std::string>().find("phantom") != std::string::npos);
+  CHECK(!d["items"].empty());
+  // Only unknown items in the profile: cold start with warnings.
+  auto only_ghosts = s.run({{"slot", "home"}, {"now", 7000}, {"events", json::array({view_ev("v1", "ghost", 6500)})}});
+  CHECK(only_ghosts["fallback"] == "cold_start");
+  CHECK(only_ghosts["warnings"].size() == 1);
+  // An empty profile (no events key, or an empty array) is the cold-start fallback.
+  CHECK(s.run({{"slot", "home"}, {"now", 7000}, {"events", json::array()}})["fallback"] == "cold_start");
+  CHECK(s.run({{"slot", "cart"}, {"now", 7000}})["fallback"] == "cold_start");
+  CHECK(s.run({{"slot", "post_purchase"}, {"now", 7000}})["fallback"] == "cold_start");
+  // Malformed requests are errors naming the field.
+  CHECK(s.r.recommend("[]").error().code == errc::invalid_field);
+  CHECK(s.r.recommend("{\"slot\":\"home\"").error().code == errc::invalid_json);
+  CHECK(s.r.recommend(R"({"slot":"nope","now":1})").error().code == errc::not_found);
+  CHECK(s.r.recommend(R"({"slot":"home"})").error().code == errc::missing_field);
+  CHECK(s.r.recommend(R"({"slot":"home","now":1,"events":{}})").error().where == "events");
+  CHECK(s.r.recommend(R"({"slot":"home","now":1,"cart":[""]})").error().where == "cart[0]");
+  CHECK(s.r.recommend(R"({"slot":"home","now":1,"size":0})").error().code == errc::invalid_field);
+  CHECK(s.r.recommend(R"({"slot":"home","now":1,"size":101})").error().code == errc::invalid_field);
+  CHECK(s.r.recommend(R"({"slot":"home","now":1,"size":100})").ok());
+  // Id-list limits: N passes, N + 1 is limit_exceeded.
+  json ids = json::array();
+  for (std::size_t i = 0; i < limits::max_request_ids; ++i) ids.push_back("x" + std::to_string(i));
+  CHECK(s.r.recommend(json{{"slot", "home"}, {"now", 1}, {"exclude", ids}}.dump()).ok());
+  ids.push_back("one-more");
+  CHECK(s.r.recommend(json{{"slot", "home"}, {"now", 1}, {"exclude", ids}}.dump()).error().code == errc::limit_exceeded);
+  // A recommender that was never opened.
+  recommender closed;
+  CHECK(closed.recommend(R"({"slot":"home","now":1})").error().code == errc::invalid_state);
+  // Empty catalogue: no items, cold start, and the ranker path has zero rows.
+  served empty(default_recommend_config(), true);
+  auto e = empty.run({{"slot", "home"}, {"now", 7000}, {"events", json::array({view_ev("v1", "a", 6500)})}, {"context", {"a"}}});
+  CHECK(e["items"].empty());
+  CHECK(e["fallback"] == "cold_start");
+  CHECK(e["warnings"].size() == 1);
+  auto spec = parse_ranker_spec(R"({"features":["blend","price"]})").value();
+  auto job = empty.r.prepare_ranking(R"({"slot":"home","now":7000})", spec);
+  REQUIRE(job.ok());
+  CHECK(job->rows() == 0);
+  auto none = empty.r.finish_ranking(job.value(), nullptr, 0);
+  REQUIRE(none.ok());
+  CHECK(json::parse(none.value())["items"].empty());
 }

@@ -62,6 +62,15 @@ async function recommendUsage(bytes: Uint8Array): Promise<void> {
   rec.close();
 }
 void recommendUsage;
+import type { RankerModel, RankerSession } from '../../wasm/index.mjs';
+async function rankerUsage(rec: Recommender, session: RankerSession,
+  Tensor: new (type: 'float32', data: Float32Array, dims: readonly number[]) => unknown): Promise<Decision> {
+  const model: RankerModel = { ort: { Tensor }, session, spec: { features: ['blend', 'ease', 'price'], candidates: 50 } };
+  const d = await rec.recommendWithModel({ slot: 'home', now: 1 }, model);
+  if (d.fallback === 'builtin_ranker') console.log(d.warnings);
+  return d;
+}
+void rankerUsage;
 
 async function experimentUsage(): Promise<FeatureResult> {
   const core = await TailorCore.load();

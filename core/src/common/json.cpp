@@ -1,5 +1,6 @@
 #include "common/json.hpp"
 
+#include <algorithm>
 #include <cmath>
 
 namespace tailor::detail {
@@ -8,6 +9,30 @@ namespace {
 struct depth_exceeded {
   std::size_t depth;
 };
+
+// Deepest array/object nesting in text (strings and escapes skipped). Only a
+// bound for the fast path: malformed text is left to the parser.
+std::size_t nesting_depth(std::string_view text) noexcept {
+  std::size_t depth = 0, deepest = 0;
+  bool in_string = false;
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    const char c = text[i];
+    if (in_string) {
+      if (c == '\\') {
+        ++i;
+      } else if (c == '"') {
+        in_string = false;
+      }
+    } else if (c == '"') {
+      in_string = true;
+    } else if (c == '[' || c == '{') {
+      deepest = std::max(deepest, ++depth);
+    } else if ((c == ']' || c == '}') && depth > 0) {
+      --depth;
+    }
+  }
+  return deepest;
+}
 
 }  // namespace
 
@@ -18,6 +43,10 @@ result<json> parse_json(std::string_view text, std::size_t max_bytes,
                                                 " bytes; the limit is " + std::to_string(max_bytes));
   }
   try {
+    // Fast path: a document that cannot exceed the depth limit is parsed without
+    // the per-value callback (the same result; the callback path below reports
+    // depth errors in parse order).
+    if (nesting_depth(text) < max_depth) return json::parse(text.begin(), text.end());
     auto limit_depth = [max_depth](int depth, json::parse_event_t event, json&) {
       if ((event == json::parse_event_t::object_start ||
            event == json::parse_event_t::array_start) &&

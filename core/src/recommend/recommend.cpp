@@ -221,13 +221,18 @@ result<std::map<std::string, slot_config>> parse_config(std::string_view text) {
 
 struct candidate {
   uint32_t item = 0;
+  std::array<uint32_t, 2> because{};  // ease, covisit: anchor with the largest contribution (+1; 0 = none)
   std::array<double, src_count> raw{};
-  std::array<uint32_t, src_count> because{};  // anchor item with the largest contribution (+1; 0 = none)
-  std::array<double, src_count> best{};
+  std::array<double, 2> best{};
   double score = 0;
+  double blend = 0;  // the built-in ranker's score (before rules)
   bool pinned = false;
   bool buried = false;
+  bool excluded = false;
+  bool disliked = false;  // a neighbour of a disliked item
 };
+
+int because_slot(int s) { return s == src_ease ? 0 : s == src_covisit ? 1 : -1; }
 
 result<std::vector<std::string>> read_ids(const json& j, const char* key) {
   std::vector<std::string> out;
@@ -237,6 +242,7 @@ result<std::vector<std::string>> read_ids(const json& j, const char* key) {
   if (it->size() > limits::max_request_ids) {
     return make_error(errc::limit_exceeded, "more than " + std::to_string(limits::max_request_ids) + " ids", key);
   }
+  out.reserve(it->size());
   for (std::size_t i = 0; i < it->size(); ++i) {
     const json& v = (*it)[i];
     if (!v.is_string() || v.get_ref<const std::string&>().empty() ||
@@ -248,12 +254,87 @@ result<std::vector<std::string>> read_ids(const json& j, const char* key) {
   return out;
 }
 
+void sort_unique(std::vector<uint32_t>& v) {
+  std::sort(v.begin(), v.end());
+  v.erase(std::unique(v.begin(), v.end()), v.end());
+}
+
+bool contains(const std::vector<uint32_t>& sorted, uint32_t x) { return std::binary_search(sorted.begin(), sorted.end(), x); }
+
+enum serving_feature : int {
+  f_own_score, f_own_count, f_repeat_rate, f_ease, f_covisit, f_trending, f_popularity, f_recency, f_is_own, f_blend,
+  f_price, f_in_stock, f_category_affinity, f_count
+};
+constexpr std::array<const char*, f_count> feature_names{
+    "own_score", "own_count", "repeat_rate", "ease", "covisit", "trending", "popularity",
+    "recency", "is_own", "blend", "price", "in_stock", "category_affinity"};
+
 }  // namespace
+
+// Everything one request computes before the ranker orders the candidates.
+struct recommend_state {
+  const slot_config* cfg = nullptr;
+  int64_t now = 0;
+  uint32_t want = 0;
+  std::vector<std::string> warnings;
+  // Filters.
+  std::string filter_category;
+  int64_t min_price = 0, max_price = limits::max_price_minor;
+  bool filter_in_stock = true;
+  // Profile.
+  struct hist {
+    uint32_t item;
+    event_type type;
+    int64_t ts;
+    double decay;  // 2^(-age / history half-life)
+  };
+  std::vector<hist> history;
+  std::vector<uint32_t> excluded;  // sorted
+  // Candidates (slot_of maps an item to its candidate).
+  std::vector<candidate> cands;
+  std::array<double, src_count> wts{};
+  std::array<double, src_count> mx{};
+  bool personal = false;
+};
 
 struct recommender::impl {
   bundle_view b;
   std::map<std::string, slot_config> slots;
   std::vector<uint32_t> top_trending, top_popular;  // precomputed fallback candidates
+  float max_trending = 0, max_popularity = 0;
+  // Open-addressing id -> index table (built at open; the bundle's binary
+  // search costs ~16 string compares per lookup). Empty slot = 0xFFFFFFFF.
+  std::vector<uint32_t> id_table;
+  uint64_t id_mask = 0;
+
+  static uint64_t id_hash(std::string_view id) noexcept {
+    uint64_t h = 1469598103934665603ull;  // FNV-1a 64
+    for (unsigned char c : id) h = (h ^ c) * 1099511628211ull;
+    return h ^ (h >> 29);
+  }
+  void build_id_table() {
+    const uint32_t n = b.item_count();
+    uint64_t cap = 16;
+    while (cap < std::uint64_t{n} * 2) cap <<= 1;
+    id_table.assign(cap, 0xFFFFFFFFu);
+    id_mask = cap - 1;
+    for (uint32_t i = 0; i < n; ++i) {
+      uint64_t h = id_hash(b.item_id(i)) & id_mask;
+      while (id_table[h] != 0xFFFFFFFFu) h = (h + 1) & id_mask;
+      id_table[h] = i;
+    }
+  }
+  int64_t find(std::string_view id) const noexcept {
+    if (id_table.empty()) return -1;
+    for (uint64_t h = id_hash(id) & id_mask;; h = (h + 1) & id_mask) {
+      const uint32_t i = id_table[h];
+      if (i == 0xFFFFFFFFu) return -1;
+      if (b.item_id(i) == id) return i;
+    }
+  }
+
+  result<recommend_state> gather(std::string_view request_json) const;
+  std::string decide(recommend_state& st, const char* fallback, const std::vector<double>* model_scores) const;
 };
 
 recommender::recommender() = default;
@@ -310,355 +391,690 @@ result<recommender> recommender::open(std::string_view bytes) noexcept {
       idx.resize(k);
       return idx;
     };
+    r.p_->build_id_table();
     r.p_->top_trending = top(r.p_->b.trending());
     r.p_->top_popular = top(r.p_->b.popularity());
+    for (uint32_t i = 0; i < n; ++i) {
+      r.p_->max_trending = std::max(r.p_->max_trending, r.p_->b.trending()[i]);
+      r.p_->max_popularity = std::max(r.p_->max_popularity, r.p_->b.popularity()[i]);
+    }
     return r;
   } catch (const std::exception& e) {
     return make_error(errc::internal, e.what());
   }
 }
 
+result<recommend_state> recommender::impl::gather(std::string_view request_json) const {
+  recommend_state st;
+  auto jr = detail::parse_json(request_json);
+  if (!jr) return jr.error();
+  const json& req = jr.value();
+  if (!req.is_object()) return make_error(errc::invalid_field, "request must be an object");
+  if (auto s = detail::check_known_keys(req, {"slot", "now", "events", "context", "cart", "exclude", "shown", "dislikes", "size", "filters"}, "");
+      !s) {
+    return s.error();
+  }
+  auto slot_name = detail::read_string(req, "slot", "", limits::max_id_bytes, true);
+  if (!slot_name) return slot_name.error();
+  auto sit = slots.find(slot_name.value());
+  if (sit == slots.end()) return make_error(errc::not_found, "unknown slot \"" + slot_name.value() + "\"", "slot");
+  const slot_config& cfg = sit->second;
+  st.cfg = &cfg;
+  auto now = detail::read_int(req, "now", "", 0, 253402300799999, true);
+  if (!now) return now.error();
+  st.now = now.value();
+  auto size = detail::read_int(req, "size", "", 1, limits::max_rec_size, false, cfg.size);
+  if (!size) return size.error();
+  st.want = static_cast<uint32_t>(size.value());
+  const uint32_t n = b.item_count();
+  auto& warnings = st.warnings;
+  auto index_of = [&](const std::string& id, const char* what) -> int64_t {
+    const int64_t i = find(id);
+    if (i < 0) warnings.push_back(std::string(what) + ": unknown item \"" + id + "\" ignored");
+    return i;
+  };
+  // Id lists.
+  std::array<std::vector<std::string>, 5> lists;
+  const char* list_keys[5] = {"context", "cart", "exclude", "shown", "dislikes"};
+  for (int k = 0; k < 5; ++k) {
+    auto ids = read_ids(req, list_keys[k]);
+    if (!ids) return ids.error();
+    lists[static_cast<std::size_t>(k)] = std::move(ids.value());
+  }
+  // Filters.
+  st.filter_in_stock = cfg.in_stock_only;
+  if (auto f = req.find("filters"); f != req.end()) {
+    if (!f->is_object()) return make_error(errc::invalid_field, "expected an object", "filters");
+    if (auto s = detail::check_known_keys(*f, {"category", "min_price_minor", "max_price_minor", "in_stock"}, "filters"); !s) {
+      return s.error();
+    }
+    auto c = detail::read_string(*f, "category", "filters", limits::max_string_bytes, false);
+    if (!c) return c.error();
+    st.filter_category = c.value();
+    auto lo = detail::read_int(*f, "min_price_minor", "filters", 0, limits::max_price_minor, false, 0);
+    if (!lo) return lo.error();
+    auto hi = detail::read_int(*f, "max_price_minor", "filters", 0, limits::max_price_minor, false, limits::max_price_minor);
+    if (!hi) return hi.error();
+    st.min_price = lo.value();
+    st.max_price = hi.value();
+    if (auto s = f->find("in_stock"); s != f->end()) {
+      if (!s->is_boolean()) return make_error(errc::invalid_field, "expected true or false", "filters.in_stock");
+      st.filter_in_stock = s->get<bool>();
+    }
+  }
+  // Profile events -> history. Events are applied in time order (stable for
+  // equal times); a repeated event id counts once (its first occurrence).
+  auto& history = st.history;
+  std::vector<uint32_t> purchased, in_cart, last_order;
+  int64_t last_order_ts = -1;
+  if (auto ev = req.find("events"); ev != req.end()) {
+    if (!ev->is_array()) return make_error(errc::invalid_field, "expected an array of events", "events");
+    if (ev->size() > limits::max_request_events) {
+      return make_error(errc::limit_exceeded, "more than " + std::to_string(limits::max_request_events) + " events", "events");
+    }
+    std::vector<event> evs;
+    evs.reserve(ev->size());
+    for (std::size_t i = 0; i < ev->size(); ++i) {
+      auto e = detail::decode_event_value((*ev)[i], detail::path_index("events", i));
+      if (!e) return e.error();
+      evs.push_back(std::move(e.value()));
+    }
+    std::vector<uint32_t> order(evs.size());
+    for (uint32_t i = 0; i < order.size(); ++i) order[i] = i;
+    std::stable_sort(order.begin(), order.end(), [&](uint32_t a, uint32_t c) { return evs[a].ts_ms < evs[c].ts_ms; });
+    // Duplicates: among events with one id, all but the earliest in `order` are skipped.
+    std::vector<uint32_t> rank(evs.size()), by_id(evs.size());
+    for (uint32_t r = 0; r < order.size(); ++r) rank[order[r]] = r;
+    for (uint32_t i = 0; i < by_id.size(); ++i) by_id[i] = i;
+    std::sort(by_id.begin(), by_id.end(), [&](uint32_t a, uint32_t c) {
+      const int cmp = evs[a].id.compare(evs[c].id);
+      return cmp != 0 ? cmp < 0 : rank[a] < rank[c];
+    });
+    std::vector<char> dup(evs.size(), 0);
+    for (std::size_t i = 1; i < by_id.size(); ++i) {
+      if (evs[by_id[i]].id == evs[by_id[i - 1]].id) dup[by_id[i]] = 1;
+    }
+    history.reserve(evs.size());
+    for (uint32_t oi : order) {
+      if (dup[oi]) continue;
+      const event& e = evs[oi];
+      auto one = [&](const std::string& id, event_type t) -> int64_t {
+        const int64_t i = find(id);
+        if (i < 0) {
+          warnings.push_back("events: unknown item \"" + id + "\" ignored");
+          return i;
+        }
+        const auto u = static_cast<uint32_t>(i);
+        if (t == event_type::remove_from_cart) {
+          in_cart.erase(std::remove(in_cart.begin(), in_cart.end(), u), in_cart.end());
+          return i;
+        }
+        history.push_back({u, t, e.ts_ms, decay(st.now - e.ts_ms, cfg.history_half_life_days)});
+        if (t == event_type::add_to_cart && std::find(in_cart.begin(), in_cart.end(), u) == in_cart.end()) in_cart.push_back(u);
+        if (t == event_type::purchase) {
+          purchased.push_back(u);
+          in_cart.erase(std::remove(in_cart.begin(), in_cart.end(), u), in_cart.end());
+        }
+        return i;
+      };
+      switch (e.type) {
+        case event_type::view:
+        case event_type::click:
+        case event_type::add_to_cart:
+        case event_type::remove_from_cart:
+          one(e.item_id, e.type);
+          break;
+        case event_type::purchase:
+          if (e.ts_ms >= last_order_ts) {
+            last_order.clear();
+            last_order_ts = e.ts_ms;
+          }
+          for (const auto& l : e.lines) {
+            if (const int64_t i = one(l.item_id, e.type); i >= 0) last_order.push_back(static_cast<uint32_t>(i));
+          }
+          break;
+        default:
+          break;
+      }
+    }
+  }
+  for (const auto& id : lists[1]) {
+    if (auto i = index_of(id, "cart"); i >= 0 && std::find(in_cart.begin(), in_cart.end(), static_cast<uint32_t>(i)) == in_cart.end()) {
+      in_cart.push_back(static_cast<uint32_t>(i));
+    }
+  }
+  sort_unique(in_cart);
+  sort_unique(purchased);
+  // Anchors: the items the neighbour sources start from (ascending), with strengths.
+  std::vector<std::pair<uint32_t, double>> anchors;
+  switch (cfg.anchor) {
+    case anchor_kind::profile:
+      anchors.reserve(history.size());
+      for (const auto& h : history) anchors.emplace_back(h.item, h.decay);
+      break;
+    case anchor_kind::context:
+      for (const auto& id : lists[0]) {
+        if (auto i = index_of(id, "context"); i >= 0) anchors.emplace_back(static_cast<uint32_t>(i), 1.0);
+      }
+      break;
+    case anchor_kind::cart:
+      for (uint32_t i : in_cart) anchors.emplace_back(i, 1.0);
+      break;
+    case anchor_kind::last_order:
+      for (uint32_t i : last_order) anchors.emplace_back(i, 1.0);
+      break;
+  }
+  std::sort(anchors.begin(), anchors.end());
+  {  // one anchor per item, with its strongest strength (the last after sorting)
+    std::size_t w = 0;
+    for (std::size_t r = 0; r < anchors.size(); ++r) {
+      if (r + 1 < anchors.size() && anchors[r + 1].first == anchors[r].first) continue;
+      anchors[w++] = anchors[r];
+    }
+    anchors.resize(w);
+  }
+  // Candidates.
+  std::vector<int32_t> slot_of(n, -1);
+  auto& cands = st.cands;
+  {
+    std::size_t expect = history.size() + 1000;
+    for (const auto& a : anchors) {
+      if (cfg.weights[src_ease] > 0) expect += b.ease(a.first).count;
+      if (cfg.weights[src_covisit] > 0) expect += b.covisit(a.first).count;
+    }
+    cands.reserve(std::min<std::size_t>(expect, n));
+  }
+  auto cand = [&](uint32_t item) -> candidate& {
+    if (slot_of[item] < 0) {
+      slot_of[item] = static_cast<int32_t>(cands.size());
+      cands.emplace_back();
+      cands.back().item = item;
+    }
+    return cands[static_cast<std::size_t>(slot_of[item])];
+  };
+  auto contribute = [&](candidate& c, int s, double v, uint32_t because) {
+    c.raw[s] += v;
+    const int k = because_slot(s);
+    if (k >= 0 && v > c.best[k]) {
+      c.best[k] = v;
+      c.because[k] = because + 1;
+    }
+  };
+  const event_weights w;
+  if (cfg.weights[src_repeat] > 0 && cfg.anchor == anchor_kind::profile) {
+    uint32_t last_item = 0xFFFFFFFFu;
+    double last_factor = 1.0;
+    for (const auto& h : history) {
+      double v = weight_of(w, h.type) * h.decay;
+      if (h.item != last_item) {  // rr^power, recomputed only when the item changes
+        const float rr = b.repeat_rate()[h.item];
+        last_factor = cfg.repeat_power > 0 && rr > 0 ? detail::det_exp(cfg.repeat_power * detail::det_log(rr)) : 1.0;
+        last_item = h.item;
+      }
+      v *= last_factor;
+      contribute(cand(h.item), src_repeat, v, h.item);
+    }
+  }
+  for (const auto& [a, strength] : anchors) {
+    if (cfg.weights[src_ease] > 0) {
+      auto nb = b.ease(a);
+      for (uint32_t k = 0; k < nb.count; ++k) contribute(cand(nb.items[k]), src_ease, strength * nb.weights[k], a);
+    }
+    if (cfg.weights[src_covisit] > 0) {
+      auto nb = b.covisit(a);
+      for (uint32_t k = 0; k < nb.count; ++k) contribute(cand(nb.items[k]), src_covisit, strength * nb.weights[k], a);
+    }
+  }
+  st.personal = !cands.empty();
+  st.wts = cfg.weights;
+  if (!st.personal) st.wts = {0, 0, 0, 1.0, 0.01};  // cold start: trending, then popularity
+  const auto& wts = st.wts;
+  if (wts[src_trending] > 0) {
+    for (uint32_t i : top_trending) cand(i);
+  }
+  if (wts[src_popular] > 0) {
+    for (uint32_t i : top_popular) cand(i);
+  }
+  // Every candidate carries global trending/popularity when those sources are on.
+  for (auto& c : cands) {
+    if (wts[src_trending] > 0) c.raw[src_trending] = b.trending()[c.item];
+    if (wts[src_popular] > 0) c.raw[src_popular] = b.popularity()[c.item];
+  }
+  for (const auto& c : cands) {
+    for (int s = 0; s < src_count; ++s) st.mx[s] = std::max(st.mx[s], c.raw[s]);
+  }
+  // Exclusions and negative feedback, marked on the candidates (and kept for pins).
+  auto& excluded = st.excluded;
+  auto exclude_ids = [&](const std::vector<std::string>& ids) {
+    for (const auto& id : ids) {
+      if (auto i = find(id); i >= 0) excluded.push_back(static_cast<uint32_t>(i));
+    }
+  };
+  if (cfg.anchor == anchor_kind::context) exclude_ids(lists[0]);
+  exclude_ids(lists[2]);
+  exclude_ids(lists[4]);
+  if (cfg.exclude_shown) exclude_ids(lists[3]);
+  if (cfg.exclude_purchased) excluded.insert(excluded.end(), purchased.begin(), purchased.end());
+  if (cfg.exclude_in_cart) excluded.insert(excluded.end(), in_cart.begin(), in_cart.end());
+  sort_unique(excluded);
+  for (uint32_t i : excluded) {
+    if (slot_of[i] >= 0) cands[static_cast<std::size_t>(slot_of[i])].excluded = true;
+  }
+  for (const auto& id : lists[4]) {
+    const int64_t d = find(id);
+    if (d < 0) continue;
+    for (auto nb : {b.ease(static_cast<uint32_t>(d)), b.covisit(static_cast<uint32_t>(d))}) {
+      for (uint32_t k = 0; k < nb.count; ++k) {
+        if (slot_of[nb.items[k]] >= 0) cands[static_cast<std::size_t>(slot_of[nb.items[k]])].disliked = true;
+      }
+    }
+  }
+  // The built-in ranker: the weighted blend of max-normalised sources.
+  for (auto& c : cands) {
+    double s = 0;
+    for (int k = 0; k < src_count; ++k) {
+      if (wts[k] > 0 && st.mx[k] > 0) s += wts[k] * c.raw[k] / st.mx[k];
+    }
+    c.blend = s;
+  }
+  return st;
+}
+
+std::string recommender::impl::decide(recommend_state& st, const char* fallback,
+                                      const std::vector<double>* model_scores) const {
+  const slot_config& cfg = *st.cfg;
+  auto& cands = st.cands;
+  auto& warnings = st.warnings;
+  const auto& wts = st.wts;
+  const auto& mx = st.mx;
+  // Rules on the ranker's score: negative feedback halves it, boosts multiply it
+  // (a negative model score is divided, so a boost always raises), buries sink.
+  auto matches = [&](const rule_target& t, uint32_t i) {
+    return t.item.empty() ? category_matches(b.item_category(i), t.category) : b.item_id(i) == t.item;
+  };
+  for (std::size_t ci = 0; ci < cands.size(); ++ci) {
+    candidate& c = cands[ci];
+    double s = model_scores ? (*model_scores)[ci] : c.blend;
+    if (c.disliked) s = s >= 0 ? s * 0.5 : s * 2.0;
+    c.score = s;
+  }
+  for (const auto& t : cfg.boosts) {
+    if (!t.item.empty()) {
+      const int64_t i = find(t.item);
+      if (i < 0) continue;
+      for (auto& c : cands) {
+        if (c.item == static_cast<uint32_t>(i)) c.score = c.score >= 0 ? c.score * t.factor : c.score / t.factor;
+      }
+      continue;
+    }
+    for (auto& c : cands) {
+      if (category_matches(b.item_category(c.item), t.category)) c.score = c.score >= 0 ? c.score * t.factor : c.score / t.factor;
+    }
+  }
+  for (const auto& t : cfg.buries) {
+    for (auto& c : cands) {
+      if (matches(t, c.item)) c.buried = true;
+    }
+  }
+  auto passes = [&](const candidate& c) {
+    if (c.excluded) return false;
+    const uint32_t i = c.item;
+    if (st.filter_in_stock && !b.item_in_stock(i)) return false;
+    const int64_t price = b.item_price_minor(i);
+    if (price < st.min_price || price > st.max_price) return false;
+    return category_matches(b.item_category(i), st.filter_category);
+  };
+  auto before = [&](uint32_t x, uint32_t y) {
+    const candidate& a = cands[x];
+    const candidate& c = cands[y];
+    if (a.buried != c.buried) return !a.buried;
+    return a.score != c.score ? a.score > c.score : a.item < c.item;
+  };
+  std::vector<uint32_t> ranked(cands.size());
+  for (uint32_t i = 0; i < ranked.size(); ++i) ranked[i] = i;
+  const uint32_t want = st.want;
+  // Only the head needs ordering: it grows (sorting the next stretch) when the
+  // filters or the category cap use it up before `want` items are chosen.
+  std::size_t head = std::min<std::size_t>(ranked.size(), std::size_t{want} * (cfg.max_per_category > 0 ? 8 : 2) + 64);
+  auto order_range = [&](std::size_t from, std::size_t to) {  // ranked[from, to) in order, the rest after
+    if (to < ranked.size()) {
+      std::nth_element(ranked.begin() + static_cast<std::ptrdiff_t>(from), ranked.begin() + static_cast<std::ptrdiff_t>(to),
+                       ranked.end(), before);
+    }
+    std::sort(ranked.begin() + static_cast<std::ptrdiff_t>(from), ranked.begin() + static_cast<std::ptrdiff_t>(to), before);
+  };
+  order_range(0, head);
+  std::vector<const candidate*> out;
+  std::vector<uint32_t> per_cat;  // category index -> count
+  for (std::size_t pos = 0; pos < ranked.size() && out.size() < want; ++pos) {
+    if (pos == head) {
+      const std::size_t next = std::min(ranked.size(), head * 4);
+      order_range(head, next);
+      head = next;
+    }
+    const candidate& c = cands[ranked[pos]];
+    if (!passes(c)) continue;
+    const uint32_t cat = b.item_category_index(c.item);
+    if (cfg.max_per_category > 0 && cat != no_category) {
+      if (cat >= per_cat.size()) per_cat.resize(std::size_t{cat} + 1, 0);
+      if (per_cat[cat] >= cfg.max_per_category) continue;
+      ++per_cat[cat];
+    }
+    out.push_back(&c);
+  }
+  // Pins: placed at their position (dedupe: a pinned item appears once).
+  std::vector<candidate> pinned;
+  pinned.reserve(cfg.pins.size());  // stable addresses for `out`
+  for (const auto& p : cfg.pins) {
+    const int64_t i = find(p.item);
+    if (i < 0) {
+      warnings.push_back("pin: unknown item \"" + p.item + "\" ignored");
+      continue;
+    }
+    const auto u = static_cast<uint32_t>(i);
+    if (contains(st.excluded, u) || (st.filter_in_stock && !b.item_in_stock(u))) continue;
+    out.erase(std::remove_if(out.begin(), out.end(), [&](const candidate* c) { return c->item == u; }), out.end());
+    pinned.emplace_back();
+    pinned.back().item = u;
+    pinned.back().pinned = true;
+    out.insert(out.begin() + static_cast<std::ptrdiff_t>(std::min<std::size_t>(p.position, out.size())), &pinned.back());
+    if (out.size() > want) out.resize(want);
+  }
+  // Decision JSON with reasons.
+  json items = json::array();
+  for (const candidate* cp : out) {
+    const candidate& c = *cp;
+    json reasons = json::array();
+    if (c.pinned) {
+      reasons.push_back({{"source", "pinned"}, {"share", 1.0}});
+    } else {
+      double total = 0;
+      std::array<double, src_count> part{};
+      for (int k = 0; k < src_count; ++k) {
+        part[k] = (wts[k] > 0 && mx[k] > 0) ? wts[k] * c.raw[k] / mx[k] : 0.0;
+        total += part[k];
+      }
+      for (int k = 0; k < src_count; ++k) {
+        if (part[k] <= 0) continue;
+        json r{{"source", source_names[k]}, {"share", detail::round_to(total > 0 ? part[k] / total : 0, 4)}};
+        const int bk = because_slot(k);
+        if (bk >= 0 && c.because[bk] > 0) r["because"] = std::string(b.item_id(c.because[bk] - 1));
+        reasons.push_back(std::move(r));
+      }
+      if (model_scores) reasons.push_back({{"source", "model"}, {"share", 0.0}});
+      if (c.disliked) reasons.push_back({{"source", "negative_feedback"}, {"share", 0.0}});
+      for (const auto& t : cfg.boosts) {
+        if (matches(t, c.item)) reasons.push_back({{"source", "boost"}, {"share", 0.0}, {"factor", t.factor}});
+      }
+      if (c.buried) reasons.push_back({{"source", "bury"}, {"share", 0.0}});
+    }
+    items.push_back({{"id", std::string(b.item_id(c.item))},
+                     {"title", std::string(b.item_title(c.item))},
+                     {"score", detail::round_to(c.score, 6)},
+                     {"reasons", std::move(reasons)}});
+  }
+  json dec{{"slot", cfg.name},
+           {"items", std::move(items)},
+           {"fallback", fallback ? json(fallback) : json(nullptr)},
+           {"warnings", warnings}};
+  return detail::dump_json(dec);
+}
+
 result<std::string> recommender::recommend(std::string_view request_json) const noexcept {
   try {
     if (!p_) return make_error(errc::invalid_state, "recommender is not open");
+    auto st = p_->gather(request_json);
+    if (!st) return st.error();
+    return p_->decide(st.value(), st->personal ? nullptr : "cold_start", nullptr);
+  } catch (const std::exception& e) {
+    return make_error(errc::internal, e.what());
+  }
+}
+
+// ---------------------------------------------------------------------------
+// Bring your own ranker.
+
+const std::vector<std::string>& ranker_feature_names() {
+  static const std::vector<std::string> names(feature_names.begin(), feature_names.end());
+  return names;
+}
+
+result<ranker_spec> parse_ranker_spec(std::string_view spec_json) noexcept {
+  try {
+    auto j = detail::parse_json(spec_json, limits::max_bundle_config_bytes);
+    if (!j) return j.error();
+    if (!j->is_object()) return make_error(errc::invalid_config, "the ranker spec must be a JSON object", "spec");
+    if (auto s = detail::check_known_keys(*j, {"features", "input", "output", "candidates"}, ""); !s) return s.error();
+    ranker_spec spec;
+    auto in = detail::read_string(*j, "input", "", limits::max_id_bytes, false);
+    if (!in) return in.error();
+    if (!in->empty()) spec.input = in.value();
+    auto out = detail::read_string(*j, "output", "", limits::max_id_bytes, false);
+    if (!out) return out.error();
+    if (!out->empty()) spec.output = out.value();
+    auto cands = detail::read_int(*j, "candidates", "", 1, limits::max_ranker_candidates, false, 100);
+    if (!cands) return cands.error();
+    spec.candidates = static_cast<uint32_t>(cands.value());
+    auto f = j->find("features");
+    if (f == j->end()) return make_error(errc::missing_field, "the spec must name its features", "features");
+    if (!f->is_array() || f->empty()) return make_error(errc::invalid_config, "expected a non-empty array of feature names", "features");
+    if (f->size() > limits::max_ranker_features) {
+      return make_error(errc::limit_exceeded, "more than " + std::to_string(limits::max_ranker_features) + " features", "features");
+    }
+    for (std::size_t i = 0; i < f->size(); ++i) {
+      const std::string where = detail::path_index("features", i);
+      if (!(*f)[i].is_string()) return make_error(errc::invalid_config, "expected a feature name", where);
+      const auto& name = (*f)[i].get_ref<const std::string&>();
+      const auto it = std::find(feature_names.begin(), feature_names.end(), name);
+      if (it == feature_names.end()) {
+        std::string known;
+        for (const char* k : feature_names) known += (known.empty() ? "" : ", ") + std::string(k);
+        return make_error(errc::invalid_config, "unknown feature \"" + name + "\" (known: " + known + ")", where);
+      }
+      const auto idx = static_cast<uint32_t>(it - feature_names.begin());
+      if (std::find(spec.features.begin(), spec.features.end(), idx) != spec.features.end()) {
+        return make_error(errc::invalid_config, "feature \"" + name + "\" is named twice", where);
+      }
+      spec.features.push_back(idx);
+    }
+    return spec;
+  } catch (const std::exception& e) {
+    return make_error(errc::internal, e.what());
+  }
+}
+
+status check_ranker_model(const ranker_spec& spec, std::string_view signature_json) noexcept {
+  try {
+    auto j = detail::parse_json(signature_json);
+    if (!j) return j.error();
+    if (!j->is_object()) return make_error(errc::invalid_config, "the model signature must be an object", "model");
+    auto ins = j->find("inputs");
+    if (ins == j->end() || !ins->is_array()) return make_error(errc::invalid_config, "expected an array of inputs", "model.inputs");
+    const json* input = nullptr;
+    std::string names;
+    for (const auto& x : *ins) {
+      if (!x.is_object() || !x.contains("name") || !x["name"].is_string()) {
+        return make_error(errc::invalid_config, "expected {name, shape}", "model.inputs");
+      }
+      names += (names.empty() ? "" : ", ") + x["name"].get<std::string>();
+      if (x["name"].get_ref<const std::string&>() == spec.input) input = &x;
+    }
+    if (!input) {
+      return make_error(errc::invalid_config, "the model has no input \"" + spec.input + "\" (it has: " + names + ")", "model.inputs");
+    }
+    const std::string cols = std::to_string(spec.features.size());
+    if (auto sh = input->find("shape"); sh != input->end() && sh->is_array() && !sh->empty()) {
+      const json& shape = *sh;
+      auto dim_text = [&]() {
+        std::string t = "[";
+        for (std::size_t i = 0; i < shape.size(); ++i) t += (i ? ", " : "") + (shape[i].is_string() ? shape[i].get<std::string>() : shape[i].dump());
+        return t + "]";
+      };
+      const std::string where = "model.inputs." + spec.input + ".shape";
+      if (shape.size() != 2) {
+        return make_error(errc::invalid_config, "the model's input \"" + spec.input + "\" has shape " + dim_text() +
+                                                    "; the feature spec needs [rows, " + cols + "]", where);
+      }
+      if (shape[0].is_number() && shape[0].get<double>() > 0) {
+        return make_error(errc::invalid_config, "the model's input \"" + spec.input + "\" has a fixed batch size in " + dim_text() +
+                                                    "; the number of candidates varies, so it must be dynamic", where);
+      }
+      if (shape[1].is_number() && shape[1].get<double>() > 0 && shape[1].get<double>() != static_cast<double>(spec.features.size())) {
+        return make_error(errc::invalid_config, "the model's input \"" + spec.input + "\" has shape " + dim_text() + " but the feature spec names " +
+                                                    cols + " features", where);
+      }
+    }
+    auto outs = j->find("outputs");
+    if (outs == j->end() || !outs->is_array()) return make_error(errc::invalid_config, "expected an array of outputs", "model.outputs");
+    bool found = false;
+    std::string onames;
+    for (const auto& x : *outs) {
+      if (!x.is_string()) return make_error(errc::invalid_config, "expected output names", "model.outputs");
+      onames += (onames.empty() ? "" : ", ") + x.get<std::string>();
+      found |= x.get_ref<const std::string&>() == spec.output;
+    }
+    if (!found) {
+      return make_error(errc::invalid_config, "the model has no output \"" + spec.output + "\" (it has: " + onames + ")", "model.outputs");
+    }
+    return ok_value;
+  } catch (const std::exception& e) {
+    return make_error(errc::internal, e.what());
+  }
+}
+
+ranking_job::ranking_job() = default;
+ranking_job::~ranking_job() = default;
+ranking_job::ranking_job(ranking_job&&) noexcept = default;
+ranking_job& ranking_job::operator=(ranking_job&&) noexcept = default;
+
+result<ranking_job> recommender::prepare_ranking(std::string_view request_json, const ranker_spec& spec) const noexcept {
+  try {
+    if (!p_) return make_error(errc::invalid_state, "recommender is not open");
+    if (spec.features.empty() || spec.features.size() > limits::max_ranker_features) {
+      return make_error(errc::invalid_config, "the spec must name 1.." + std::to_string(limits::max_ranker_features) + " features", "features");
+    }
+    for (uint32_t f : spec.features) {
+      if (f >= f_count) return make_error(errc::invalid_config, "unknown feature index " + std::to_string(f), "features");
+    }
+    if (spec.candidates == 0 || spec.candidates > limits::max_ranker_candidates) {
+      return make_error(errc::limit_exceeded, "candidates must be 1.." + std::to_string(limits::max_ranker_candidates), "candidates");
+    }
+    auto gathered = p_->gather(request_json);
+    if (!gathered) return gathered.error();
     const bundle_view& b = p_->b;
-    auto jr = detail::parse_json(request_json);
-    if (!jr) return jr.error();
-    const json& req = jr.value();
-    if (!req.is_object()) return make_error(errc::invalid_field, "request must be an object");
-    if (auto s = detail::check_known_keys(req, {"slot", "now", "events", "context", "cart", "exclude", "shown", "dislikes", "size", "filters"}, "");
-        !s) {
-      return s.error();
-    }
-    auto slot_name = detail::read_string(req, "slot", "", limits::max_id_bytes, true);
-    if (!slot_name) return slot_name.error();
-    auto sit = p_->slots.find(slot_name.value());
-    if (sit == p_->slots.end()) return make_error(errc::not_found, "unknown slot \"" + slot_name.value() + "\"", "slot");
-    const slot_config& cfg = sit->second;
-    auto now = detail::read_int(req, "now", "", 0, 253402300799999, true);
-    if (!now) return now.error();
-    auto size = detail::read_int(req, "size", "", 1, limits::max_rec_size, false, cfg.size);
-    if (!size) return size.error();
-    std::vector<std::string> warnings;
-    const uint32_t n = b.item_count();
-    auto index_of = [&](const std::string& id, const char* what) -> int64_t {
-      const int64_t i = b.find_item(id);
-      if (i < 0) warnings.push_back(std::string(what) + ": unknown item \"" + id + "\" ignored");
-      return i;
-    };
-    // Id lists.
-    std::array<std::vector<std::string>, 5> lists;
-    const char* list_keys[5] = {"context", "cart", "exclude", "shown", "dislikes"};
-    for (int k = 0; k < 5; ++k) {
-      auto ids = read_ids(req, list_keys[k]);
-      if (!ids) return ids.error();
-      lists[k] = std::move(ids.value());
-    }
-    // Filters.
-    std::string filter_category;
-    int64_t min_price = 0, max_price = limits::max_price_minor;
-    bool filter_in_stock = cfg.in_stock_only;
-    if (auto f = req.find("filters"); f != req.end()) {
-      if (!f->is_object()) return make_error(errc::invalid_field, "expected an object", "filters");
-      if (auto s = detail::check_known_keys(*f, {"category", "min_price_minor", "max_price_minor", "in_stock"}, "filters"); !s) {
-        return s.error();
-      }
-      auto c = detail::read_string(*f, "category", "filters", limits::max_string_bytes, false);
-      if (!c) return c.error();
-      filter_category = c.value();
-      auto lo = detail::read_int(*f, "min_price_minor", "filters", 0, limits::max_price_minor, false, 0);
-      if (!lo) return lo.error();
-      auto hi = detail::read_int(*f, "max_price_minor", "filters", 0, limits::max_price_minor, false, limits::max_price_minor);
-      if (!hi) return hi.error();
-      min_price = lo.value();
-      max_price = hi.value();
-      if (auto s = f->find("in_stock"); s != f->end()) {
-        if (!s->is_boolean()) return make_error(errc::invalid_field, "expected true or false", "filters.in_stock");
-        filter_in_stock = s->get<bool>();
-      }
-    }
-    // Profile events -> history.
-    struct hist {
-      uint32_t item;
-      event_type type;
-      int64_t ts;
-    };
-    std::vector<hist> history;
-    std::set<uint32_t> purchased, in_cart;
-    std::vector<uint32_t> last_order;
-    int64_t last_order_ts = -1;
-    if (auto ev = req.find("events"); ev != req.end()) {
-      if (!ev->is_array()) return make_error(errc::invalid_field, "expected an array of events", "events");
-      if (ev->size() > limits::max_request_events) {
-        return make_error(errc::limit_exceeded, "more than " + std::to_string(limits::max_request_events) + " events", "events");
-      }
-      std::vector<event> evs;
-      for (std::size_t i = 0; i < ev->size(); ++i) {
-        auto e = detail::decode_event_value((*ev)[i], detail::path_index("events", i));
-        if (!e) return e.error();
-        evs.push_back(std::move(e.value()));
-      }
-      std::stable_sort(evs.begin(), evs.end(), [](const event& a, const event& c) { return a.ts_ms < c.ts_ms; });
-      std::set<std::string> seen;
-      for (const auto& e : evs) {
-        if (!seen.insert(e.id).second) continue;
-        auto one = [&](const std::string& id, event_type t) {
-          const int64_t i = b.find_item(id);
-          if (i < 0) {
-            warnings.push_back("events: unknown item \"" + id + "\" ignored");
-            return;
-          }
-          const auto u = static_cast<uint32_t>(i);
-          if (t == event_type::remove_from_cart) {
-            in_cart.erase(u);
-            return;
-          }
-          history.push_back({u, t, e.ts_ms});
-          if (t == event_type::add_to_cart) in_cart.insert(u);
-          if (t == event_type::purchase) {
-            purchased.insert(u);
-            in_cart.erase(u);
-          }
-        };
-        switch (e.type) {
-          case event_type::view:
-          case event_type::click:
-          case event_type::add_to_cart:
-          case event_type::remove_from_cart:
-            one(e.item_id, e.type);
-            break;
-          case event_type::purchase:
-            if (e.ts_ms >= last_order_ts) {
-              last_order.clear();
-              last_order_ts = e.ts_ms;
-            }
-            for (const auto& l : e.lines) {
-              one(l.item_id, e.type);
-              const int64_t i = b.find_item(l.item_id);
-              if (i >= 0) last_order.push_back(static_cast<uint32_t>(i));
-            }
-            break;
-          default:
-            break;
-        }
-      }
-    }
-    for (const auto& id : lists[1]) {
-      if (auto i = index_of(id, "cart"); i >= 0) in_cart.insert(static_cast<uint32_t>(i));
-    }
-    // Anchors: the items the neighbour sources start from, with strengths.
-    std::map<uint32_t, double> anchors;
-    std::vector<double> own;  // repeat source: own history strength
-    const event_weights w;
-    switch (cfg.anchor) {
-      case anchor_kind::profile:
-        for (const auto& h : history) {
-          const double d = decay(now.value() - h.ts, cfg.history_half_life_days);
-          auto& a = anchors[h.item];
-          a = std::max(a, d);
-        }
-        break;
-      case anchor_kind::context:
-        for (const auto& id : lists[0]) {
-          if (auto i = index_of(id, "context"); i >= 0) anchors[static_cast<uint32_t>(i)] = 1.0;
-        }
-        break;
-      case anchor_kind::cart:
-        for (uint32_t i : in_cart) anchors[i] = 1.0;
-        break;
-      case anchor_kind::last_order:
-        for (uint32_t i : last_order) anchors[i] = 1.0;
-        break;
-    }
-    // Candidates.
-    std::vector<int32_t> slot_of(n, -1);
-    std::vector<candidate> cands;
-    auto cand = [&](uint32_t item) -> candidate& {
-      if (slot_of[item] < 0) {
-        slot_of[item] = static_cast<int32_t>(cands.size());
-        cands.push_back(candidate{});
-        cands.back().item = item;
-      }
-      return cands[static_cast<std::size_t>(slot_of[item])];
-    };
-    auto contribute = [&](candidate& c, int s, double v, uint32_t because) {
-      c.raw[s] += v;
-      if (v > c.best[s]) {
-        c.best[s] = v;
-        c.because[s] = because + 1;
-      }
-    };
-    if (cfg.weights[src_repeat] > 0 && cfg.anchor == anchor_kind::profile) {
-      for (const auto& h : history) {
-        double v = weight_of(w, h.type) * decay(now.value() - h.ts, cfg.history_half_life_days);
-        const float rr = b.repeat_rate()[h.item];
-        if (cfg.repeat_power > 0 && rr > 0) v *= detail::det_exp(cfg.repeat_power * detail::det_log(rr));
-        contribute(cand(h.item), src_repeat, v, h.item);
-      }
-    }
-    for (const auto& [a, strength] : anchors) {
-      if (cfg.weights[src_ease] > 0) {
-        auto nb = b.ease(a);
-        for (uint32_t k = 0; k < nb.count; ++k) contribute(cand(nb.items[k]), src_ease, strength * nb.weights[k], a);
-      }
-      if (cfg.weights[src_covisit] > 0) {
-        auto nb = b.covisit(a);
-        for (uint32_t k = 0; k < nb.count; ++k) contribute(cand(nb.items[k]), src_covisit, strength * nb.weights[k], a);
-      }
-    }
-    const bool personal = !cands.empty();
-    std::array<double, src_count> wts = cfg.weights;
-    if (!personal) {  // cold start: trending, then popularity
-      wts = {0, 0, 0, 1.0, 0.01};
-    }
-    if (wts[src_trending] > 0) {
-      for (uint32_t i : p_->top_trending) cand(i).raw[src_trending] = b.trending()[i];
-    }
-    if (wts[src_popular] > 0) {
-      for (uint32_t i : p_->top_popular) cand(i).raw[src_popular] = b.popularity()[i];
-    }
-    // Every candidate also carries global trending/popularity when those sources are on.
+    auto st = std::make_unique<recommend_state>(std::move(gathered.value()));
+    // Keep the best `spec.candidates` that pass the filters, in the built-in order.
+    auto& cands = st->cands;
+    std::vector<candidate> keep;
+    keep.reserve(cands.size());
     for (auto& c : cands) {
-      if (wts[src_trending] > 0) c.raw[src_trending] = b.trending()[c.item];
-      if (wts[src_popular] > 0) c.raw[src_popular] = b.popularity()[c.item];
+      if (c.excluded) continue;
+      if (st->filter_in_stock && !b.item_in_stock(c.item)) continue;
+      const int64_t price = b.item_price_minor(c.item);
+      if (price < st->min_price || price > st->max_price) continue;
+      if (!category_matches(b.item_category(c.item), st->filter_category)) continue;
+      keep.push_back(c);
     }
-    std::array<double, src_count> mx{};
-    for (const auto& c : cands) {
-      for (int s = 0; s < src_count; ++s) mx[s] = std::max(mx[s], c.raw[s]);
+    auto better = [](const candidate& a, const candidate& c) { return a.blend != c.blend ? a.blend > c.blend : a.item < c.item; };
+    if (keep.size() > spec.candidates) {
+      std::partial_sort(keep.begin(), keep.begin() + spec.candidates, keep.end(), better);
+      keep.resize(spec.candidates);
+    } else {
+      std::sort(keep.begin(), keep.end(), better);
     }
-    // Exclusions, filters, feedback.
-    std::vector<char> excluded(n, 0);
-    for (int k : {0, 2, 4}) {  // context, exclude, dislikes
-      if (k == 0 && cfg.anchor != anchor_kind::context) continue;
-      for (const auto& id : lists[static_cast<std::size_t>(k)]) {
-        if (auto i = b.find_item(id); i >= 0) excluded[static_cast<std::size_t>(i)] = 1;
-      }
-    }
-    if (cfg.exclude_shown) {
-      for (const auto& id : lists[3]) {
-        if (auto i = b.find_item(id); i >= 0) excluded[static_cast<std::size_t>(i)] = 1;
-      }
-    }
-    if (cfg.exclude_purchased) {
-      for (uint32_t i : purchased) excluded[i] = 1;
-    }
-    if (cfg.exclude_in_cart) {
-      for (uint32_t i : in_cart) excluded[i] = 1;
-    }
-    std::vector<char> disliked_nb(n, 0);
-    for (const auto& id : lists[4]) {
-      const int64_t d = b.find_item(id);
-      if (d < 0) continue;
-      for (auto nb : {b.ease(static_cast<uint32_t>(d)), b.covisit(static_cast<uint32_t>(d))}) {
-        for (uint32_t k = 0; k < nb.count; ++k) disliked_nb[nb.items[k]] = 1;
-      }
-    }
-    auto passes = [&](uint32_t i) {
-      if (excluded[i]) return false;
-      if (filter_in_stock && !b.item_in_stock(i)) return false;
-      const int64_t price = b.item_price_minor(i);
-      if (price < min_price || price > max_price) return false;
-      return category_matches(b.item_category(i), filter_category);
+    cands = std::move(keep);
+    // Profile aggregates per history item.
+    struct own_agg {
+      uint32_t item;
+      double weight = 0, purchases = 0;
+      int64_t newest = 0;
     };
-    auto matches = [&](const rule_target& t, uint32_t i) {
-      return t.item.empty() ? category_matches(b.item_category(i), t.category) : b.item_id(i) == t.item;
-    };
-    std::vector<uint32_t> ranked;  // indices into cands
-    for (uint32_t ci = 0; ci < cands.size(); ++ci) {
-      candidate& c = cands[ci];
-      if (!passes(c.item)) continue;
-      double s = 0;
-      for (int k = 0; k < src_count; ++k) {
-        if (wts[k] > 0 && mx[k] > 0) s += wts[k] * c.raw[k] / mx[k];
+    std::vector<own_agg> own;
+    {
+      std::vector<recommend_state::hist> h = st->history;
+      std::sort(h.begin(), h.end(), [](const auto& a, const auto& c) { return a.item != c.item ? a.item < c.item : a.ts < c.ts; });
+      const event_weights w;
+      for (const auto& e : h) {
+        if (own.empty() || own.back().item != e.item) own.push_back({e.item});
+        own.back().weight += weight_of(w, e.type) * e.decay;
+        if (e.type == event_type::purchase) own.back().purchases += 1;
+        own.back().newest = std::max(own.back().newest, e.ts);
       }
-      if (disliked_nb[c.item]) s *= 0.5;
-      for (const auto& t : cfg.boosts) {
-        if (matches(t, c.item)) s *= t.factor;
-      }
-      for (const auto& t : cfg.buries) {
-        if (matches(t, c.item)) c.buried = true;
-      }
-      c.score = s;
-      ranked.push_back(ci);
     }
-    auto before = [&](uint32_t x, uint32_t y) {
-      const candidate& a = cands[x];
-      const candidate& c = cands[y];
-      if (a.buried != c.buried) return !a.buried;
-      return a.score != c.score ? a.score > c.score : a.item < c.item;
-    };
-    const uint32_t want = static_cast<uint32_t>(size.value());
-    // Only the head needs ordering; with a category cap the head is larger, and
-    // the rest is ordered only if the cap exhausts the head before `want` items.
-    const std::size_t head =
-        std::min<std::size_t>(ranked.size(), cfg.max_per_category > 0 ? std::size_t{want} * 8 + 64 : want);
-    std::partial_sort(ranked.begin(), ranked.begin() + static_cast<std::ptrdiff_t>(head), ranked.end(), before);
-    std::vector<candidate> out;
-    std::map<uint32_t, uint32_t> per_cat;
-    std::set<uint32_t> used;
-    for (std::size_t pos = 0; pos < ranked.size() && out.size() < want; ++pos) {
-      if (pos == head) std::sort(ranked.begin() + static_cast<std::ptrdiff_t>(head), ranked.end(), before);
-      const candidate& c = cands[ranked[pos]];
-      const uint32_t cat = b.item_category_index(c.item);
-      if (cfg.max_per_category > 0 && cat != no_category && per_cat[cat] >= cfg.max_per_category) continue;
-      ++per_cat[cat];
-      used.insert(c.item);
-      out.push_back(c);
+    double max_own = 0, max_blend = 0;
+    for (const auto& o : own) max_own = std::max(max_own, o.weight);
+    for (const auto& c : cands) max_blend = std::max(max_blend, c.blend);
+    std::vector<uint32_t> cat_count;
+    for (const auto& e : st->history) {
+      const uint32_t cat = b.item_category_index(e.item);
+      if (cat == no_category) continue;
+      if (cat >= cat_count.size()) cat_count.resize(std::size_t{cat} + 1, 0);
+      ++cat_count[cat];
     }
-    // Pins: placed at their position (dedupe: a pinned item appears once).
-    for (const auto& p : cfg.pins) {
-      const int64_t i = b.find_item(p.item);
-      if (i < 0) {
-        warnings.push_back("pin: unknown item \"" + p.item + "\" ignored");
-        continue;
-      }
-      const auto u = static_cast<uint32_t>(i);
-      if (excluded[u] || (filter_in_stock && !b.item_in_stock(u))) continue;
-      if (used.count(u)) {
-        out.erase(std::remove_if(out.begin(), out.end(), [&](const candidate& c) { return c.item == u; }), out.end());
-      }
-      candidate c;
-      c.item = u;
-      c.pinned = true;
-      out.insert(out.begin() + static_cast<std::ptrdiff_t>(std::min<std::size_t>(p.position, out.size())), c);
-      used.insert(u);
-      if (out.size() > want) out.resize(want);
+    const double pop_den = detail::det_log(2.0 + static_cast<double>(p_->max_popularity));
+    ranking_job job;
+    job.rows_ = static_cast<uint32_t>(cands.size());
+    job.cols_ = static_cast<uint32_t>(spec.features.size());
+    job.features_.assign(static_cast<std::size_t>(job.rows_) * job.cols_, 0.0f);
+    std::array<double, f_count> f{};
+    for (std::size_t r = 0; r < cands.size(); ++r) {
+      const candidate& c = cands[r];
+      const uint32_t i = c.item;
+      auto o = std::lower_bound(own.begin(), own.end(), i, [](const own_agg& a, uint32_t x) { return a.item < x; });
+      const bool is_own = o != own.end() && o->item == i;
+      auto norm = [](double v, double mx) { return mx > 0 ? v / mx : 0.0; };
+      f[f_own_score] = is_own ? norm(o->weight, max_own) : 0.0;
+      f[f_own_count] = is_own ? detail::det_log(1.0 + o->purchases) : 0.0;
+      f[f_repeat_rate] = b.repeat_rate()[i];
+      f[f_ease] = norm(c.raw[src_ease], st->mx[src_ease]);
+      f[f_covisit] = norm(c.raw[src_covisit], st->mx[src_covisit]);
+      f[f_trending] = norm(b.trending()[i], p_->max_trending);
+      f[f_popularity] = detail::det_log(1.0 + static_cast<double>(b.popularity()[i])) / pop_den;
+      f[f_recency] = is_own ? decay(st->now - o->newest, 30.0) : 0.0;
+      f[f_is_own] = is_own ? 1.0 : 0.0;
+      f[f_blend] = norm(c.blend, max_blend);
+      f[f_price] = static_cast<double>(b.item_price_minor(i)) / 100.0;
+      f[f_in_stock] = b.item_in_stock(i) ? 1.0 : 0.0;
+      const uint32_t cat = b.item_category_index(i);
+      f[f_category_affinity] = cat != no_category && cat < cat_count.size() && !st->history.empty()
+                                   ? static_cast<double>(cat_count[cat]) / static_cast<double>(st->history.size())
+                                   : 0.0;
+      job.ids_.emplace_back(b.item_id(i));
+      float* row = job.features_.data() + r * job.cols_;
+      for (std::size_t k = 0; k < spec.features.size(); ++k) row[k] = static_cast<float>(f[spec.features[k]]);
     }
-    // Decision JSON with reasons.
-    json items = json::array();
-    for (const auto& c : out) {
-      json reasons = json::array();
-      if (c.pinned) {
-        reasons.push_back({{"source", "pinned"}, {"share", 1.0}});
-      } else {
-        double total = 0;
-        std::array<double, src_count> part{};
-        for (int k = 0; k < src_count; ++k) {
-          part[k] = (wts[k] > 0 && mx[k] > 0) ? wts[k] * c.raw[k] / mx[k] : 0.0;
-          total += part[k];
-        }
-        for (int k = 0; k < src_count; ++k) {
-          if (part[k] <= 0) continue;
-          json r{{"source", source_names[k]}, {"share", detail::round_to(total > 0 ? part[k] / total : 0, 4)}};
-          if (c.because[k] > 0 && (k == src_ease || k == src_covisit)) r["because"] = std::string(b.item_id(c.because[k] - 1));
-          reasons.push_back(std::move(r));
-        }
-        if (disliked_nb[c.item]) reasons.push_back({{"source", "negative_feedback"}, {"share", 0.0}});
-        for (const auto& t : cfg.boosts) {
-          if (matches(t, c.item)) reasons.push_back({{"source", "boost"}, {"share", 0.0}, {"factor", t.factor}});
-        }
-        if (c.buried) reasons.push_back({{"source", "bury"}, {"share", 0.0}});
-      }
-      items.push_back({{"id", std::string(b.item_id(c.item))},
-                       {"title", std::string(b.item_title(c.item))},
-                       {"score", detail::round_to(c.score, 6)},
-                       {"reasons", std::move(reasons)}});
+    job.st_ = std::move(st);
+    return job;
+  } catch (const std::exception& e) {
+    return make_error(errc::internal, e.what());
+  }
+}
+
+result<std::string> recommender::finish_ranking(ranking_job& job, const float* scores, std::size_t count) const noexcept {
+  try {
+    if (!p_) return make_error(errc::invalid_state, "recommender is not open");
+    if (!job.st_ || job.finished_) return make_error(errc::invalid_state, "this ranking job is finished or empty");
+    if (count != job.rows_) {
+      return make_error(errc::invalid_field, "the model returned " + std::to_string(count) + " scores for " + std::to_string(job.rows_) +
+                                                 " candidate rows", "scores");
     }
-    json dec{{"slot", cfg.name},
-             {"items", std::move(items)},
-             {"fallback", personal ? json(nullptr) : json("cold_start")},
-             {"warnings", warnings}};
-    return detail::dump_json(dec);
+    if (count > 0 && scores == nullptr) return make_error(errc::invalid_field, "no scores", "scores");
+    recommend_state& st = *job.st_;
+    std::vector<double> model(count);
+    const char* fallback = st.personal ? nullptr : "cold_start";
+    bool use_model = true;
+    for (std::size_t r = 0; r < count; ++r) {
+      if (!std::isfinite(scores[r])) {
+        st.warnings.push_back("ranker: the model's score for row " + std::to_string(r) + " (item \"" +
+                              std::string(p_->b.item_id(st.cands[r].item)) + "\") is not finite; used the built-in ranker");
+        use_model = false;
+        break;
+      }
+      model[r] = static_cast<double>(scores[r]);
+    }
+    if (!use_model && !fallback) fallback = "builtin_ranker";
+    job.finished_ = true;
+    return p_->decide(st, fallback, use_model ? &model : nullptr);
   } catch (const std::exception& e) {
     return make_error(errc::internal, e.what());
   }

@@ -1,37 +1,221 @@
-// Top-k over int8 embeddings: SIMD scan with int32 accumulation, exact re-score.
+// Top-k over int8 embeddings: a SIMD int8 scan with exact int32 accumulation
+// (wasm SIMD128 in wasm, SSE2 natively, scalar elsewhere: the same integers
+// everywhere), a bounded min-heap of the best k + margin, then an f32 re-score
+// of that shortlist. Ties break by item index, so every target returns the
+// same bytes.
+//
+// The kernel reads 16 int8 values as eight 16-bit lanes and sign-extends the
+// even bytes with (x << 8) >> 8 and the odd bytes with x >> 8; the query is
+// pre-split into its even and odd coordinates, so one 16-byte load costs two
+// shifts, one more shift and two i16 dot products (pmaddwd / i32x4.dot_i16x8).
 #include <algorithm>
 #include <cmath>
+#include <cstring>
 #include <limits>
 
 #include "tailor/recommend.hpp"
 
 #if defined(__wasm_simd128__)
 #include <wasm_simd128.h>
+#define TAILOR_TOPK_SIMD 1
+#elif defined(__SSE2__)
+#include <emmintrin.h>
+#define TAILOR_TOPK_SIMD 1
+#else
+#define TAILOR_TOPK_SIMD 0
 #endif
 
 namespace tailor {
 namespace {
 
-int32_t dot_i8(const int8_t* a, const int8_t* b, uint32_t dim) noexcept {
-#if defined(__wasm_simd128__)
-  v128_t acc = wasm_i32x4_splat(0);
-  uint32_t d = 0;
-  for (; d + 16 <= dim; d += 16) {
-    const v128_t va = wasm_v128_load(a + d);
-    const v128_t vb = wasm_v128_load(b + d);
-    acc = wasm_i32x4_add(acc, wasm_i32x4_dot_i16x8(wasm_i16x8_extend_low_i8x16(va), wasm_i16x8_extend_low_i8x16(vb)));
-    acc = wasm_i32x4_add(acc, wasm_i32x4_dot_i16x8(wasm_i16x8_extend_high_i8x16(va), wasm_i16x8_extend_high_i8x16(vb)));
-  }
-  int32_t s = wasm_i32x4_extract_lane(acc, 0) + wasm_i32x4_extract_lane(acc, 1) + wasm_i32x4_extract_lane(acc, 2) +
-              wasm_i32x4_extract_lane(acc, 3);
-  for (; d < dim; ++d) s += static_cast<int32_t>(a[d]) * b[d];
-  return s;
-#else
+// The query's int8 coordinates as 16-bit even / odd lanes, per 16-wide chunk.
+struct split_query {
+  alignas(16) int16_t even[limits::max_embedding_dim / 2];
+  alignas(16) int16_t odd[limits::max_embedding_dim / 2];
+};
+
+int32_t dot_scalar(const int8_t* a, const int8_t* b, uint32_t dim) noexcept {
   int32_t s = 0;
   for (uint32_t d = 0; d < dim; ++d) s += static_cast<int32_t>(a[d]) * static_cast<int32_t>(b[d]);
   return s;
-#endif
 }
+
+#if TAILOR_TOPK_SIMD
+#if defined(__wasm_simd128__)
+using vec = v128_t;
+inline vec load(const void* p) noexcept { return wasm_v128_load(p); }
+inline vec zero() noexcept { return wasm_i32x4_splat(0); }
+inline vec add32(vec a, vec b) noexcept { return wasm_i32x4_add(a, b); }
+inline vec madd(vec a, vec b) noexcept { return wasm_i32x4_dot_i16x8(a, b); }
+inline vec even_bytes(vec v) noexcept { return wasm_i16x8_shr(wasm_i16x8_shl(v, 8), 8); }
+inline vec odd_bytes(vec v) noexcept { return wasm_i16x8_shr(v, 8); }
+// Lane r = horizontal sum of a_r.
+inline vec hsum4(vec a0, vec a1, vec a2, vec a3) noexcept {
+  const vec s01 = wasm_i32x4_add(wasm_i32x4_shuffle(a0, a1, 0, 4, 1, 5), wasm_i32x4_shuffle(a0, a1, 2, 6, 3, 7));
+  const vec s23 = wasm_i32x4_add(wasm_i32x4_shuffle(a2, a3, 0, 4, 1, 5), wasm_i32x4_shuffle(a2, a3, 2, 6, 3, 7));
+  return wasm_i32x4_add(wasm_i32x4_shuffle(s01, s23, 0, 1, 4, 5), wasm_i32x4_shuffle(s01, s23, 2, 3, 6, 7));
+}
+inline void store_scores(float* out, vec sums, const float* scales) noexcept {
+  wasm_v128_store(out, wasm_f32x4_mul(wasm_f32x4_convert_i32x4(sums), wasm_v128_load(scales)));
+}
+inline bool any_above(const float* s, float thr) noexcept {
+  return wasm_v128_any_true(wasm_f32x4_gt(wasm_v128_load(s), wasm_f32x4_splat(thr)));
+}
+#else
+using vec = __m128i;
+inline vec load(const void* p) noexcept { return _mm_loadu_si128(static_cast<const __m128i*>(p)); }
+inline vec zero() noexcept { return _mm_setzero_si128(); }
+inline vec add32(vec a, vec b) noexcept { return _mm_add_epi32(a, b); }
+inline vec madd(vec a, vec b) noexcept { return _mm_madd_epi16(a, b); }
+inline vec even_bytes(vec v) noexcept { return _mm_srai_epi16(_mm_slli_epi16(v, 8), 8); }
+inline vec odd_bytes(vec v) noexcept { return _mm_srai_epi16(v, 8); }
+inline vec hsum4(vec a0, vec a1, vec a2, vec a3) noexcept {
+  const vec s01 = _mm_add_epi32(_mm_unpacklo_epi32(a0, a1), _mm_unpackhi_epi32(a0, a1));
+  const vec s23 = _mm_add_epi32(_mm_unpacklo_epi32(a2, a3), _mm_unpackhi_epi32(a2, a3));
+  return _mm_add_epi32(_mm_unpacklo_epi64(s01, s23), _mm_unpackhi_epi64(s01, s23));
+}
+inline void store_scores(float* out, vec sums, const float* scales) noexcept {
+  _mm_storeu_ps(out, _mm_mul_ps(_mm_cvtepi32_ps(sums), _mm_loadu_ps(scales)));
+}
+inline bool any_above(const float* s, float thr) noexcept {
+  return _mm_movemask_ps(_mm_cmpgt_ps(_mm_loadu_ps(s), _mm_set1_ps(thr))) != 0;
+}
+#endif
+
+inline vec row_acc(const int8_t* row, const vec* qe, const vec* qo, uint32_t chunks) noexcept {
+  vec a = zero(), b = zero();
+  for (uint32_t c = 0; c < chunks; ++c) {
+    const vec v = load(row + 16 * c);
+    a = add32(a, madd(even_bytes(v), qe[c]));
+    b = add32(b, madd(odd_bytes(v), qo[c]));
+  }
+  return add32(a, b);
+}
+
+template <uint32_t Chunks>
+inline vec row_acc_fixed(const int8_t* row, const vec* qe, const vec* qo) noexcept {
+  vec a = zero(), b = zero();
+  for (uint32_t c = 0; c < Chunks; ++c) {
+    const vec v = load(row + 16 * c);
+    a = add32(a, madd(even_bytes(v), qe[c]));
+    b = add32(b, madd(odd_bytes(v), qo[c]));
+  }
+  return add32(a, b);
+}
+
+// Approximate scores of rows [first, first + count), count a multiple of 4.
+template <uint32_t Chunks>
+void block_fixed(const embedding_index_view& ix, const vec* qe, const vec* qo, uint32_t first, uint32_t count,
+                 float* out) noexcept {
+  const std::size_t stride = std::size_t{Chunks} * 16;
+  const int8_t* r = ix.rows + static_cast<std::size_t>(first) * stride;
+  for (uint32_t j = 0; j < count; j += 4, r += 4 * stride) {
+    const vec s = hsum4(row_acc_fixed<Chunks>(r, qe, qo), row_acc_fixed<Chunks>(r + stride, qe, qo),
+                        row_acc_fixed<Chunks>(r + 2 * stride, qe, qo), row_acc_fixed<Chunks>(r + 3 * stride, qe, qo));
+    store_scores(out + j, s, ix.scales + first + j);
+  }
+}
+
+void block_any(const embedding_index_view& ix, const vec* qe, const vec* qo, uint32_t first, uint32_t count,
+               float* out) noexcept {
+  const uint32_t chunks = ix.dim / 16;
+  const std::size_t stride = ix.dim;
+  const int8_t* r = ix.rows + static_cast<std::size_t>(first) * stride;
+  for (uint32_t j = 0; j < count; j += 4, r += 4 * stride) {
+    const vec s = hsum4(row_acc(r, qe, qo, chunks), row_acc(r + stride, qe, qo, chunks),
+                        row_acc(r + 2 * stride, qe, qo, chunks), row_acc(r + 3 * stride, qe, qo, chunks));
+    store_scores(out + j, s, ix.scales + first + j);
+  }
+}
+#endif
+
+#if !TAILOR_TOPK_SIMD
+inline bool any_above(const float* s, float thr) noexcept {
+  return (s[0] > thr) | (s[1] > thr) | (s[2] > thr) | (s[3] > thr);
+}
+#endif
+
+// Quantises the query to int8 (symmetric, max |q| -> 127). Errors on NaN/Inf.
+status quantize_query(const float* query, uint32_t dim, int8_t* q) {
+  float qmax = 0.0f;
+  for (uint32_t d = 0; d < dim; ++d) {
+    if (!std::isfinite(query[d])) return make_error(errc::invalid_field, "query has a non-finite value", "query[" + std::to_string(d) + "]");
+    qmax = std::max(qmax, std::fabs(query[d]));
+  }
+  for (uint32_t d = 0; d < dim; ++d) {
+    q[d] = qmax > 0 ? static_cast<int8_t>(std::clamp<long>(std::lround(query[d] * 127.0f / qmax), -127, 127)) : 0;
+  }
+  return ok_value;
+}
+
+status check_index(const embedding_index_view& ix, uint32_t dim) {
+  if (dim != ix.dim) {
+    return make_error(errc::invalid_field, "query has " + std::to_string(dim) + " dims, the embeddings " + std::to_string(ix.dim),
+                      "query");
+  }
+  if (ix.dim == 0 || ix.dim > limits::max_embedding_dim) {
+    return make_error(errc::invalid_field, "embedding dim must be in 1.." + std::to_string(limits::max_embedding_dim), "dim");
+  }
+  if (ix.n > 0 && (ix.rows == nullptr || ix.scales == nullptr)) return make_error(errc::invalid_state, "embedding index has no rows");
+  return ok_value;
+}
+
+// The int8 scan: scores rows block by block into a caller's buffer.
+class scanner {
+ public:
+  static constexpr uint32_t block = 256;
+
+  scanner(const embedding_index_view& ix, const int8_t* q) noexcept : ix_(ix), q_(q) {
+#if TAILOR_TOPK_SIMD
+    simd_ = ix.dim % 16 == 0;
+    if (simd_) {
+      alignas(16) split_query sq;
+      for (uint32_t d = 0; d < ix.dim / 2; ++d) {
+        sq.even[d] = q[2 * d];
+        sq.odd[d] = q[2 * d + 1];
+      }
+      // qe[c] holds q[16c], q[16c+2], ..., q[16c+14]; qo[c] the odd ones.
+      for (uint32_t c = 0; c < ix.dim / 16; ++c) {
+        qe_[c] = load(sq.even + 8 * c);
+        qo_[c] = load(sq.odd + 8 * c);
+      }
+    }
+#endif
+  }
+
+  // Scores rows [first, first + count) (count <= block) into out[0..count), and
+  // pads out up to the next multiple of 4 with -inf. Returns the padded count.
+  uint32_t scores(uint32_t first, uint32_t count, float* out) const noexcept {
+    uint32_t j = 0;
+#if TAILOR_TOPK_SIMD
+    if (simd_) {
+      const uint32_t c4 = count & ~3u;
+      switch (ix_.dim / 16) {
+        case 2: block_fixed<2>(ix_, qe_, qo_, first, c4, out); break;
+        case 4: block_fixed<4>(ix_, qe_, qo_, first, c4, out); break;
+        case 8: block_fixed<8>(ix_, qe_, qo_, first, c4, out); break;
+        default: block_any(ix_, qe_, qo_, first, c4, out); break;
+      }
+      j = c4;
+    }
+#endif
+    for (; j < count; ++j) {
+      out[j] = static_cast<float>(dot_scalar(ix_.rows + static_cast<std::size_t>(first + j) * ix_.dim, q_, ix_.dim)) *
+               ix_.scales[first + j];
+    }
+    for (; j % 4 != 0; ++j) out[j] = -std::numeric_limits<float>::infinity();
+    return j;
+  }
+
+ private:
+  const embedding_index_view& ix_;
+  const int8_t* q_;
+#if TAILOR_TOPK_SIMD
+  bool simd_ = false;
+  vec qe_[limits::max_embedding_dim / 16];
+  vec qo_[limits::max_embedding_dim / 16];
+#endif
+};
 
 }  // namespace
 
@@ -52,83 +236,68 @@ void quantize_rows(const float* values, uint32_t n, uint32_t dim, std::vector<in
   }
 }
 
+status embedding_scan_scores(const embedding_index_view& ix, const float* query, uint32_t dim, float* out) noexcept {
+  try {
+    if (auto s = check_index(ix, dim); !s) return s.error();
+    alignas(16) int8_t q[limits::max_embedding_dim];
+    if (auto s = quantize_query(query, dim, q); !s) return s.error();
+    const scanner scan(ix, q);
+    alignas(16) float sc[scanner::block];
+    for (uint32_t first = 0; first < ix.n; first += scanner::block) {
+      const uint32_t count = std::min(scanner::block, ix.n - first);
+      scan.scores(first, count, sc);
+      std::memcpy(out + first, sc, count * sizeof(float));
+    }
+    return ok_value;
+  } catch (const std::exception& e) {
+    return make_error(errc::internal, e.what());
+  }
+}
+
 result<std::vector<scored_item>> embedding_top_k(const embedding_index_view& ix, const float* query, uint32_t dim,
                                                  uint32_t k, uint32_t margin) noexcept {
   try {
-    if (dim != ix.dim) {
-      return make_error(errc::invalid_field, "query has " + std::to_string(dim) + " dims, the embeddings " +
-                                                 std::to_string(ix.dim));
+    if (auto s = check_index(ix, dim); !s) return s.error();
+    if (k > limits::max_top_k) return make_error(errc::limit_exceeded, "k above " + std::to_string(limits::max_top_k), "k");
+    if (margin > limits::max_top_k) {
+      return make_error(errc::limit_exceeded, "margin above " + std::to_string(limits::max_top_k), "margin");
     }
-    if (k > limits::max_rec_size * 10) return make_error(errc::limit_exceeded, "k above " + std::to_string(limits::max_rec_size * 10));
-    std::vector<scored_item> out;
-    if (ix.n == 0 || k == 0) return out;
-    float qmax = 0.0f;
-    for (uint32_t d = 0; d < dim; ++d) {
-      if (!std::isfinite(query[d])) return make_error(errc::invalid_field, "query has a non-finite value", "query[" + std::to_string(d) + "]");
-      qmax = std::max(qmax, std::fabs(query[d]));
-    }
-    std::vector<int8_t> q(dim, 0);
-    if (qmax > 0) {
-      for (uint32_t d = 0; d < dim; ++d) q[d] = static_cast<int8_t>(std::clamp<long>(std::lround(query[d] * 127.0f / qmax), -127, 127));
-    }
-    // Stage 1: approximate scores; keep the best `keep` in a min-heap.
-    const uint32_t keep = std::min<uint32_t>(ix.n, k + margin);
+    alignas(16) int8_t q[limits::max_embedding_dim];
+    if (auto s = quantize_query(query, dim, q); !s) return s.error();
     std::vector<scored_item> heap;
-    heap.reserve(keep + 1);
-    auto worse = [](const scored_item& a, const scored_item& b) {  // heap top = worst kept
+    if (ix.n == 0 || k == 0) return heap;
+    // Stage 1: approximate scores; a min-heap keeps the best `keep` (top = worst
+    // kept: lowest score, then highest index). Rows are offered in index order and
+    // only a strictly better score replaces the top, so ties keep the lower index.
+    const uint32_t keep = std::min<uint32_t>(ix.n, k + margin);
+    heap.reserve(keep);
+    auto worse = [](const scored_item& a, const scored_item& b) {
       return a.score != b.score ? a.score > b.score : a.item < b.item;
     };
-    auto offer = [&](uint32_t i, float s) {
-      if (heap.size() < keep) {
-        heap.push_back({i, s});
-        std::push_heap(heap.begin(), heap.end(), worse);
-      } else if (s > heap.front().score) {
-        std::pop_heap(heap.begin(), heap.end(), worse);
-        heap.back() = {i, s};
-        std::push_heap(heap.begin(), heap.end(), worse);
-      }
-    };
-    uint32_t i = 0;
-#if defined(__wasm_simd128__)
-    if (dim % 16 == 0 && dim <= 256) {
-      // The query widened to i16 once; four items per step, reduced together.
-      v128_t q16[32];
-      for (uint32_t c = 0; c < dim / 16; ++c) {
-        const v128_t v = wasm_v128_load(q.data() + 16 * c);
-        q16[2 * c] = wasm_i16x8_extend_low_i8x16(v);
-        q16[2 * c + 1] = wasm_i16x8_extend_high_i8x16(v);
-      }
-      const uint32_t chunks = dim / 16;
-      for (; i + 4 <= ix.n; i += 4) {
-        v128_t acc[4];
-        for (int r = 0; r < 4; ++r) {
-          const int8_t* row = ix.rows + static_cast<std::size_t>(i + r) * dim;
-          v128_t a = wasm_i32x4_splat(0);
-          for (uint32_t c = 0; c < chunks; ++c) {
-            const v128_t v = wasm_v128_load(row + 16 * c);
-            a = wasm_i32x4_add(a, wasm_i32x4_dot_i16x8(wasm_i16x8_extend_low_i8x16(v), q16[2 * c]));
-            a = wasm_i32x4_add(a, wasm_i32x4_dot_i16x8(wasm_i16x8_extend_high_i8x16(v), q16[2 * c + 1]));
+    float thr = -std::numeric_limits<float>::infinity();
+    const scanner scan(ix, q);
+    alignas(16) float sc[scanner::block];
+    for (uint32_t first = 0; first < ix.n; first += scanner::block) {
+      const uint32_t count = std::min(scanner::block, ix.n - first);
+      const uint32_t padded = scan.scores(first, count, sc);
+      for (uint32_t j = 0; j < padded; j += 4) {
+        if (heap.size() == keep && !any_above(sc + j, thr)) continue;
+        for (uint32_t r = j; r < j + 4 && r < count; ++r) {
+          if (heap.size() < keep) {
+            heap.push_back({first + r, sc[r]});
+            std::push_heap(heap.begin(), heap.end(), worse);
+            if (heap.size() == keep) thr = heap.front().score;
+          } else if (sc[r] > thr) {
+            std::pop_heap(heap.begin(), heap.end(), worse);
+            heap.back() = {first + r, sc[r]};
+            std::push_heap(heap.begin(), heap.end(), worse);
+            thr = heap.front().score;
           }
-          acc[r] = a;
         }
-        // Transpose-add: lane r = horizontal sum of acc[r].
-        const v128_t t0 = wasm_i32x4_add(wasm_i32x4_shuffle(acc[0], acc[1], 0, 4, 2, 6), wasm_i32x4_shuffle(acc[0], acc[1], 1, 5, 3, 7));
-        const v128_t t1 = wasm_i32x4_add(wasm_i32x4_shuffle(acc[2], acc[3], 0, 4, 2, 6), wasm_i32x4_shuffle(acc[2], acc[3], 1, 5, 3, 7));
-        const v128_t sums = wasm_i32x4_add(wasm_i32x4_shuffle(t0, t1, 0, 1, 4, 5), wasm_i32x4_shuffle(t0, t1, 2, 3, 6, 7));
-        const v128_t sc = wasm_f32x4_mul(wasm_f32x4_convert_i32x4(sums), wasm_v128_load(ix.scales + i));
-        const float thr = heap.size() < keep ? -std::numeric_limits<float>::infinity() : heap.front().score;
-        if (!wasm_v128_any_true(wasm_f32x4_gt(sc, wasm_f32x4_splat(thr)))) continue;
-        offer(i, wasm_f32x4_extract_lane(sc, 0));
-        offer(i + 1, wasm_f32x4_extract_lane(sc, 1));
-        offer(i + 2, wasm_f32x4_extract_lane(sc, 2));
-        offer(i + 3, wasm_f32x4_extract_lane(sc, 3));
       }
     }
-#endif
-    for (; i < ix.n; ++i) {
-      offer(i, static_cast<float>(dot_i8(ix.rows + static_cast<std::size_t>(i) * dim, q.data(), dim)) * ix.scales[i]);
-    }
-    // Stage 2: re-score with the f32 query against the dequantised rows.
+    // Stage 2: re-score the shortlist with the f32 query (exact rows when given,
+    // else the dequantised int8 rows), in a fixed order of operations.
     for (auto& c : heap) {
       float s = 0.0f;
       if (ix.exact) {
