@@ -7,6 +7,79 @@ const toText = (v) => (typeof v === 'string' ? v : JSON.stringify(v ?? {}));
 const optionsText = (o) => (o === undefined || o === null ? '' : JSON.stringify(o));
 const rawOf = (core) => (core && core.raw ? core.raw : core);
 
+// ---- render(compiled, plainObject): the data the template can read, straight into wasm memory.
+// compile() lists the data subtrees the template can read (data_paths); only those are
+// serialized, exactly as JSON.stringify(data) would serialize them, and written with
+// TextEncoder.encodeInto into a buffer of the core, which renders it and lays the result
+// out as words in its memory (no Embind strings, no JSON envelope).
+const isEnumerable = Object.prototype.propertyIsEnumerable;
+/** copy::limits::max_data_bytes: larger data goes the JSON-text way, which reports the limit. */
+const MAX_DATA_BYTES = 1 << 20;
+const encoder = new TextEncoder();
+const decoder = new TextDecoder();
+
+/** data_paths (sorted, none inside another) → [[key, keyJson, child | null]] (null: whole subtree). */
+function planOf(paths) {
+  const root = new Map();
+  for (const path of paths) {
+    let level = root;
+    path.forEach((key, i) => {
+      if (i === path.length - 1) { level.set(key, null); return; }
+      if (!(level.get(key) instanceof Map)) level.set(key, new Map());
+      level = level.get(key);
+    });
+  }
+  const freeze = (level) => [...level].map(([k, c]) => [k, JSON.stringify(k), c === null ? null : freeze(c)]);
+  return freeze(root);
+}
+
+const isPlainObject = (v) => {
+  if (v === null || typeof v !== 'object' || Array.isArray(v) || typeof v.toJSON === 'function') return false;
+  const proto = Object.getPrototypeOf(v);
+  return proto === Object.prototype || proto === null;
+};
+
+/** JSON text of obj cut to `plan`, each kept member as JSON.stringify(obj) writes it. */
+function project(obj, plan) {
+  let s = '{';
+  for (let i = 0; i < plan.length; ++i) {
+    const [key, keyJson, child] = plan[i];
+    if (!isEnumerable.call(obj, key)) continue;
+    const v = obj[key];
+    let t;
+    if (child !== null && isPlainObject(v)) t = project(v, child);
+    else if (v !== null && (typeof v === 'object' || typeof v === 'bigint') && typeof v.toJSON === 'function') {
+      const w = JSON.stringify({ [key]: v }); // toJSON sees its key, as in JSON.stringify(obj)
+      t = w === '{}' ? undefined : w.slice(keyJson.length + 2, -1);
+    } else t = JSON.stringify(v);
+    if (t === undefined) continue;
+    s += (s.length === 1 ? '' : ',') + keyJson + ':' + t;
+  }
+  return s + '}';
+}
+
+// One view of wasm memory per module, renewed when memory growth detaches it.
+const heaps = new WeakMap();
+function heapOf(raw) {
+  let h = heaps.get(raw);
+  if (!h || h.byteLength === 0) {
+    h = new Uint8Array(raw.copyHeap().buffer);
+    heaps.set(raw, h);
+  }
+  return h;
+}
+
+function textAt(heap, p, n) {
+  if (n > 64) return decoder.decode(heap.subarray(p, p + n));
+  let s = '';
+  for (let i = p, e = p + n; i < e; ++i) {
+    const c = heap[i];
+    if (c >= 0x80) return decoder.decode(heap.subarray(p, p + n));
+    s += String.fromCharCode(c);
+  }
+  return s;
+}
+
 /** Render data bound once in the core (parsed and validated); reuse it across renders. */
 export class CopyData {
   #h;
@@ -27,11 +100,19 @@ export class CopyData {
 /** A compiled Liquid template. Immutable; render it as often as needed; close() when done. */
 export class CompiledTemplate {
   #h;
+  #raw;
   #variables;
+  #plan;
+  #input = 0;      // address and size of the core's input buffer
+  #inputSize = 0;
+  #options;        // options text set in the core for renderInput (undefined: none yet)
   constructor(raw, source) {
+    this.#raw = raw;
     this.#h = new raw.CopyTemplate();
     try {
-      this.#variables = unwrap(this.#h.compile(String(source))).variables;
+      const c = unwrap(this.#h.compile(String(source)));
+      this.#variables = c.variables;
+      this.#plan = planOf(c.data_paths);
     } catch (e) {
       this.#h.delete();
       throw e;
@@ -43,8 +124,46 @@ export class CompiledTemplate {
   render(data, options) {
     if (!this.#h) throw new Error('CompiledTemplate is closed');
     const opt = optionsText(options);
+    if (isPlainObject(data)) return this.#renderObject(data, opt);
     const env = data instanceof CopyData ? this.#h.renderData(data.handle, opt) : this.#h.render(toText(data), opt);
     return unwrap(env);
+  }
+  #renderObject(data, opt) {
+    const h = this.#h;
+    if (opt !== this.#options) {
+      this.#options = undefined;
+      unwrap(h.setOptions(opt));
+      this.#options = opt;
+    }
+    const text = project(data, this.#plan);
+    // Beyond the core's data limit: the JSON-text path reports it (limit_exceeded).
+    if (text.length > MAX_DATA_BYTES) return unwrap(h.render(text, opt));
+    // UTF-8 needs at most 3 bytes per UTF-16 unit; the buffer never outgrows the limit.
+    const need = Math.min(Math.max(text.length * 3, 256), MAX_DATA_BYTES);
+    if (this.#inputSize < need) {
+      this.#inputSize = need;
+      this.#input = h.inputBuffer(need);
+    }
+    let heap = heapOf(this.#raw);
+    const { read, written } = encoder.encodeInto(text, heap.subarray(this.#input, this.#input + this.#inputSize));
+    if (read < text.length) return unwrap(h.render(text, opt));
+    const w = h.renderInput(written) >>> 2;
+    heap = heapOf(this.#raw); // rendering may have grown memory
+    const words = new Uint32Array(heap.buffer);
+    if (words[w] !== 0) return unwrap(textAt(heap, words[w + 1], words[w + 2]));
+    const list = (from, n) => {
+      const out = [];
+      for (let k = 0; k < n; ++k) out.push(textAt(heap, words[from + 2 * k], words[from + 2 * k + 1]));
+      return out;
+    };
+    const nu = words[w + 7];
+    return {
+      defaulted: list(w + 9 + 2 * nu, words[w + 8]),
+      memory_bytes: words[w + 5] + words[w + 6] * 2 ** 32,
+      steps: words[w + 3] + words[w + 4] * 2 ** 32,
+      text: textAt(heap, words[w + 1], words[w + 2]),
+      unresolved: list(w + 9, nu),
+    };
   }
   /** Fast path: only the text, rendered with bound CopyData. Throws TailorError on failure. */
   renderText(data, options) {
