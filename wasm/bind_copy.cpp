@@ -2,6 +2,7 @@
 // (JS calls close()), and stateless preview / check / variants / platforms.
 // Every call returns a JSON envelope; nothing throws across the boundary.
 #include <emscripten/bind.h>
+#include <emscripten/emscripten.h>
 
 #include "copy/internal.hpp"
 #include "copy_envelope.hpp"
@@ -51,14 +52,14 @@ class copy_template {
   }
 
   // Raw-memory path of render(compiled, object): JS writes the (projected)
-  // data JSON into input_ with TextEncoder.encodeInto, renderInput() renders
-  // it and lays the result out in words_ (see copy.mjs, readResult): no
-  // Embind string in either direction and no result envelope.
+  // data JSON into input_, the export tailor_copy_render_input renders it and
+  // lays the result out in words_ (read by copy.mjs): no Embind string in
+  // either direction, no result envelope, no Embind dispatch.
   uint32_t input_buffer(uint32_t n) {
     if (input_.size() < n) input_.resize(std::max<std::size_t>(n, input_.size() * 2));
     return ptr(input_.data());
   }
-  // Options for renderInput, kept until changed; "" means defaults.
+  // Options for tailor_copy_render_input, kept until changed; "" means defaults.
   std::string set_options(const std::string& options_json) {
     return guarded([&] {
       error err;
@@ -66,8 +67,19 @@ class copy_template {
       return succeed(json::object());
     });
   }
-  uint32_t render_input(uint32_t len) {
-    words_.assign(3, 0);
+  // The template's address, for the direct export tailor_copy_render_input.
+  uint32_t address() const { return ptr(this); }
+  // 0 only if even the error could not be laid out (out of memory).
+  uint32_t render_input(uint32_t len) noexcept {
+    try {
+      return render_input_words(len);
+    } catch (...) {
+      return 0;
+    }
+  }
+
+ private:
+  uint32_t render_input_words(uint32_t len) {
     std::string env = guarded([&]() -> std::string {
       if (!t_.ast()) return fail(make_error(errc::invalid_state, "template is not compiled"));
       if (len > input_.size()) return fail(make_error(errc::invalid_field, "input length beyond the buffer", "data"));
@@ -96,6 +108,8 @@ class copy_template {
       }
     return ptr(words_.data());
   }
+
+ public:
   std::string render(const std::string& data_json, const std::string& options_json) {
     return guarded([&] {
       auto d = copy::parse_data(data_json);
@@ -149,7 +163,7 @@ class copy_template {
 };
 
 // A view of wasm memory: JS takes `.buffer` from it to read and write the
-// renderInput buffers (and asks again after memory growth detaches it).
+// render(object) buffers (and asks again after memory growth detaches it).
 emscripten::val copy_heap() {
   static const uint8_t anchor = 0;
   return emscripten::val(emscripten::typed_memory_view(1, &anchor));
@@ -220,6 +234,12 @@ std::string copy_longest_fitting(const std::string& candidates_json, const std::
 }  // namespace
 }  // namespace tailor::wasm
 
+// Direct export of the render(object) hot path: a plain wasm call, without
+// Embind's dispatch (copy.mjs gets the template's address once).
+extern "C" EMSCRIPTEN_KEEPALIVE uint32_t tailor_copy_render_input(uint32_t self, uint32_t len) {
+  return reinterpret_cast<tailor::wasm::copy_template*>(static_cast<uintptr_t>(self))->render_input(len);
+}
+
 EMSCRIPTEN_BINDINGS(tailor_copy) {
   using namespace emscripten;
   class_<tailor::wasm::copy_data>("CopyData").constructor<>().function("load", &tailor::wasm::copy_data::load);
@@ -231,7 +251,7 @@ EMSCRIPTEN_BINDINGS(tailor_copy) {
       .function("renderText", &tailor::wasm::copy_template::render_text)
       .function("inputBuffer", &tailor::wasm::copy_template::input_buffer)
       .function("setOptions", &tailor::wasm::copy_template::set_options)
-      .function("renderInput", &tailor::wasm::copy_template::render_input);
+      .function("address", &tailor::wasm::copy_template::address);
   function("copyHeap", &tailor::wasm::copy_heap);
   function("copyPreview", &tailor::wasm::copy_preview);
   function("copyRenderOnce", &tailor::wasm::copy_render_once);

@@ -18,7 +18,10 @@ const MAX_DATA_BYTES = 1 << 20;
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
 
-/** data_paths (sorted, none inside another) → [[key, keyJson, child | null]] (null: whole subtree). */
+/**
+ * data_paths (sorted, none inside another) → a plan: one level per object, as parallel arrays
+ * of keys, their JSON text and the plan below each key (null: the whole subtree).
+ */
 function planOf(paths) {
   const root = new Map();
   for (const path of paths) {
@@ -29,7 +32,15 @@ function planOf(paths) {
       level = level.get(key);
     });
   }
-  const freeze = (level) => [...level].map(([k, c]) => [k, JSON.stringify(k), c === null ? null : freeze(c)]);
+  const freeze = (level) => {
+    const plan = { keys: [], json: [], below: [] };
+    for (const [k, c] of level) {
+      plan.keys.push(k);
+      plan.json.push(`${JSON.stringify(k)}:`);
+      plan.below.push(c === null ? null : freeze(c));
+    }
+    return plan;
+  };
   return freeze(root);
 }
 
@@ -39,45 +50,79 @@ const isPlainObject = (v) => {
   return proto === Object.prototype || proto === null;
 };
 
-/** JSON text of obj cut to `plan`, each kept member as JSON.stringify(obj) writes it. */
-function project(obj, plan) {
-  let s = '{';
-  for (let i = 0; i < plan.length; ++i) {
-    const [key, keyJson, child] = plan[i];
-    if (!isEnumerable.call(obj, key)) continue;
-    const v = obj[key];
-    let t;
-    if (child !== null && isPlainObject(v)) t = project(v, child);
-    else if (v !== null && (typeof v === 'object' || typeof v === 'bigint') && typeof v.toJSON === 'function') {
-      const w = JSON.stringify({ [key]: v }); // toJSON sees its key, as in JSON.stringify(obj)
-      t = w === '{}' ? undefined : w.slice(keyJson.length + 2, -1);
-    } else t = JSON.stringify(v);
-    if (t === undefined) continue;
-    s += (s.length === 1 ? '' : ',') + keyJson + ':' + t;
+/** JSON text of `v` held under `key`, as JSON.stringify(holder) writes it (undefined: left out). */
+function member(key, v) {
+  switch (typeof v) {
+    case 'string': return JSON.stringify(v);
+    case 'number': return Number.isFinite(v) ? `${v}` : 'null';
+    case 'boolean': return v ? 'true' : 'false';
+    case 'undefined': case 'function': case 'symbol': return undefined;
+    default:
+      if (v !== null && typeof v.toJSON === 'function') {
+        const w = JSON.stringify({ [key]: v }); // toJSON sees its key, as in JSON.stringify(holder)
+        return w === '{}' ? undefined : w.slice(JSON.stringify(key).length + 2, -1);
+      }
+      return JSON.stringify(v);
   }
-  return s + '}';
 }
 
-// One view of wasm memory per module, renewed when memory growth detaches it.
+/** JSON text of obj cut to `plan`, each kept member as JSON.stringify(obj) writes it. */
+function project(obj, plan) {
+  const { keys, json, below } = plan;
+  let s = '{';
+  for (let i = 0; i < keys.length; ++i) {
+    const key = keys[i];
+    if (!isEnumerable.call(obj, key)) continue;
+    const v = obj[key];
+    const t = below[i] !== null && isPlainObject(v) ? project(v, below[i]) : member(key, v);
+    if (t === undefined) continue;
+    s += s.length === 1 ? json[i] + t : `,${json[i]}${t}`;
+  }
+  return `${s}}`;
+}
+
+// Views of wasm memory per module, renewed when memory growth detaches them.
 const heaps = new WeakMap();
 function heapOf(raw) {
   let h = heaps.get(raw);
-  if (!h || h.byteLength === 0) {
-    h = new Uint8Array(raw.copyHeap().buffer);
+  if (!h || h.u8.byteLength === 0) {
+    const buffer = raw.copyHeap().buffer;
+    h = { u8: new Uint8Array(buffer), u32: new Uint32Array(buffer) };
     heaps.set(raw, h);
   }
   return h;
 }
 
-function textAt(heap, p, n) {
-  if (n > 64) return decoder.decode(heap.subarray(p, p + n));
-  let s = '';
-  for (let i = p, e = p + n; i < e; ++i) {
-    const c = heap[i];
-    if (c >= 0x80) return decoder.decode(heap.subarray(p, p + n));
-    s += String.fromCharCode(c);
+/** Writes text as UTF-8 at u8[at ..], at most cap bytes: bytes written, or -1 if it does not fit. */
+function writeText(u8, at, cap, text) {
+  const n = text.length;
+  if (n <= 1024 && n <= cap) {  // ASCII by hand: cheaper than a call into the encoder
+    let i = 0;
+    for (; i < n; ++i) {
+      const c = text.charCodeAt(i);
+      if (c >= 0x80) break;
+      u8[at + i] = c;
+    }
+    if (i === n) return n;
   }
-  return s;
+  const { read, written } = encoder.encodeInto(text, u8.subarray(at, at + cap));
+  return read < n ? -1 : written;
+}
+
+function textAt(u8, p, n) {
+  const e = p + n;
+  if (n <= 256) {
+    let i = p;
+    while (i < e && u8[i] < 0x80) ++i;
+    if (i === e) return String.fromCharCode.apply(null, u8.subarray(p, e));
+  }
+  return decoder.decode(u8.subarray(p, e));
+}
+
+function textsAt(h, from, n) {
+  const out = new Array(n);
+  for (let k = 0; k < n; ++k) out[k] = textAt(h.u8, h.u32[from + 2 * k], h.u32[from + 2 * k + 1]);
+  return out;
 }
 
 /** Render data bound once in the core (parsed and validated); reuse it across renders. */
@@ -105,7 +150,9 @@ export class CompiledTemplate {
   #plan;
   #input = 0;      // address and size of the core's input buffer
   #inputSize = 0;
-  #options;        // options text set in the core for renderInput (undefined: none yet)
+  #options;        // options text set in the core for render_input (undefined: none yet)
+  #self = 0;       // the template's address, for the direct export (no Embind dispatch)
+  #renderInput;
   constructor(raw, source) {
     this.#raw = raw;
     this.#h = new raw.CopyTemplate();
@@ -113,6 +160,8 @@ export class CompiledTemplate {
       const c = unwrap(this.#h.compile(String(source)));
       this.#variables = c.variables;
       this.#plan = planOf(c.data_paths);
+      this.#renderInput = raw._tailor_copy_render_input;
+      this.#self = this.#h.address();
     } catch (e) {
       this.#h.delete();
       throw e;
@@ -144,25 +193,21 @@ export class CompiledTemplate {
       this.#inputSize = need;
       this.#input = h.inputBuffer(need);
     }
-    let heap = heapOf(this.#raw);
-    const { read, written } = encoder.encodeInto(text, heap.subarray(this.#input, this.#input + this.#inputSize));
-    if (read < text.length) return unwrap(h.render(text, opt));
-    const w = h.renderInput(written) >>> 2;
-    heap = heapOf(this.#raw); // rendering may have grown memory
-    const words = new Uint32Array(heap.buffer);
-    if (words[w] !== 0) return unwrap(textAt(heap, words[w + 1], words[w + 2]));
-    const list = (from, n) => {
-      const out = [];
-      for (let k = 0; k < n; ++k) out.push(textAt(heap, words[from + 2 * k], words[from + 2 * k + 1]));
-      return out;
-    };
-    const nu = words[w + 7];
+    const written = writeText(heapOf(this.#raw).u8, this.#input, this.#inputSize, text);
+    if (written < 0) return unwrap(h.render(text, opt));
+    const w = this.#renderInput(this.#self, written) >>> 2;
+    if (w === 0) throw new Error('copy: out of memory while rendering');
+    const m = heapOf(this.#raw); // rendering may have grown memory
+    const u32 = m.u32;
+    if (u32[w] !== 0) return unwrap(textAt(m.u8, u32[w + 1], u32[w + 2]));
+    const nu = u32[w + 7];
+    const nd = u32[w + 8];
     return {
-      defaulted: list(w + 9 + 2 * nu, words[w + 8]),
-      memory_bytes: words[w + 5] + words[w + 6] * 2 ** 32,
-      steps: words[w + 3] + words[w + 4] * 2 ** 32,
-      text: textAt(heap, words[w + 1], words[w + 2]),
-      unresolved: list(w + 9, nu),
+      defaulted: nd === 0 ? [] : textsAt(m, w + 9 + 2 * nu, nd),
+      memory_bytes: u32[w + 5] + u32[w + 6] * 2 ** 32,
+      steps: u32[w + 3] + u32[w + 4] * 2 ** 32,
+      text: textAt(m.u8, u32[w + 1], u32[w + 2]),
+      unresolved: nu === 0 ? [] : textsAt(m, w + 9, nu),
     };
   }
   /** Fast path: only the text, rendered with bound CopyData. Throws TailorError on failure. */

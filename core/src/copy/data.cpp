@@ -25,6 +25,8 @@ class data_parser {
     t_.slots.clear();
     t_.text.clear();
     t_.text.reserve(s_.size());
+    scratch_.clear();
+    members_.clear();
     skip_ws();
     uint32_t root = 0;
     if (!value(root)) return err_;
@@ -37,6 +39,7 @@ class data_parser {
 
  private:
   using kind = data_tree::kind;
+  using member = data_tree::pending_member;
 
   bool fail_at(std::size_t at, std::string msg) {
     err_ = make_error(errc::invalid_json, std::move(msg), "byte " + std::to_string(at));
@@ -240,8 +243,21 @@ class data_parser {
     return true;
   }
 
-  bool array(uint32_t& out) {
+  // Containers deeper than the limit are refused where they open (the parser
+  // recurses once per level).
+  bool enter() {
+    if (++depth_ > tailor::limits::max_json_depth) {
+      err_ = make_error(errc::limit_exceeded,
+                        "JSON nesting is deeper than " + std::to_string(tailor::limits::max_json_depth) + " levels",
+                        "byte " + std::to_string(i_));
+      return false;
+    }
     ++i_;
+    return true;
+  }
+
+  bool array(uint32_t& out) {
+    if (!enter()) return false;
     const std::size_t base = scratch_.size();
     skip_ws();
     if (i_ < s_.size() && s_[i_] == ']') {
@@ -263,11 +279,12 @@ class data_parser {
     t_.nodes[out].n = static_cast<uint32_t>(scratch_.size() - base);
     t_.slots.insert(t_.slots.end(), scratch_.begin() + static_cast<std::ptrdiff_t>(base), scratch_.end());
     scratch_.resize(base);
+    --depth_;
     return true;
   }
 
   bool object(uint32_t& out) {
-    ++i_;
+    if (!enter()) return false;
     const std::size_t base = members_.size();
     skip_ws();
     if (i_ < s_.size() && s_[i_] == '}') {
@@ -294,7 +311,17 @@ class data_parser {
     auto first = members_.begin() + static_cast<std::ptrdiff_t>(base);
     const std::string& text = t_.text;
     auto key = [&](const member& m) { return std::string_view(text.data() + m.off, m.len); };
-    std::stable_sort(first, members_.end(), [&](const member& a, const member& b) { return key(a) < key(b); });
+    auto less = [&](const member& a, const member& b) { return key(a) < key(b); };
+    if (members_.end() - first <= 16) {  // insertion sort: stable, no buffer
+      for (auto it = first + (first != members_.end()); it < members_.end(); ++it) {
+        member m = *it;
+        auto j = it;
+        for (; j != first && less(m, *(j - 1)); --j) *j = *(j - 1);
+        *j = m;
+      }
+    } else {
+      std::stable_sort(first, members_.end(), less);
+    }
     out = add(kind::object);
     t_.nodes[out].at = static_cast<uint32_t>(t_.slots.size());
     uint32_t n = 0;
@@ -307,18 +334,16 @@ class data_parser {
     }
     t_.nodes[out].n = n;
     members_.resize(base);
+    --depth_;
     return true;
   }
-
-  struct member {
-    uint32_t off = 0, len = 0, node = 0;
-  };
 
   std::string_view s_;
   data_tree& t_;
   std::size_t i_ = 0;
-  std::vector<uint32_t> scratch_;
-  std::vector<member> members_;
+  std::size_t depth_ = 0;
+  std::vector<uint32_t>& scratch_ = t_.work;  // the tree's buffers, reused from parse to parse
+  std::vector<member>& members_ = t_.work_members;
   error err_;
 };
 

@@ -32,6 +32,10 @@ struct data_tree {
   std::vector<node> nodes;
   std::vector<uint32_t> slots;
   std::string text;
+  // Work buffers of the parser, kept so that re-parsing into a tree allocates nothing.
+  struct pending_member { uint32_t off = 0, len = 0, node = 0; };
+  std::vector<uint32_t> work;
+  std::vector<pending_member> work_members;
 
   uint32_t root() const { return static_cast<uint32_t>(nodes.size() - 1); }  // the root closes last
   std::string_view str(const node& s) const { return {text.data() + s.at, s.n}; }

@@ -563,30 +563,6 @@ result<render_options> parse_render_options(std::string_view text) noexcept {
   }
 }
 
-namespace {
-
-// Byte offset of the bracket that opens level max_json_depth + 1 of JSON text
-// (brackets outside strings), or npos: the recursive parser of data.cpp then
-// never goes deeper than the limit.
-std::size_t too_deep_at(std::string_view s) {
-  std::size_t depth = 0;
-  bool in_string = false;
-  for (std::size_t i = 0; i < s.size(); ++i) {
-    char c = s[i];
-    if (in_string) {
-      if (c == '\\') ++i;
-      else if (c == '"') in_string = false;
-      continue;
-    }
-    if (c == '"') in_string = true;
-    else if ((c == '[' || c == '{') && ++depth > tailor::limits::max_json_depth) return i;
-    else if ((c == ']' || c == '}') && depth > 0) --depth;
-  }
-  return std::string_view::npos;
-}
-
-
-}  // namespace
 
 namespace detail {
 
@@ -596,12 +572,7 @@ status load_data(std::string_view json_text, data_tree& out) {
                       "render data is " + std::to_string(json_text.size()) + " bytes, limit " +
                           std::to_string(limits::max_data_bytes),
                       "byte " + std::to_string(limits::max_data_bytes));
-  if (json_text.empty()) return parse_data_tree("{}", out);
-  if (std::size_t at = too_deep_at(json_text); at != std::string_view::npos)
-    return make_error(errc::limit_exceeded,
-                      "JSON nesting is deeper than " + std::to_string(tailor::limits::max_json_depth) + " levels",
-                      "byte " + std::to_string(at));
-  return parse_data_tree(json_text, out);
+  return parse_data_tree(json_text.empty() ? std::string_view("{}") : json_text, out);
 }
 
 }  // namespace detail
