@@ -44,10 +44,11 @@ function planOf(paths) {
   return freeze(root);
 }
 
+/** An object JSON.stringify writes member by member: plain (not an array, class instance, Date, …), no toJSON. */
 const isPlainObject = (v) => {
-  if (v === null || typeof v !== 'object' || Array.isArray(v) || typeof v.toJSON === 'function') return false;
+  if (typeof v !== 'object' || v === null) return false;
   const proto = Object.getPrototypeOf(v);
-  return proto === Object.prototype || proto === null;
+  return (proto === Object.prototype || proto === null) && typeof v.toJSON !== 'function';
 };
 
 /** JSON text of `v` held under `key`, as JSON.stringify(holder) writes it (undefined: left out). */
@@ -93,31 +94,8 @@ function heapOf(raw) {
   return h;
 }
 
-/** Writes text as UTF-8 at u8[at ..], at most cap bytes: bytes written, or -1 if it does not fit. */
-function writeText(u8, at, cap, text) {
-  const n = text.length;
-  if (n <= 1024 && n <= cap) {  // ASCII by hand: cheaper than a call into the encoder
-    let i = 0;
-    for (; i < n; ++i) {
-      const c = text.charCodeAt(i);
-      if (c >= 0x80) break;
-      u8[at + i] = c;
-    }
-    if (i === n) return n;
-  }
-  const { read, written } = encoder.encodeInto(text, u8.subarray(at, at + cap));
-  return read < n ? -1 : written;
-}
-
-function textAt(u8, p, n) {
-  const e = p + n;
-  if (n <= 256) {
-    let i = p;
-    while (i < e && u8[i] < 0x80) ++i;
-    if (i === e) return String.fromCharCode.apply(null, u8.subarray(p, e));
-  }
-  return decoder.decode(u8.subarray(p, e));
-}
+// TextDecoder beats String.fromCharCode over the bytes even for short ASCII text.
+const textAt = (u8, p, n) => (n === 0 ? '' : decoder.decode(u8.subarray(p, p + n)));
 
 function textsAt(h, from, n) {
   const out = new Array(n);
@@ -150,6 +128,8 @@ export class CompiledTemplate {
   #plan;
   #input = 0;      // address and size of the core's input buffer
   #inputSize = 0;
+  #inputView = null; // Uint8Array over the input buffer
+  #mem;              // views of wasm memory (heapOf)
   #options;        // options text set in the core for render_input (undefined: none yet)
   #self = 0;       // the template's address, for the direct export (no Embind dispatch)
   #renderInput;
@@ -192,12 +172,17 @@ export class CompiledTemplate {
     if (this.#inputSize < need) {
       this.#inputSize = need;
       this.#input = h.inputBuffer(need);
+      this.#inputView = null;
     }
-    const written = writeText(heapOf(this.#raw).u8, this.#input, this.#inputSize, text);
-    if (written < 0) return unwrap(h.render(text, opt));
+    if (this.#inputView === null || this.#inputView.byteLength === 0) { // new buffer, or memory grew
+      this.#inputView = heapOf(this.#raw).u8.subarray(this.#input, this.#input + this.#inputSize);
+    }
+    const { read, written } = encoder.encodeInto(text, this.#inputView);
+    if (read < text.length) return unwrap(h.render(text, opt));
     const w = this.#renderInput(this.#self, written) >>> 2;
     if (w === 0) throw new Error('copy: out of memory while rendering');
-    const m = heapOf(this.#raw); // rendering may have grown memory
+    let m = this.#mem;
+    if (m === undefined || m.u8.byteLength === 0) m = this.#mem = heapOf(this.#raw); // memory may have grown
     const u32 = m.u32;
     if (u32[w] !== 0) return unwrap(textAt(m.u8, u32[w + 1], u32[w + 2]));
     const nu = u32[w + 7];
