@@ -39,7 +39,7 @@ try { commit = execSync('git rev-parse --short HEAD', { cwd: root }).toString().
 
 console.log(`node ${process.version}, ${process.platform} ${process.arch}`);
 console.log(`contenders: liquidjs ${liquidVersion} (parse once, renderSync) | tailor core ${core.version()} wasm @ ${commit} ` +
-  '(compile once; render with bound CopyData / with a JS object)');
+  '(compile once; render with bound CopyData / with a plain JS object)');
 console.log(`R=${R} repetitions, median and min of R; N iterations per repetition\n`);
 
 function time(fn, n) {
@@ -81,7 +81,8 @@ for (const [name, src] of Object.entries(templates)) {
 console.log('render throughput (µs per render, median / min)');
 console.log('  text   = renderText(CopyData): bound data, text only (the hot path)');
 console.log('  full   = render(CopyData): bound data, full result (unresolved, defaulted, budget) as JSON');
-console.log('  object = render(jsObject): JSON.stringify + parse of the data on every call');
+console.log('  object = render(jsObject): a plain object every call; only the data the template reads');
+console.log('           (data_paths) is serialized, written into wasm memory and parsed into a flat tree');
 console.log('template              N   liquidjs            tailor text         tailor full         tailor object       ratio text  full  object');
 for (const r of rows) {
   const ratio = (x) => (r.lj.median / x.median).toFixed(1);

@@ -2,9 +2,14 @@
 //                [--min-score X] [--format text|json] [render options]`:
 // renders copy, adapts it to the platform and reports length, SMS segments,
 // compliance hits and the quality score. Exit 1 when it does not pass.
+// `--format envelope [--options F.json]` prints the wasm `copyPreview` envelope;
+// `tailor check --request F.json --format envelope` the `copyCheck` envelope of
+// finished text ({text, platform?, field?, unresolved?, defaulted?, siblings?, lexicon?}).
 #include <cstdlib>
+#include <functional>
 #include <iostream>
 
+#include "../wasm/copy_envelope.hpp"
 #include "commands.hpp"
 #include "common/json.hpp"
 #include "tailor/copy.hpp"
@@ -12,10 +17,20 @@
 namespace tailor::cli {
 
 bool copy_options(const args& a, copy::render_options& opt);
+int print_envelope_of(const args& a, const std::function<std::string(const std::string&)>& run);
 
 int cmd_check(const args& a) {
   auto files = positional(a);
   std::string platform = flag(a, "platform");
+  const bool envelope = flag(a, "format") == "envelope";
+  if (envelope && files.empty() && !flag(a, "request").empty()) {
+    std::string req;
+    if (!read_file(flag(a, "request"), req)) {
+      std::cerr << "tailor: cannot read " << flag(a, "request") << "\n";
+      return 1;
+    }
+    return print_envelope_of(a, [&](const std::string&) { return wasm::copy_check(req); });
+  }
   if (files.size() != 1 || platform.empty()) {
     std::cerr << "usage: tailor check TEMPLATE --platform ID[.field] [--data F.json] [--lexicon F.json] "
                  "[--min-score 3.5] [--format text|json] [--now MS] [--locale L] [--currency C]\n";
@@ -44,6 +59,9 @@ int cmd_check(const args& a) {
     }
     lexicon = l.value();
   }
+  if (envelope) return print_envelope_of(a, [&](const std::string& options) {
+    return wasm::copy_preview(src, data, platform, options);
+  });
   copy::render_options opt;
   if (!copy_options(a, opt)) return 2;
   std::string min_text = flag(a, "min-score", "3.5");
@@ -54,8 +72,8 @@ int cmd_check(const args& a) {
     return 2;
   }
   std::string format = flag(a, "format", "text");
-  if (format != "text" && format != "json") {
-    std::cerr << "tailor: --format must be text or json\n";
+  if (format != "text" && format != "json" && format != "envelope") {
+    std::cerr << "tailor: --format must be text, json or envelope\n";
     return 2;
   }
   auto p = copy::preview(src, data, platform, opt, lexicon);

@@ -1,8 +1,12 @@
 // `tailor render TEMPLATE [--data FILE.json] [--now MS] [--locale L] [--currency C]
 //                [--tz MINUTES] [--steps N]`: renders a Liquid template.
+// `--format envelope [--options FILE.json]` prints instead the JSON envelope the
+// wasm binding returns for the same bytes (text, report, budgets, or the error).
 #include <cstdlib>
+#include <functional>
 #include <iostream>
 
+#include "../wasm/copy_envelope.hpp"
 #include "commands.hpp"
 #include "tailor/copy.hpp"
 
@@ -36,6 +40,19 @@ bool copy_options(const args& a, copy::render_options& opt) {
   return true;
 }
 
+// --format envelope: options from --options FILE (JSON text), the envelope on
+// stdout; exit 1 when it is an error.
+int print_envelope_of(const args& a, const std::function<std::string(const std::string&)>& run) {
+  std::string options, options_path = flag(a, "options");
+  if (!options_path.empty() && !read_file(options_path, options)) {
+    std::cerr << "tailor: cannot read " << options_path << "\n";
+    return 1;
+  }
+  std::string env = run(options);
+  std::cout << env << "\n";
+  return env.rfind("{\"ok\":true", 0) == 0 ? 0 : 1;
+}
+
 int cmd_render(const args& a) {
   auto files = positional(a);
   if (files.size() != 1) {
@@ -53,6 +70,9 @@ int cmd_render(const args& a) {
     std::cerr << "tailor: cannot read " << data_path << "\n";
     return 1;
   }
+  if (flag(a, "format") == "envelope") return print_envelope_of(a, [&](const std::string& options) {
+    return wasm::copy_render_once(src, data, options);
+  });
   copy::render_options opt;
   if (!copy_options(a, opt)) return 2;
   auto t = copy::compile(src);

@@ -154,7 +154,36 @@ const routes = {
       tailor?.close();
     }
   },
+  // Marketing copy. Bodies carry the template as text, data and options as
+  // objects or JSON text. Answers: the core's envelopes, byte for byte what
+  // `tailor render|check --format envelope` prints (tests/golden/copy).
+  // {template, data?, options?} -> {text, unresolved, defaulted, steps, memory_bytes}
+  'POST /v1/copy/render': (request) => copyRoute(request, (raw, req) =>
+    raw.copyRenderOnce(String(req.template ?? ''), asText(req.data ?? {}), optionsOf(req))),
+  // {template, data?, platform, options?} -> {text, rendered, truncated, length, width, segments, sms, score, parts, issues, hits}
+  'POST /v1/copy/preview': (request) => copyRoute(request, (raw, req) =>
+    raw.copyPreview(String(req.template ?? ''), asText(req.data ?? {}), String(req.platform ?? ''), optionsOf(req))),
+  // {text, platform?, field?, unresolved?, defaulted?, siblings?, lexicon?}: the body goes to the core as sent.
+  'POST /v1/copy/check': (request) => copyRoute(request, (raw, req, text) => raw.copyCheck(text)),
 };
+
+const optionsOf = (req) => (req.options === undefined || req.options === null ? '' : asText(req.options));
+
+async function copyRoute(request, run) {
+  const body = await readBody(request, MAX_BODY_BYTES);
+  if (body.tooLarge) return failure(413, 'limit_exceeded', `the body is at most ${MAX_BODY_BYTES} bytes`);
+  let req;
+  try {
+    req = JSON.parse(body.text);
+  } catch (err) {
+    return failure(400, 'invalid_json', `the body is not JSON: ${err.message}`);
+  }
+  if (req === null || typeof req !== 'object' || Array.isArray(req)) {
+    return failure(400, 'invalid_field', 'the body must be a JSON object');
+  }
+  const core = await TailorCore.load(wasmModule);
+  return envelopeResponse(run(core.raw, req, body.text));
+}
 
 export default {
   async fetch(request, env, ctx) {

@@ -23,3 +23,9 @@ npx --no-install tsc -p tests/js/tsconfig.json
 echo "== node --test: JS API, Chromium, workerd, server"
 mapfile -t js_tests < <(find tests -name '*.test.mjs' -not -path '*/node_modules/*' | sort)
 node --test --test-concurrency=1 "${js_tests[@]}"
+
+# libFuzzer smoke (opt-in: the clang + ASan build of the core takes minutes; the run ~20 s).
+if [[ -n "${TAILOR_FUZZ_SMOKE:-}" ]]; then
+  echo "== fuzz smoke: every target over its seeds + 2 s"
+  bash scripts/fuzz.sh smoke 2
+fi

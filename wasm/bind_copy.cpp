@@ -2,38 +2,13 @@
 // (JS calls close()), and stateless preview / check / variants / platforms.
 // Every call returns a JSON envelope; nothing throws across the boundary.
 #include <emscripten/bind.h>
+#include <emscripten/emscripten.h>
 
-#include "common/json.hpp"
-#include "envelope.hpp"
-#include "tailor/copy.hpp"
+#include "copy/internal.hpp"
+#include "copy_envelope.hpp"
 
 namespace tailor::wasm {
 namespace {
-
-json parts_json(const copy::quality_report& q) {
-  json parts = json::array();
-  for (const auto& p : q.parts)
-    parts.push_back({{"name", p.name}, {"score", p.score}, {"weight", p.weight}, {"reason", p.reason}});
-  return parts;
-}
-
-json hits_json(const std::vector<copy::compliance_hit>& hits) {
-  json out = json::array();
-  for (const auto& h : hits)
-    out.push_back({{"term", h.term}, {"category", h.category}, {"severity", h.severity}, {"byte_offset", h.byte_offset},
-                   {"char_offset", h.char_offset}, {"suggestion", h.suggestion}, {"source", h.source}});
-  return out;
-}
-
-json sms_json(const copy::sms_info& s) {
-  return {{"encoding", s.encoding}, {"units", s.units}, {"segments", s.segments}, {"per_segment", s.per_segment},
-          {"remaining", s.remaining}, {"non_gsm", s.non_gsm}};
-}
-
-json render_json(const copy::render_result& r) {
-  return {{"text", r.text}, {"unresolved", r.unresolved}, {"defaulted", r.defaulted}, {"steps", r.steps},
-          {"memory_bytes", r.memory_bytes}};
-}
 
 // Options are parsed once per distinct options text (the last one is cached).
 struct options_cache {
@@ -72,9 +47,69 @@ class copy_template {
       auto t = copy::compile(source);
       if (!t) return fail(t.error());
       t_ = t.value();
-      return succeed({{"variables", t_.variables()}});
+      return succeed({{"variables", t_.variables()}, {"data_paths", t_.data_paths()}});
     });
   }
+
+  // Raw-memory path of render(compiled, object): JS writes the (projected)
+  // data JSON into input_, the export tailor_copy_render_input renders it and
+  // lays the result out in words_ (read by copy.mjs): no Embind string in
+  // either direction, no result envelope, no Embind dispatch.
+  uint32_t input_buffer(uint32_t n) {
+    if (input_.size() < n) input_.resize(std::max<std::size_t>(n, input_.size() * 2));
+    return ptr(input_.data());
+  }
+  // Options for tailor_copy_render_input, kept until changed; "" means defaults.
+  std::string set_options(const std::string& options_json) {
+    return guarded([&] {
+      error err;
+      if (const error* e = opts_.get(options_json, err)) return fail(*e);
+      return succeed(json::object());
+    });
+  }
+  // The template's address, for the direct export tailor_copy_render_input.
+  uint32_t address() const { return ptr(this); }
+  // 0 only if even the error could not be laid out (out of memory).
+  uint32_t render_input(uint32_t len) noexcept {
+    try {
+      return render_input_words(len);
+    } catch (...) {
+      return 0;
+    }
+  }
+
+ private:
+  uint32_t render_input_words(uint32_t len) {
+    std::string env = guarded([&]() -> std::string {
+      if (!t_.ast()) return fail(make_error(errc::invalid_state, "template is not compiled"));
+      if (len > input_.size()) return fail(make_error(errc::invalid_field, "input length beyond the buffer", "data"));
+      if (opts_.text == "\x01") return fail(make_error(errc::invalid_state, "options are not set"));
+      // The tree's buffers are reused from call to call (nothing else holds it between calls).
+      if (!tree_ || tree_.use_count() > 1) tree_ = std::make_shared<copy::detail::data_tree>();
+      if (auto s = copy::detail::load_data(std::string_view(input_.data(), len), *tree_); !s) return fail(s.error());
+      auto r = copy::render(t_, copy::render_data(tree_), opts_.opt);
+      if (!r) return fail(r.error());
+      last_ = std::move(r.value());
+      return {};
+    });
+    if (!env.empty()) {
+      err_ = std::move(env);
+      words_ = {1, ptr(err_.data()), static_cast<uint32_t>(err_.size())};
+      return ptr(words_.data());
+    }
+    words_ = {0, ptr(last_.text.data()), static_cast<uint32_t>(last_.text.size()),
+              static_cast<uint32_t>(last_.steps), static_cast<uint32_t>(last_.steps >> 32),
+              static_cast<uint32_t>(last_.memory_bytes), static_cast<uint32_t>(last_.memory_bytes >> 32),
+              static_cast<uint32_t>(last_.unresolved.size()), static_cast<uint32_t>(last_.defaulted.size())};
+    for (const auto* list : {&last_.unresolved, &last_.defaulted})
+      for (const auto& s : *list) {
+        words_.push_back(ptr(s.data()));
+        words_.push_back(static_cast<uint32_t>(s.size()));
+      }
+    return ptr(words_.data());
+  }
+
+ public:
   std::string render(const std::string& data_json, const std::string& options_json) {
     return guarded([&] {
       auto d = copy::parse_data(data_json);
@@ -115,69 +150,23 @@ class copy_template {
     }
     return succeed(render_json(r.value()));
   }
+  template <class T>
+  static uint32_t ptr(const T* p) { return static_cast<uint32_t>(reinterpret_cast<uintptr_t>(p)); }
+
   copy::compiled_template t_;
   options_cache opts_;
+  std::string input_;
+  std::shared_ptr<copy::detail::data_tree> tree_;
+  copy::render_result last_;
+  std::string err_;
+  std::vector<uint32_t> words_;
 };
 
-std::string copy_preview(const std::string& source, const std::string& data_json, const std::string& platform,
-                         const std::string& options_json) {
-  return guarded([&] {
-    auto o = copy::parse_render_options(options_json);
-    if (!o) return fail(o.error());
-    auto p = copy::preview(source, data_json, platform, o.value());
-    if (!p) return fail(p.error());
-    return succeed({{"text", p->text}, {"rendered", p->rendered}, {"truncated", p->truncated}, {"length", p->length},
-                    {"width", p->width}, {"segments", p->sms.segments}, {"sms", sms_json(p->sms)},
-                    {"score", p->quality.score}, {"parts", parts_json(p->quality)}, {"issues", p->quality.issues},
-                    {"hits", hits_json(p->hits)}});
-  });
-}
-
-// check: {text, platform?, field?, unresolved?, defaulted?, siblings?, lexicon?}
-std::string copy_check(const std::string& request_json) {
-  return guarded([&] {
-    auto j = tailor::detail::parse_json(request_json);
-    if (!j) return fail(j.error());
-    if (!j->is_object()) return fail(make_error(errc::invalid_field, "check request must be an object", "request"));
-    if (auto s = tailor::detail::check_known_keys(*j, {"text", "platform", "field", "unresolved", "defaulted", "siblings", "lexicon"}, "request"); !s)
-      return fail(s.error());
-    copy::quality_input in;
-    auto text = tailor::detail::read_string(*j, "text", "request", copy::limits::max_output_bytes, true);
-    if (!text) return fail(text.error());
-    in.text = text.value();
-    auto plat = tailor::detail::read_string(*j, "platform", "request", 64, false);
-    if (!plat) return fail(plat.error());
-    in.platform = plat.value();
-    auto field = tailor::detail::read_string(*j, "field", "request", 64, false);
-    if (!field) return fail(field.error());
-    in.field = field.value();
-    for (auto [key, out] : {std::pair{"unresolved", &in.unresolved}, std::pair{"defaulted", &in.defaulted},
-                            std::pair{"siblings", &in.siblings}}) {
-      if (!j->contains(key)) continue;
-      const auto& a = (*j)[key];
-      std::string w = tailor::detail::path_join("request", key);
-      if (!a.is_array() || a.size() > 1000) return fail(make_error(errc::invalid_field, "expected an array of at most 1000 strings", w));
-      for (std::size_t k = 0; k < a.size(); ++k) {
-        if (!a[k].is_string()) return fail(make_error(errc::invalid_field, "expected a string", tailor::detail::path_index(w, k)));
-        out->push_back(a[k].get<std::string>());
-      }
-    }
-    if (j->contains("lexicon")) {
-      auto lex = copy::parse_lexicon(dump((*j)["lexicon"]));
-      if (!lex) return fail(lex.error());
-      in.lexicon = lex.value();
-    }
-    if (!in.platform.empty()) {
-      auto p = copy::find_platform(in.platform);
-      if (!p) return fail(p.error());
-    }
-    auto q = copy::score_quality(in);
-    auto hits = copy::check_compliance(in.text, in.lexicon);
-    json out{{"score", q.score}, {"parts", parts_json(q)}, {"issues", q.issues}, {"hits", hits_json(hits)},
-             {"sms", sms_json(copy::sms_segments(in.text))}, {"graphemes", copy::count_graphemes(in.text)},
-             {"utf16", copy::count_utf16_units(in.text)}, {"bytes", in.text.size()}, {"width", copy::display_width(in.text)}};
-    return succeed(out);
-  });
+// A view of wasm memory: JS takes `.buffer` from it to read and write the
+// render(object) buffers (and asks again after memory growth detaches it).
+emscripten::val copy_heap() {
+  static const uint8_t anchor = 0;
+  return emscripten::val(emscripten::typed_memory_view(1, &anchor));
 }
 
 std::string copy_variants(const std::string& source, const std::string& data_json, const std::string& platform, int32_t n,
@@ -245,6 +234,12 @@ std::string copy_longest_fitting(const std::string& candidates_json, const std::
 }  // namespace
 }  // namespace tailor::wasm
 
+// Direct export of the render(object) hot path: a plain wasm call, without
+// Embind's dispatch (copy.mjs gets the template's address once).
+extern "C" EMSCRIPTEN_KEEPALIVE uint32_t tailor_copy_render_input(uint32_t self, uint32_t len) {
+  return reinterpret_cast<tailor::wasm::copy_template*>(static_cast<uintptr_t>(self))->render_input(len);
+}
+
 EMSCRIPTEN_BINDINGS(tailor_copy) {
   using namespace emscripten;
   class_<tailor::wasm::copy_data>("CopyData").constructor<>().function("load", &tailor::wasm::copy_data::load);
@@ -253,8 +248,13 @@ EMSCRIPTEN_BINDINGS(tailor_copy) {
       .function("compile", &tailor::wasm::copy_template::compile)
       .function("render", &tailor::wasm::copy_template::render)
       .function("renderData", &tailor::wasm::copy_template::render_data)
-      .function("renderText", &tailor::wasm::copy_template::render_text);
+      .function("renderText", &tailor::wasm::copy_template::render_text)
+      .function("inputBuffer", &tailor::wasm::copy_template::input_buffer)
+      .function("setOptions", &tailor::wasm::copy_template::set_options)
+      .function("address", &tailor::wasm::copy_template::address);
+  function("copyHeap", &tailor::wasm::copy_heap);
   function("copyPreview", &tailor::wasm::copy_preview);
+  function("copyRenderOnce", &tailor::wasm::copy_render_once);
   function("copyCheck", &tailor::wasm::copy_check);
   function("copyVariants", &tailor::wasm::copy_variants);
   function("copyPlatforms", &tailor::wasm::copy_platforms);

@@ -180,6 +180,63 @@ TEST_CASE("copy: liquidjs differential corpus", "[copy][oracle]") {
   CHECK(departures_seen == dep["cases"].size());
 }
 
+namespace {
+// The data cut down to the subtrees at `paths` (what the JS API sends).
+json project(const json& data, const std::vector<std::vector<std::string>>& paths) {
+  json out = json::object();
+  for (const auto& p : paths) {
+    const json* src = &data;
+    json* dst = &out;
+    bool found = true;
+    for (std::size_t k = 0; k < p.size() && found; ++k) {
+      if (!src->is_object() || !src->contains(p[k])) { found = false; break; }
+      src = &(*src)[p[k]];
+      if (k + 1 < p.size()) {
+        if (!src->is_object()) { (*dst)[p[k]] = *src; found = false; break; }  // the walk ends: keep it whole
+        if (!dst->contains(p[k])) (*dst)[p[k]] = json::object();
+        dst = &(*dst)[p[k]];
+      } else {
+        (*dst)[p[k]] = *src;
+      }
+    }
+  }
+  return out;
+}
+}  // namespace
+
+TEST_CASE("copy: data_paths cover every read: projected data renders the same", "[copy][oracle]") {
+  auto t = copy::compile("{{ shopper.first_name }} {{ a.b[k].c }} {{ list.size }} {{ x.first.y }} {% for r in recs.home %}"
+                         "{{ r.title }}{% endfor %}{% assign s = shop %}{{ s.name }}{{ ['q w'].z }}");
+  REQUIRE(t.ok());
+  using paths = std::vector<std::vector<std::string>>;
+  CHECK(t->data_paths() == paths{{"a", "b"}, {"k"}, {"list"}, {"q w", "z"}, {"r", "title"}, {"recs", "home"}, {"s", "name"},
+                                 {"shop"}, {"shopper", "first_name"}, {"x"}});
+  // Every case of the differential corpus: text, report and budgets identical.
+  json diff = json::parse(read_source_file("tests/vectors/liquid-diff.json"));
+  std::map<std::string, json> data;
+  std::size_t compared = 0;
+  for (const auto& c : diff["cases"]) {
+    std::string file = c["data_file"];
+    if (!data.count(file)) data.emplace(file, json::parse(read_source_file("tests/vectors/" + file)));
+    auto tc = copy::compile(c["template"].get<std::string>());
+    if (!tc) continue;
+    INFO("case " << c["name"].get<std::string>());
+    std::string cut = project(data[file], tc->data_paths()).dump();
+    CHECK(cut.size() <= data[file].dump().size());
+    auto whole = copy::render(tc.value(), data[file].dump());
+    auto part = copy::render(tc.value(), cut);
+    REQUIRE(whole.ok() == part.ok());
+    if (!whole) { CHECK(whole.error().message == part.error().message); continue; }
+    CHECK(whole->text == part->text);
+    CHECK(whole->unresolved == part->unresolved);
+    CHECK(whole->defaulted == part->defaulted);
+    CHECK(whole->steps == part->steps);
+    CHECK(whole->memory_bytes == part->memory_bytes);
+    ++compared;
+  }
+  CHECK(compared >= 390);
+}
+
 // ------------------------------------------------------------------ limits at N and N+1
 
 namespace {
@@ -409,6 +466,62 @@ TEST_CASE("copy: invalid UTF-8 is refused with its position", "[copy]") {
   CHECK_FALSE(copy::compile("\xF4\x90\x80\x80").ok());  // above U+10FFFF
   CHECK(copy::compile("héllo 你好 👍").ok());
   CHECK_FALSE(copy::parse_data("{\"a\":\"\xFF\"}").ok());
+}
+
+TEST_CASE("copy: bad input gets a clear error with its position", "[copy][limits]") {
+  struct bad { std::string tpl; errc code; const char* where; const char* says; };
+  const std::size_t n = copy::limits::max_nesting_depth;
+  const bad cases[] = {
+      // unclosed tags and outputs
+      {"Hi\n{% for p in ps %}{{ p }}", errc::invalid_field, "2:1", "\"for\" not closed"},
+      {"{% case x %}{% when 1 %}", errc::invalid_field, "1:1", "not closed"},
+      {"{% capture c %}x", errc::invalid_field, "1:1", "not closed"},
+      {"a\n b {{ x ", errc::invalid_field, "2:4", "not closed"},
+      {"{% if x %}{% endfor %}{% endif %}", errc::invalid_field, "1:11", "unexpected tag"},
+      // unknown filters and tags, wrong arity
+      {"\n\n{{ x | upcase | shout: 2 }}", errc::invalid_field, "3:17", "unknown filter \"shout\""},
+      {"{% include 'self' %}", errc::invalid_field, "1:1", "unknown tag \"include\""},
+      {"{% render 'self' %}", errc::invalid_field, "1:1", "unknown tag \"render\""},
+      {"{{ x | append }}", errc::invalid_field, "1:8", "takes 1"},
+      // recursion: a liquid tag nests like a block, even on one line
+      {"{% liquid " + repeat("liquid ", n + 1) + "echo 1 %}", errc::limit_exceeded, "1:452", "nested deeper than 64"},
+      {"{% liquid " + repeat("liquid ", 30000) + "echo 1 %}", errc::limit_exceeded, "1:452", "nested deeper than 64"},
+      {repeat("{% if true %}", 20000), errc::limit_exceeded, "1:833", "nested deeper than 64"},
+      {"{{ " + repeat("(", 100000) + " }}", errc::limit_exceeded, "1:68", "expression nested deeper than 64"},
+      // 10 MB and invalid UTF-8
+      {std::string(10u << 20, 'x'), errc::limit_exceeded, "1:1", "template is 10485760 bytes, limit 262144"},
+      {"caf\xC3\xA9 {{ 'a' }}\n\xE4\xBD", errc::invalid_field, "2:1", "invalid UTF-8 at byte 16"},
+  };
+  for (const auto& c : cases) {
+    INFO(c.tpl.substr(0, 80));
+    auto t = copy::compile(c.tpl);
+    REQUIRE_FALSE(t.ok());
+    CHECK(t.error().code == c.code);
+    CHECK(t.error().where == c.where);
+    CHECK(t.error().message.find(c.says) != std::string::npos);
+  }
+  // N nested liquid tags pass.
+  auto ok = copy::compile("{% liquid " + repeat("liquid ", n - 1) + "echo 7 %}");
+  REQUIRE(ok.ok());
+  CHECK(copy::render(ok.value(), "{}")->text == "7");
+  // wrong argument types at render, with the filter's position
+  auto e = render_err("{% for i in (1..3) %}\n  {{ i | times: p }}{% endfor %}", R"({"p":{"x":1}})");
+  CHECK(e.code == errc::invalid_field);
+  CHECK(e.where == "2:10");
+  CHECK(e.message == "times: expected a number, got {\"x\":1}");
+  // bad data: where is the byte offset
+  auto deep = copy::parse_data(repeat("[", 200));
+  REQUIRE_FALSE(deep.ok());
+  CHECK(deep.error().where == "byte " + std::to_string(tailor::limits::max_json_depth));
+  auto utf = copy::parse_data("{\"a\":\"ok\xFF\"}");
+  REQUIRE_FALSE(utf.ok());
+  CHECK(utf.error().code == errc::invalid_json);
+  CHECK(utf.error().where == "byte 8");
+  CHECK(utf.error().message == "invalid string: ill-formed UTF-8 byte");
+  auto big = copy::parse_data(std::string(10u << 20, ' '));
+  REQUIRE_FALSE(big.ok());
+  CHECK(big.error().code == errc::limit_exceeded);
+  CHECK(big.error().where == "byte " + std::to_string(copy::limits::max_data_bytes));
 }
 
 TEST_CASE("copy: truncated and corrupted templates never crash", "[copy]") {

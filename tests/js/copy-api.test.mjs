@@ -95,3 +95,67 @@ test('SMS segments agree live with sms-segments-calculator', () => {
   }
   assert.ok(n >= 300);
 });
+
+test('render(plainObject) sends only what the template reads, as JSON.stringify would', () => {
+  const t = copy.compile('{{ a.b }}|{{ a.d }}|{{ when }}|{{ s.x }}|{{ n.size }}|{{ list | join: "," }}|{{ o.k }}|{{ u }}|{{ h.secret }}');
+  const viaText = (data) => t.render(JSON.stringify(data));
+  const proto = { secret: 'inherited' };
+  const data = {
+    a: { b: 'B', c: { huge: 'x'.repeat(1000) }, d: undefined },
+    when: new Date(Date.UTC(2026, 0, 2)),          // toJSON: an ISO string
+    s: { x: 1, toJSON(key) { return { x: `toJSON(${key})` }; } },  // toJSON sees its key
+    n: [1, 2, 3],
+    list: [1, undefined, () => 1, 'z'],            // null in arrays, as JSON.stringify
+    o: Object.defineProperty({}, 'k', { value: 'hidden', enumerable: false }),
+    u: () => 1,                                    // dropped, as JSON.stringify
+    h: Object.create(proto),                        // inherited keys are not data
+    unrelated: { big: 'y'.repeat(100000) },
+  };
+  const r = t.render(data);
+  assert.deepEqual(r, viaText(data));
+  assert.equal(r.text, 'B||2026-01-02T00:00:00.000Z|toJSON(s)|3|1,,,z|||');
+  // The cut data follows every change of the object.
+  data.a.b = '小明 👍';
+  assert.equal(t.render(data).text.split('|')[0], '小明 👍');
+  // Options are set once and follow changes too.
+  const m = copy.compile('{{ p | money }} {{ "now" | date: "%Y" }}');
+  assert.equal(m.render({ p: 100 }).text, '$1.00 1970');
+  assert.equal(m.render({ p: 100 }, { currency: 'EUR', now_ms: 1764288000000 }).text, '€1.00 2025');
+  assert.throws(() => m.render({ p: 1 }, { locale: 'fr' }), (e) => e.code === 'invalid_field');
+  assert.equal(m.render({ p: 100 }).text, '$1.00 1970');
+  // Large data grows the input buffer (and maybe wasm memory); output crosses back whole.
+  const big = copy.compile('{{ s | size }}:{{ s | slice: -3, 3 }}:{{ s }}');
+  const s = 'é'.repeat(100000);
+  assert.equal(big.render({ s }).text, `100000:ééé:${s}`);
+  // Unresolved / defaulted reports and errors as with JSON text.
+  const d = copy.compile('{{ x.y | default: "-" }} {{ z }}');
+  assert.deepEqual(d.render({ x: {} }), d.render('{"x":{}}'));
+  assert.deepEqual(d.render({ x: {} }).defaulted, ['x.y']);
+  assert.throws(() => copy.compile('{{ a | plus: 1 }}').render({ a: 'q' }), (e) => e.code === 'invalid_field' && e.where === '1:8');
+  t.close(); m.close(); big.close(); d.close();
+});
+
+test('render(plainObject): cycles and BigInt in what the template reads are TypeErrors, as JSON.stringify', () => {
+  const t = copy.compile('{{ a.b }}');
+  const cyclic = { b: 1 };
+  cyclic.self = cyclic;
+  assert.equal(t.render({ a: { b: 'ok' }, other: cyclic }).text, 'ok'); // not read: not serialized
+  const loop = {};
+  loop.b = loop;
+  assert.throws(() => t.render({ a: loop }), TypeError);
+  assert.throws(() => t.render({ a: { b: 1n } }), TypeError);
+  t.close();
+});
+
+test('render(plainObject) over the data limit is limit_exceeded, as with JSON text', () => {
+  const t = copy.compile('{{ s | size }}');
+  const atLimit = 'x'.repeat((1 << 20) - '{"s":""}'.length);
+  assert.equal(t.render({ s: atLimit }).text, String(atLimit.length));
+  assert.throws(() => t.render({ s: `${atLimit}x` }), (e) => e.code === 'limit_exceeded');
+  // Multi-byte text: the limit counts UTF-8 bytes.
+  const wide = 'é'.repeat(((1 << 20) - '{"s":""}'.length) / 2);
+  assert.equal(t.render({ s: wide }).text, String(wide.length));
+  assert.throws(() => t.render({ s: `${wide}é` }), (e) => e.code === 'limit_exceeded');
+  assert.equal(t.render({ s: 'ok' }).text, '2');
+  t.close();
+});

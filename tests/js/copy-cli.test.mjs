@@ -1,4 +1,4 @@
-// `tailor render` and `tailor check` (native CLI) against goldens in tests/golden/copy/.
+// `tailor render` and `tailor check` (native CLI) against goldens in tests/golden/copy/cli/.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
@@ -8,7 +8,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
-const golden = (f) => join(root, 'tests/golden/copy', f);
+const golden = (f) => join(root, 'tests/golden/copy/cli', f);
 const tailor = (...args) => spawnSync(join(root, 'build/native/tailor'), args, { encoding: 'utf8' });
 
 test('tailor render: zh-CN money, dates and loops', () => {

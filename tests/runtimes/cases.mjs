@@ -29,6 +29,23 @@ export const modules = {
   }),
 };
 
+// Copy: {"op": "render", "template", "data"?, "options"?} | {"op": "preview", "template", "data"?,
+// "platform", "options"?} | {"op": "check", "request": {...}}. Data, options and the request are
+// objects in the spec (or *_text for raw, possibly malformed text); every runtime gets the same text.
+const textOf = (spec, key, fallback) =>
+  (typeof spec[`${key}_text`] === 'string' ? spec[`${key}_text`] : spec[key] === undefined ? fallback : JSON.stringify(spec[key]));
+modules.copy = (spec) => ({
+  op: 'copy',
+  input: {
+    kind: spec.op,
+    template: spec.template ?? '',
+    data: textOf(spec, 'data', '{}'),
+    options: textOf(spec, 'options', ''),
+    platform: spec.platform ?? '',
+    request: textOf(spec, 'request', ''),
+  },
+});
+
 // Realistic shoppers cut from the sample stores (tests/runtimes/make-store-goldens.mjs).
 modules['profile-store'] = modules.profile;
 

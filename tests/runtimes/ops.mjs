@@ -28,6 +28,15 @@ export const ops = {
       tailor.close();
     }
   },
+  // input: {kind: render|preview|check, template, data, options, platform, request}, all text.
+  // Output: the core's envelope, as `tailor render|check --format envelope` prints it.
+  copy: (pkg, core, input) => {
+    const raw = core.raw;
+    if (input.kind === 'render') return raw.copyRenderOnce(input.template, input.data, input.options);
+    if (input.kind === 'preview') return raw.copyPreview(input.template, input.data, input.platform, input.options);
+    if (input.kind === 'check') return raw.copyCheck(input.request);
+    throw new Error(`unknown copy op ${input.kind}`);
+  },
 };
 
 /** Runs every case; an exception becomes an output that can never match a golden. */

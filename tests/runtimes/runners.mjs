@@ -54,6 +54,8 @@ const workerRequests = {
   'event.decode': (input) => ({ path: '/v1/events/decode', body: input }),
   // Strings stay strings inside the body, so the worker hands the core the same bytes.
   profile: (input) => ({ path: '/v1/profile', body: JSON.stringify(input) }),
+  // render / preview: strings inside the body; check: the request text is the body.
+  copy: (input) => ({ path: `/v1/copy/${input.kind}`, body: input.kind === 'check' ? input.request : JSON.stringify(input) }),
 };
 
 /** workerd: one process running the real edge worker; one request per case. */
@@ -100,6 +102,15 @@ const cliInvocations = {
       '--catalog-format', input.catalog_format, '--events', file('events.jsonl', input.events),
       '--config', file('config.json', input.config), '--now', String(input.now), '--strict'];
     if (input.state !== null) args.push('--state', file('state.json', input.state));
+    return args;
+  },
+  copy: (input, dir) => {
+    const file = (name, text) => { writeFileSync(join(dir, name), text); return join(dir, name); };
+    if (input.kind === 'check') return ['check', '--request', file('request.json', input.request), '--format', 'envelope'];
+    const args = input.kind === 'render' ? ['render'] : ['check'];
+    args.push(file('template.liquid', input.template), '--data', file('data.json', input.data),
+      '--options', file('options.json', input.options), '--format', 'envelope');
+    if (input.kind === 'preview') args.push('--platform', input.platform);
     return args;
   },
 };

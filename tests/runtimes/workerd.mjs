@@ -28,15 +28,16 @@ const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 /**
  * Resolves to { url, pid, startupMs, stop() } once GET /healthz answers.
  * `startupMs` runs from spawn to the first successful answer (the first
- * request also instantiates the wasm module).
+ * request also instantiates the wasm module). `makeConfig` (default: the edge
+ * worker's, edge/workerd-config.mjs) lets a bench run its own worker.
  */
-export async function startWorkerd({ pkgDir = join(root, 'build/wasm/pkg'), timeoutMs = 15000 } = {}) {
+export async function startWorkerd({ pkgDir = join(root, 'build/wasm/pkg'), timeoutMs = 15000, makeConfig = workerdConfig } = {}) {
   let lastError;
   for (let attempt = 0; attempt < 3; attempt++) {
     const port = await freePort();
     const dir = mkdtempSync(join(tmpdir(), 'tailor-workerd-'));
     const config = join(dir, 'config.capnp');
-    writeFileSync(config, workerdConfig({ pkgDir, address: `127.0.0.1:${port}`, configDir: dir }));
+    writeFileSync(config, makeConfig({ pkgDir, address: `127.0.0.1:${port}`, configDir: dir }));
     const t0 = performance.now();
     const child = spawn(workerdBin, ['serve', config], { stdio: ['ignore', 'pipe', 'pipe'] });
     let log = '';

@@ -69,6 +69,11 @@ class compiled_template {
   const detail::template_ast* ast() const noexcept { return ast_.get(); }
   // Variables the template reads (root names), sorted, unique.
   std::vector<std::string> variables() const;
+  // Data subtrees the template can read, as key paths from the data root
+  // (sorted; none inside another). Rendering with data cut down to these
+  // subtrees gives the same result as with the whole data: callers holding
+  // large data (the JS API) send only this projection.
+  std::vector<std::vector<std::string>> data_paths() const;
  private:
   std::shared_ptr<const detail::template_ast> ast_;
 };

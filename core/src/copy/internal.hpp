@@ -15,9 +15,43 @@ namespace tailor::copy::detail {
 
 using json = nlohmann::json;
 
+// Render data as a flat tree (data.cpp): nodes[0] is the root object. An
+// array's elements are node ids slots[at .. at+n); an object's members are
+// (key offset, key length, node id) triples from slots[at], sorted by key
+// bytes; strings and keys live in `text`.
 struct data_tree {
-  json root;
+  enum class kind : uint8_t { null, boolean, integer, number, string, array, object };
+  struct node {
+    kind k = kind::null;
+    bool b = false;   // boolean; number: an integer above INT64_MAX, exact in i (as uint64)
+    uint32_t n = 0;   // string bytes, array elements, object members
+    uint32_t at = 0;  // string: offset in text; array, object: first slot
+    int64_t i = 0;
+    double d = 0;
+  };
+  std::vector<node> nodes;
+  std::vector<uint32_t> slots;
+  std::string text;
+  // Work buffers of the parser, kept so that re-parsing into a tree allocates nothing.
+  struct pending_member { uint32_t off = 0, len = 0, node = 0; };
+  std::vector<uint32_t> work;
+  std::vector<pending_member> work_members;
+
+  uint32_t root() const { return static_cast<uint32_t>(nodes.size() - 1); }  // the root closes last
+  std::string_view str(const node& s) const { return {text.data() + s.at, s.n}; }
+  uint32_t element(const node& a, uint32_t k) const { return slots[a.at + k]; }
+  std::string_view key(const node& o, uint32_t k) const {
+    return {text.data() + slots[o.at + 3 * k], slots[o.at + 3 * k + 1]};
+  }
+  uint32_t member(const node& o, uint32_t k) const { return slots[o.at + 3 * k + 2]; }
+  const node* find(const node& obj, std::string_view key) const;  // binary search, or nullptr
+  json to_json(uint32_t id) const;  // for the rare paths that need a DOM (json filter, object output)
 };
+// Parses render data (an object) into `out`, reusing its buffers. Errors:
+// invalid_json with where = "byte N".
+[[nodiscard]] status parse_data_tree(std::string_view json_text, data_tree& out);
+// parse_data's checks (size, depth) and parse, into a reusable tree.
+[[nodiscard]] status load_data(std::string_view json_text, data_tree& out);
 
 struct pos {
   uint32_t line = 1;
@@ -36,8 +70,10 @@ struct value {
   int64_t hi = 0;       // range high
   double d = 0;
   std::string s;                                  // owned string
-  const std::string* sp = nullptr;                // borrowed string (data tree)
-  const json* j = nullptr;                        // borrowed array / object
+  const char* sp = nullptr;                       // borrowed string (data tree): sp[0 .. sn)
+  uint32_t sn = 0;
+  const data_tree* dt = nullptr;                  // borrowed array / object: dt->nodes[dn]
+  uint32_t dn = 0;
   std::shared_ptr<const std::vector<value>> arr;  // owned array
   const loop_state* loop = nullptr;
 
@@ -46,17 +82,20 @@ struct value {
   static value integer(int64_t v) { value x; x.t = type::integer; x.i = v; return x; }
   static value number(double v) { value x; x.t = type::number; x.d = v; return x; }
   static value string(std::string v) { value x; x.t = type::string; x.s = std::move(v); return x; }
-  static value borrowed(const std::string* p) { value x; x.t = type::string; x.sp = p; return x; }
+  static value borrowed(std::string_view p) {
+    value x; x.t = type::string; x.sp = p.data(); x.sn = static_cast<uint32_t>(p.size()); return x;
+  }
   static value array(std::vector<value> v) {
     value x; x.t = type::array; x.arr = std::make_shared<const std::vector<value>>(std::move(v)); return x;
   }
-  static value from_json(const json& j);
+  static value from_data(const data_tree& t, uint32_t id);
+  const data_tree::node& dnode() const { return dt->nodes[dn]; }
 
   bool is_nil() const { return t == type::nil; }
   bool is_string() const { return t == type::string; }
   bool is_number() const { return t == type::integer || t == type::number; }
   bool is_array() const { return t == type::array || t == type::range; }
-  std::string_view str() const { return sp ? std::string_view(*sp) : std::string_view(s); }
+  std::string_view str() const { return sp ? std::string_view(sp, sn) : std::string_view(s); }
 };
 
 // Truthiness (Liquid: only nil and false are falsy).
@@ -133,6 +172,7 @@ using block = std::vector<node_ptr>;
 struct template_ast {
   block nodes;
   std::vector<std::string> variables;
+  std::vector<std::vector<std::string>> data_paths;  // see compiled_template::data_paths()
 };
 
 [[nodiscard]] status render_block(const block& b, render_ctx& ctx, std::string& out);
@@ -193,6 +233,7 @@ struct parser {
   std::size_t depth = 0;
   std::size_t expr_depth = 0;
   std::vector<std::string>* variables = nullptr;  // data roots read before being declared
+  std::vector<std::vector<std::string>>* data_paths = nullptr;  // static prefixes of every variable read
   std::vector<std::string> declared{};             // assigned, captured or loop variables
 
   void declare(std::string_view name) {
@@ -247,7 +288,7 @@ struct loop_state {
 
 struct render_ctx {
   const render_options* opt = nullptr;
-  const json* data = nullptr;
+  const data_tree* data = nullptr;
   budget bud;
   std::vector<std::pair<std::string, value>> assigns;   // global scope (assign / capture)
   std::vector<std::pair<std::string_view, value>> locals;  // loop variables, innermost last

@@ -88,6 +88,24 @@ void note_variable(parser& ps, std::string_view root) {
   ps.variables->emplace_back(root);
 }
 
+// Records the static prefix of a variable read: the root and the literal
+// property names after it, up to the first computed key, index or array
+// property (size / first / last, which also read the parent). Every read of
+// data goes through a variable, so the subtrees at these prefixes are all a
+// render can see (compiled_template::data_paths()).
+void note_data_path(parser& ps, const expr& e) {
+  if (!ps.data_paths) return;
+  std::vector<std::string> path{e.root};
+  for (const auto& k : e.path) {
+    if (k->k != expr::kind::literal || !k->lit.is_string()) break;
+    std::string_view key = k->lit.str();
+    if (key == "size" || key == "first" || key == "last") break;
+    path.emplace_back(key);
+  }
+  for (const auto& q : *ps.data_paths) if (q == path) return;
+  ps.data_paths->push_back(std::move(path));
+}
+
 result<expr_ptr> parse_number(lexer& lx) {
   lx.skip_ws();
   std::string_view r = lx.rest();
@@ -226,11 +244,8 @@ result<expr_ptr> parse_primary(lexer& lx, parser& ps) {
       break;
     }
   }
-  if (!name.empty()) {
-    std::string_view all = lx.rest();
-    (void)all;
-  }
   (void)text_b;
+  note_data_path(ps, *e);
   // Human-readable path for reports.
   std::string t = e->root;
   for (const auto& k : e->path) {
@@ -441,6 +456,21 @@ status parser::parse_until(block& out, std::initializer_list<std::string_view> e
 
 namespace tailor::copy {
 
+std::vector<std::vector<std::string>> compiled_template::data_paths() const {
+  if (!ast_) return {};
+  auto v = ast_->data_paths;
+  std::sort(v.begin(), v.end());
+  // Drop paths inside another listed path (their subtree is already included).
+  std::vector<std::vector<std::string>> out;
+  for (auto& p : v) {
+    bool inside = false;
+    for (const auto& q : out)
+      if (q.size() <= p.size() && std::equal(q.begin(), q.end(), p.begin())) { inside = true; break; }
+    if (!inside) out.push_back(std::move(p));
+  }
+  return out;
+}
+
 std::vector<std::string> compiled_template::variables() const {
   if (!ast_) return {};
   auto v = ast_->variables;
@@ -471,6 +501,7 @@ result<compiled_template> compile(std::string_view source) noexcept {
     auto ast = std::make_shared<template_ast>();
     parser ps{toks.value()};
     ps.variables = &ast->variables;
+    ps.data_paths = &ast->data_paths;
     if (auto s = ps.parse_until(ast->nodes, {}, nullptr, "", pos{}); !s) return s.error();
     return compiled_template(std::move(ast));
   } catch (const std::bad_alloc&) {

@@ -11,19 +11,15 @@ namespace tailor::copy::detail {
 
 // ------------------------------------------------------------------ values
 
-value value::from_json(const json& j) {
-  switch (j.type()) {
-    case json::value_t::boolean: return boolean(j.get<bool>());
-    case json::value_t::number_integer: return integer(j.get<int64_t>());
-    case json::value_t::number_unsigned: {
-      uint64_t u = j.get<uint64_t>();
-      if (u <= static_cast<uint64_t>(INT64_MAX)) return integer(static_cast<int64_t>(u));
-      return number(static_cast<double>(u));
-    }
-    case json::value_t::number_float: return number(j.get<double>());
-    case json::value_t::string: return borrowed(j.get_ptr<const std::string*>());
-    case json::value_t::array: { value v; v.t = type::array; v.j = &j; return v; }
-    case json::value_t::object: { value v; v.t = type::object; v.j = &j; return v; }
+value value::from_data(const data_tree& t, uint32_t id) {
+  const data_tree::node& n = t.nodes[id];
+  switch (n.k) {
+    case data_tree::kind::boolean: return boolean(n.b);
+    case data_tree::kind::integer: return integer(n.i);
+    case data_tree::kind::number: return number(n.d);
+    case data_tree::kind::string: return borrowed(t.str(n));
+    case data_tree::kind::array: { value v; v.t = type::array; v.dt = &t; v.dn = id; return v; }
+    case data_tree::kind::object: { value v; v.t = type::object; v.dt = &t; v.dn = id; return v; }
     default: return nil();
   }
 }
@@ -68,7 +64,7 @@ void append_text(const value& v, std::string& out) {
       return;
     }
     case value::type::object:
-      if (v.j) out += tailor::detail::dump_json(*v.j);
+      if (v.dt) out += tailor::detail::dump_json(v.dt->to_json(v.dn));
       return;
     case value::type::loop: out += "forloop"; return;
   }
@@ -82,9 +78,9 @@ std::string to_text(const value& v) {
 
 std::size_t length_of(const value& v) {
   switch (v.t) {
-    case value::type::array: return v.arr ? v.arr->size() : (v.j ? v.j->size() : 0);
+    case value::type::array: return v.arr ? v.arr->size() : (v.dt ? v.dnode().n : 0);
     case value::type::range: return v.hi >= v.i ? static_cast<std::size_t>(v.hi - v.i + 1) : 0;
-    case value::type::object: return v.j ? v.j->size() : 0;
+    case value::type::object: return v.dt ? v.dnode().n : 0;
     default: return 0;
   }
 }
@@ -93,7 +89,7 @@ value element(const value& v, std::size_t idx) {
   if (v.t == value::type::range) return value::integer(v.i + static_cast<int64_t>(idx));
   if (v.t != value::type::array) return value::nil();
   if (v.arr) return idx < v.arr->size() ? (*v.arr)[idx] : value::nil();
-  if (v.j && idx < v.j->size()) return value::from_json((*v.j)[idx]);
+  if (v.dt && idx < v.dnode().n) return value::from_data(*v.dt, v.dt->element(v.dnode(), static_cast<uint32_t>(idx)));
   return value::nil();
 }
 
@@ -103,10 +99,11 @@ std::vector<value> to_vector(const value& v) {
     std::size_t n = length_of(v);
     out.reserve(n);
     for (std::size_t k = 0; k < n; ++k) out.push_back(element(v, k));
-  } else if (v.t == value::type::object && v.j) {
+  } else if (v.t == value::type::object && v.dt) {
     // Iterating a hash yields [key, value] pairs, sorted by key.
-    for (auto it = v.j->begin(); it != v.j->end(); ++it) {
-      std::vector<value> pair{value::string(it.key()), value::from_json(it.value())};
+    const data_tree::node& o = v.dnode();
+    for (uint32_t k = 0; k < o.n; ++k) {
+      std::vector<value> pair{value::string(std::string(v.dt->key(o, k))), value::from_data(*v.dt, v.dt->member(o, k))};
       out.push_back(value::array(std::move(pair)));
     }
   } else if (!v.is_nil() && v.t != value::type::empty && v.t != value::type::blank) {
@@ -124,9 +121,10 @@ static std::size_t code_points(std::string_view s) {
 value lookup_name(const value& base, std::string_view key) {
   switch (base.t) {
     case value::type::object: {
-      auto it = base.j->find(key);  // transparent comparator: no temporary string
-      if (it != base.j->end()) return value::from_json(*it);
-      if (key == "size") return value::integer(static_cast<int64_t>(base.j->size()));
+      const data_tree::node& o = base.dnode();
+      if (const data_tree::node* m = base.dt->find(o, key))
+        return value::from_data(*base.dt, static_cast<uint32_t>(m - base.dt->nodes.data()));
+      if (key == "size") return value::integer(static_cast<int64_t>(o.n));
       return value::nil();
     }
     case value::type::array: case value::type::range: {
@@ -224,7 +222,8 @@ bool equal(const value& a, const value& b) {
       for (std::size_t k = 0; k < n; ++k) if (!equal(element(a, k), element(b, k))) return false;
       return true;
     }
-    case value::type::object: return a.j == b.j || (a.j && b.j && *a.j == *b.j);
+    case value::type::object:
+      return (a.dt == b.dt && a.dn == b.dn) || (a.dt && b.dt && a.dt->to_json(a.dn) == b.dt->to_json(b.dn));
     case value::type::loop: return a.loop == b.loop;
     default: return false;
   }
@@ -290,9 +289,9 @@ void render_ctx::set_assign(std::string_view name, value v) {
 value render_ctx::resolve_root(std::string_view name) const {
   for (auto it = locals.rbegin(); it != locals.rend(); ++it) if (it->first == name) return it->second;
   for (const auto& kv : assigns) if (kv.first == name) return kv.second;
-  if (data && data->is_object()) {
-    auto it = data->find(name);
-    if (it != data->end()) return value::from_json(*it);
+  if (data && !data->nodes.empty()) {
+    if (const data_tree::node* m = data->find(data->nodes[data->root()], name))
+      return value::from_data(*data, static_cast<uint32_t>(m - data->nodes.data()));
   }
   return value::nil();
 }
@@ -395,7 +394,7 @@ result<value> eval(const expr& e, render_ctx& ctx) {
           for (std::size_t k = 0; k < n; ++k) if (equal(element(x, k), y)) return value::boolean(true);
           return value::boolean(false);
         }
-        if (x.t == value::type::object && y.is_string()) return value::boolean(x.j->contains(std::string(y.str())));
+        if (x.t == value::type::object && y.is_string()) return value::boolean(x.dt->find(x.dnode(), y.str()) != nullptr);
         return value::boolean(false);
       }
       int c = compare(x, y);
@@ -564,52 +563,24 @@ result<render_options> parse_render_options(std::string_view text) noexcept {
   }
 }
 
-namespace {
 
-// Nesting depth of JSON text (brackets outside strings), so the fast,
-// callback-free nlohmann parse can be used under the same depth limit.
-std::size_t json_depth(std::string_view s) {
-  std::size_t depth = 0, max_depth = 0;
-  bool in_string = false;
-  for (std::size_t i = 0; i < s.size(); ++i) {
-    char c = s[i];
-    if (in_string) {
-      if (c == '\\') ++i;
-      else if (c == '"') in_string = false;
-      continue;
-    }
-    if (c == '"') in_string = true;
-    else if (c == '[' || c == '{') max_depth = std::max(max_depth, ++depth);
-    else if ((c == ']' || c == '}') && depth > 0) --depth;
-  }
-  return max_depth;
+namespace detail {
+
+status load_data(std::string_view json_text, data_tree& out) {
+  if (json_text.size() > limits::max_data_bytes)
+    return make_error(errc::limit_exceeded,
+                      "render data is " + std::to_string(json_text.size()) + " bytes, limit " +
+                          std::to_string(limits::max_data_bytes),
+                      "byte " + std::to_string(limits::max_data_bytes));
+  return parse_data_tree(json_text.empty() ? std::string_view("{}") : json_text, out);
 }
 
-}  // namespace
+}  // namespace detail
 
 result<render_data> parse_data(std::string_view json_text) noexcept {
   try {
-    if (json_text.size() > limits::max_data_bytes)
-      return make_error(errc::limit_exceeded,
-                        "render data is " + std::to_string(json_text.size()) + " bytes, limit " +
-                            std::to_string(limits::max_data_bytes));
     auto tree = std::make_shared<detail::data_tree>();
-    if (json_text.empty()) {
-      tree->root = detail::json::object();
-      return render_data(std::move(tree));
-    }
-    if (json_depth(json_text) > tailor::limits::max_json_depth)
-      return make_error(errc::limit_exceeded,
-                        "JSON nesting is deeper than " + std::to_string(tailor::limits::max_json_depth) + " levels");
-    try {
-      tree->root = detail::json::parse(json_text.begin(), json_text.end());
-    } catch (const detail::json::parse_error& e) {
-      std::string what = e.what();
-      auto colon = what.find("] ");
-      return make_error(errc::invalid_json, colon == std::string::npos ? what : what.substr(colon + 2),
-                        "byte " + std::to_string(e.byte));
-    }
-    if (!tree->root.is_object()) return make_error(errc::invalid_json, "render data must be a JSON object", "$");
+    if (auto s = detail::load_data(json_text, *tree); !s) return s.error();
     return render_data(std::move(tree));
   } catch (const std::bad_alloc&) {
     return make_error(errc::limit_exceeded, "out of memory while parsing render data");
@@ -628,7 +599,7 @@ result<render_result> render(const compiled_template& t, const render_data& data
       return make_error(errc::invalid_config, "render limits above the hard maxima", "limits");
     render_ctx ctx;
     ctx.opt = &opt;
-    ctx.data = data.tree() ? &data.tree()->root : nullptr;
+    ctx.data = data.tree();
     ctx.bud.lim = l;
     render_result out;
     if (auto s = render_block(t.ast()->nodes, ctx, out.text); !s) return s.error();

@@ -417,11 +417,11 @@ void to_json(const value& v, nlohmann::json& out) {
     case value::type::number: out = v.d; return;
     case value::type::string: out = std::string(v.str()); return;
     case value::type::array: case value::type::range:
-      if (v.j) { out = *v.j; return; }
+      if (v.dt) { out = v.dt->to_json(v.dn); return; }
       out = nlohmann::json::array();
       for (std::size_t k = 0; k < length_of(v); ++k) { nlohmann::json e; to_json(element(v, k), e); out.push_back(std::move(e)); }
       return;
-    case value::type::object: out = *v.j; return;
+    case value::type::object: out = v.dt->to_json(v.dn); return;
     default: out = nullptr; return;
   }
 }

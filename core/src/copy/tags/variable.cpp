@@ -183,10 +183,16 @@ result<node_ptr> parse_liquid(const token& t, parser& ps) {
     p.col = 1;
     i = e + 1;
   }
+  // A liquid tag nests like a block: `{% liquid liquid liquid ... %}` on one
+  // line would otherwise recurse once per word.
+  if (ps.depth + 1 > limits::max_nesting_depth)
+    return make_error(errc::limit_exceeded,
+                      "blocks nested deeper than " + std::to_string(limits::max_nesting_depth), where_of(t.p));
   parser sub{toks};
   sub.nodes = ps.nodes;
-  sub.depth = ps.depth;
+  sub.depth = ps.depth + 1;
   sub.variables = ps.variables;
+  sub.data_paths = ps.data_paths;
   sub.declared = ps.declared;
   auto n = std::make_unique<block_node>();
   n->p = t.p;
