@@ -6,15 +6,15 @@
 //   DEMO_SYNC=on (default) | off (storefront only)   SYNC_PORT=8787 (default)
 //   DEMO_DB=build/demo/tailor-sync.db (default)
 import { spawnSync } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startStaticServer } from '../tests/runtimes/static-server.mjs';
-import { ensureBundle, startSync } from './sync.mjs';
+import { ensureBundle, startSync, SYNC_BIN } from './sync.mjs';
 
 const root = resolve(fileURLToPath(new URL('..', import.meta.url)));
 const cli = join(root, 'build/native/tailor');
-const syncBin = join(root, 'build/native/tailor-sync');
+const syncBin = SYNC_BIN;
 export const ONLINE_RETAIL = process.env.TAILOR_ONLINE_RETAIL ??
   resolve(root, '../shared/data/online-retail/online_retail.csv.gz');
 
@@ -58,7 +58,6 @@ export async function startDemo({ port = 8080, host = '127.0.0.1', store = 'gene
     throw new Error(`${pkg} has no tailor_core.wasm: run \`bash scripts/build.sh wasm\` first`);
   }
   ensureBundle(cli, data);
-  const config = readFileSync(join(root, 'examples/storefront/profile-config.json'), 'utf8');
   let server = null;
   let syncError = '';
   if (!sync) syncError = 'turned off (DEMO_SYNC=off)';
@@ -78,7 +77,7 @@ export async function startDemo({ port = 8080, host = '127.0.0.1', store = 'gene
     handler: api,
   });
   const syncOptions = {
-    bin: syncBin, db, dir: data, config, port: syncPort, host,
+    bin: syncBin, db, dir: data, port: syncPort, host,
     origins: [`http://${host}:${web.port}`, `http://localhost:${web.port}`],
   };
   if (!syncError) {

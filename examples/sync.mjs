@@ -6,7 +6,23 @@ import { spawn, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = resolve(fileURLToPath(new URL('..', import.meta.url)));
+export const SYNC_BIN = join(root, 'build/native/tailor-sync');
+const PROFILE_CONFIG = join(root, 'examples/storefront/profile-config.json');
+export const DEFAULT_ORIGINS = ['http://localhost:8080', 'http://127.0.0.1:8080'];
+
+/** Demo experiments (GrowthBook feature definitions) served by POST /v1/assign. */
+export const DEMO_FEATURES = {
+  'hero-layout': {
+    defaultValue: 'classic',
+    rules: [{ key: 'exp-hero-layout', variations: ['classic', 'personal'], weights: [0.5, 0.5],
+      meta: [{ key: 'classic' }, { key: 'personal' }], hashAttribute: 'id' }],
+  },
+  'free-shipping-banner': { defaultValue: false, rules: [{ force: true, coverage: 0.5 }] },
+};
 
 /** Bodies the demo backend accepts at most (uid + token). */
 const MAX_API_BODY = 4096;
@@ -60,15 +76,22 @@ async function call(base, method, path, key, body, headers = {}) {
 }
 
 /**
- * Starts tailor-sync (binary `bin`) on SQLite file `db` and loads the store in `dir`.
+ * Starts tailor-sync (binary `bin`) on SQLite file `db` and loads the store in `dir`: its
+ * catalog, the config {profile: profileConfig (default: the storefront's), features (GrowthBook
+ * definitions for POST /v1/assign)} and, unless `bundle` is false, DIR/bundle.bin.
  * `origins` are the storefront origins allowed by CORS; `adminKey` and `browserKey` (optional)
  * restart a server on the same database with the same keys. Resolves to
- * { url, port, browserKey, adminKey, handler(req, res), stop(signal), logs, proc }.
+ * { url, port, db, origins, browserKey, adminKey, token(uid), handler(req, res), stop(signal), logs, proc }.
  */
-export async function startSync({ bin, db, dir, config, origins, port, host = '127.0.0.1', quiet = false,
+export async function startSync({ bin = SYNC_BIN, db, dir, profileConfig, features = DEMO_FEATURES, bundle = true,
+  origins = DEFAULT_ORIGINS, port, host = '127.0.0.1', quiet = false,
   adminKey = randomBytes(24).toString('hex'), browserKey: existingKey }) {
-  mkdirSync(join(db, '..'), { recursive: true });
+  if (!existsSync(bin)) throw new Error(`${bin} is missing: run \`bash scripts/build.sh native\` first`);
+  if (adminKey.length < 32) throw new Error('the admin key must be at least 32 bytes');
+  if (!db.startsWith('postgres')) mkdirSync(join(db, '..'), { recursive: true });
   port ??= await freePort();
+  profileConfig ??= JSON.parse(readFileSync(PROFILE_CONFIG, 'utf8'));
+  const config = JSON.stringify({ profile: profileConfig, features });
   const proc = spawn(bin, ['--db', db, '--host', host, '--port', String(port), '--admin-key', adminKey,
     '--cors-origins', origins.join(','), '--access-log', 'off', '--threads', '2'], { stdio: ['ignore', 'ignore', 'pipe'] });
   const logs = [];
@@ -106,7 +129,7 @@ export async function startSync({ bin, db, dir, config, origins, port, host = '1
     };
     await upload('catalog', readFileSync(join(dir, 'catalog.jsonl')));
     await upload('config', Buffer.from(config));
-    await upload('bundle', readFileSync(join(dir, 'bundle.bin')));
+    if (bundle) await upload('bundle', readFileSync(join(dir, 'bundle.bin')));
     let browserKey = existingKey; // a restart keeps the key the pages already hold
     if (!browserKey) {
       const k = await call(url, 'POST', '/v1/keys', adminKey,
@@ -172,7 +195,12 @@ export async function startSync({ bin, db, dir, config, origins, port, host = '1
       }
       return false;
     };
-    return { url, port, adminKey, browserKey, handler, stop, logs, proc, exited };
+    const token = async (uid, ttlS = 3600) => {
+      const r = await call(url, 'POST', '/v1/tokens', adminKey, JSON.stringify({ uid, ttl_s: ttlS }));
+      if (r.status !== 201) throw new Error(`POST /v1/tokens: ${r.status} ${r.body}`);
+      return r.json.token;
+    };
+    return { url, port, db, origins, adminKey, browserKey, token, handler, stop, logs, proc, exited };
   } catch (err) {
     await stop();
     throw err;

@@ -1,4 +1,4 @@
-// scripts/sync-demo.mjs: tailor-sync for the demo storefront starts seeded and
+// examples/sync.mjs: tailor-sync for the demo storefront starts seeded and
 // ready for a browser on http://localhost:8080 (keys, CORS, catalog, config).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -6,13 +6,13 @@ import { execFileSync } from 'node:child_process';
 import { rmSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { CLI, call, tempDir } from './harness.mjs';
-import { startSyncDemo, DEMO_FEATURES } from '../../scripts/sync-demo.mjs';
+import { startSync, DEMO_FEATURES } from '../../examples/sync.mjs';
 
 test('the demo sync server starts seeded, with keys and CORS for the storefront', async () => {
   const dir = tempDir('tailor-sync-demo-test-');
   const data = join(dir, 'store');
   execFileSync(CLI, ['generate', '--seed', '7', '--items', '40', '--shoppers', '10', '--days', '2', '--out', data], { stdio: 'pipe' });
-  const sync = await startSyncDemo({ db: join(dir, 'demo.db'), port: 0, dataDir: data });
+  const sync = await startSync({ db: join(dir, 'demo.db'), dir: data, bundle: false });
   try {
     assert.match(sync.browserKey, /^tsb_/);
     const origin = 'http://localhost:8080';
