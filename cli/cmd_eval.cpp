@@ -70,6 +70,16 @@ bool train_options_from_flags(const args& a, train_options& t) {
   if (!number_flag(a, "trend-half-life", t.trending_half_life_days)) return false;
   if (!number_flag(a, "ease-half-life", t.ease_half_life_days)) return false;
   t.ease = !has_flag(a, "no-ease");
+  d = t.embedding_dim;
+  if (!number_flag(a, "dim", d)) return false;
+  t.embedding_dim = static_cast<uint32_t>(d);
+  d = t.embedding_iterations;
+  if (!number_flag(a, "emb-iterations", d)) return false;
+  t.embedding_iterations = static_cast<uint32_t>(d);
+  if (!number_flag(a, "emb-half-life", t.embedding_half_life_days)) return false;
+  d = t.session_window;
+  if (!number_flag(a, "session-window", d)) return false;
+  t.session_window = static_cast<uint32_t>(d);
   if (has_flag(a, "norm")) {
     auto n = parse_normalisation(flag(a, "norm"));
     if (!n) {
@@ -103,7 +113,8 @@ struct grid_axis {
 bool score_grid_from_flags(const args& a, std::vector<grid_axis>& axes) {
   axes = {{"w-repeat", &score_options::repeat_weight, {}}, {"w-ease", &score_options::ease_weight, {}},
           {"w-knn", &score_options::knn_weight, {}},       {"w-trend", &score_options::trend_weight, {}},
-          {"w-pop", &score_options::pop_weight, {}},
+          {"w-pop", &score_options::pop_weight, {}},       {"w-embed", &score_options::embed_weight, {}},
+          {"w-session", &score_options::session_weight, {}},
           {"history-half-life", &score_options::history_half_life_days, {}},
           {"repeat-power", &score_options::repeat_rate_power, {}}};
   for (auto& ax : axes) {
@@ -152,9 +163,11 @@ int cmd_eval(const args& a) {
            "  training: --lambda 200 --ease-items 6000 --ease-top-n 200 --top-n 100\n"
            "            --norm cosine|jaccard|lift|none --scope user|session --binary\n"
            "            --half-life DAYS --trend-half-life DAYS --ease-half-life DAYS --no-ease\n"
-           "  blend:    --w-repeat --w-ease --w-knn --w-trend --w-pop --history-half-life DAYS\n"
+           "            --dim 64 --emb-iterations 8 --emb-half-life DAYS (item embeddings; --dim 0: none)\n"
+           "            --session-window 3 (sequential rules of method session; 0: none)\n"
+           "  blend:    --w-repeat --w-ease --w-knn --w-trend --w-pop --w-embed --w-session --history-half-life DAYS\n"
            "            --repeat-power P --count-input (each weight flag takes a list: a grid)\n"
-           "  methods:  popular trending repeat itemknn ease ease_sparse blend ranker (--ranker F)\n";
+           "  methods:  popular trending repeat itemknn ease ease_sparse embedding session blend ranker (--ranker F)\n";
     return 2;
   }
   const bool show_progress = has_flag(a, "progress") || isatty(2);

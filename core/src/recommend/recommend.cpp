@@ -10,6 +10,7 @@
 #include "common/det_math.hpp"
 #include "common/json.hpp"
 #include "event/event_json.hpp"
+#include "recommend/sources.hpp"
 #include "tailor/event.hpp"
 
 namespace tailor {
@@ -20,8 +21,11 @@ using detail::json;
 constexpr double ms_per_day = 86'400'000.0;
 constexpr uint32_t no_category = 0xFFFFFFFFu;
 
-enum source : int { src_repeat, src_ease, src_covisit, src_trending, src_popular, src_count };
-constexpr std::array<const char*, src_count> source_names{"repeat", "ease", "covisit", "trending", "popular"};
+enum source : int {
+  src_repeat, src_ease, src_covisit, src_trending, src_popular, src_embedding, src_content, src_category_trending, src_count
+};
+constexpr std::array<const char*, src_count> source_names{"repeat",  "ease",      "covisit", "trending",
+                                                          "popular", "embedding", "content", "category_trending"};
 
 enum class anchor_kind { profile, context, cart, last_order };
 
@@ -142,7 +146,7 @@ result<slot_config> parse_slot(const std::string& name, const json& j, const std
   if (auto it = j.find("sources"); it != j.end()) {
     const std::string sp = detail::path_join(where, "sources");
     if (!it->is_object()) return make_error(errc::invalid_config, "expected an object", sp);
-    if (auto s = detail::check_known_keys(*it, {"repeat", "ease", "covisit", "trending", "popular"}, sp); !s) {
+    if (auto s = detail::check_known_keys(*it, {"repeat", "ease", "covisit", "trending", "popular", "embedding", "content", "category_trending"}, sp); !s) {
       return s.error();
     }
     for (int s = 0; s < src_count; ++s) {
@@ -254,6 +258,7 @@ struct recommender::impl {
   bundle_view b;
   std::map<std::string, slot_config> slots;
   std::vector<uint32_t> top_trending, top_popular;  // precomputed fallback candidates
+  recommend_detail::category_trending category_trend;
 };
 
 recommender::recommender() = default;
@@ -312,6 +317,7 @@ result<recommender> recommender::open(std::string_view bytes) noexcept {
     };
     r.p_->top_trending = top(r.p_->b.trending());
     r.p_->top_popular = top(r.p_->b.popularity());
+    r.p_->category_trend = recommend_detail::category_trending::build(r.p_->b);
     return r;
   } catch (const std::exception& e) {
     return make_error(errc::internal, e.what());
@@ -505,11 +511,32 @@ result<std::string> recommender::recommend(std::string_view request_json) const 
         auto nb = b.covisit(a);
         for (uint32_t k = 0; k < nb.count; ++k) contribute(cand(nb.items[k]), src_covisit, strength * nb.weights[k], a);
       }
+      if (cfg.weights[src_content] > 0) {
+        auto nb = b.content(a);
+        for (uint32_t k = 0; k < nb.count; ++k) contribute(cand(nb.items[k]), src_content, strength * nb.weights[k], a);
+      }
     }
+    if (cfg.weights[src_embedding] > 0) {
+      for (const auto& hit : recommend_detail::embedding_source(b, anchors, recommend_detail::embedding_candidates)) {
+        cand(hit.item).raw[src_embedding] = hit.score;
+      }
+    }
+    auto category_source = [&](const std::map<uint32_t, double>& from, int64_t fallback) {
+      for (const auto& hit : recommend_detail::category_trending_source(b, p_->category_trend, from, fallback)) {
+        contribute(cand(hit.item), src_category_trending, hit.score, hit.path);  // because: the category path
+      }
+    };
+    if (cfg.weights[src_category_trending] > 0) category_source(anchors, -1);
     const bool personal = !cands.empty();
     std::array<double, src_count> wts = cfg.weights;
-    if (!personal) {  // cold start: trending, then popularity
-      wts = {0, 0, 0, 1.0, 0.01};
+    if (!personal) {  // cold start: trending (of the filtered category, if any), then popularity
+      wts = {};
+      wts[src_trending] = 1.0;
+      wts[src_popular] = 0.01;
+      if (const int64_t path = p_->category_trend.find(filter_category); !filter_category.empty() && path >= 0) {
+        category_source({}, path);
+        wts[src_category_trending] = 1.0;
+      }
     }
     if (wts[src_trending] > 0) {
       for (uint32_t i : p_->top_trending) cand(i).raw[src_trending] = b.trending()[i];
@@ -640,7 +667,15 @@ result<std::string> recommender::recommend(std::string_view request_json) const 
         for (int k = 0; k < src_count; ++k) {
           if (part[k] <= 0) continue;
           json r{{"source", source_names[k]}, {"share", detail::round_to(total > 0 ? part[k] / total : 0, 4)}};
-          if (c.because[k] > 0 && (k == src_ease || k == src_covisit)) r["because"] = std::string(b.item_id(c.because[k] - 1));
+          if (c.because[k] > 0 && (k == src_ease || k == src_covisit || k == src_content)) {
+            r["because"] = std::string(b.item_id(c.because[k] - 1));
+          }
+          if (c.because[k] > 0 && k == src_category_trending) r["because"] = p_->category_trend.paths[c.because[k] - 1];
+          if (k == src_embedding) {
+            if (const int64_t a = recommend_detail::embedding_because(b, anchors, c.item); a >= 0) {
+              r["because"] = std::string(b.item_id(static_cast<uint32_t>(a)));
+            }
+          }
           reasons.push_back(std::move(r));
         }
         if (disliked_nb[c.item]) reasons.push_back({{"source", "negative_feedback"}, {"share", 0.0}});
