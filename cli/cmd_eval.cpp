@@ -115,6 +115,7 @@ bool score_grid_from_flags(const args& a, std::vector<grid_axis>& axes) {
           {"w-knn", &score_options::knn_weight, {}},       {"w-trend", &score_options::trend_weight, {}},
           {"w-pop", &score_options::pop_weight, {}},       {"w-embed", &score_options::embed_weight, {}},
           {"w-session", &score_options::session_weight, {}},
+          {"w-uknn", &score_options::uknn_weight, {}},     {"uknn-k", &score_options::uknn_k, {}},
           {"history-half-life", &score_options::history_half_life_days, {}},
           {"repeat-power", &score_options::repeat_rate_power, {}}};
   for (auto& ax : axes) {
@@ -166,6 +167,7 @@ int cmd_eval(const args& a) {
            "            --dim 64 --emb-iterations 8 --emb-half-life DAYS (item embeddings; --dim 0: none)\n"
            "            --session-window 3 (sequential rules of method session; 0: none)\n"
            "  blend:    --w-repeat --w-ease --w-knn --w-trend --w-pop --w-embed --w-session --history-half-life DAYS\n"
+           "            --w-uknn W --uknn-k 300 (user-kNN vote, evaluation only)\n"
            "            --repeat-power P --count-input (each weight flag takes a list: a grid)\n"
            "  methods:  popular trending repeat itemknn ease ease_sparse embedding session blend ranker (--ranker F)\n";
     return 2;

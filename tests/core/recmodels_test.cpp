@@ -459,3 +459,31 @@ TEST_CASE("session rules: what follows in a session, weighted by distance", "[tr
   o.session_window = limits::max_session_window + 1;
   CHECK(train(log, o).error().code == errc::limit_exceeded);
 }
+
+TEST_CASE("user-kNN: the nearest users vote with their similarity", "[train]") {
+  model m = trained(two_blocks(), 2);
+  REQUIRE(m.user_items.offsets.size() == 10);  // nine users
+  REQUIRE(m.item_users.offsets.size() == m.items.size() + 1);
+  // Every user row is L2-normalised.
+  for (uint32_t u = 0; u < 9; ++u) {
+    double norm = 0;
+    for (uint32_t k = m.user_items.offsets[u]; k < m.user_items.offsets[u + 1]; ++k) {
+      norm += static_cast<double>(m.user_items.weights[k]) * m.user_items.weights[k];
+    }
+    CHECK(norm == Approx(1.0));
+  }
+  std::vector<history_entry> h{{idx(m, "a"), event_type::purchase, 1, 4000}};
+  score_options so;
+  so.method = score_method::blend;
+  so.repeat_weight = 0;
+  so.ease_weight = 0;
+  so.trend_weight = 0;
+  so.uknn_weight = 1;
+  so.uknn_k = 3;  // u1, u3, u4 share a
+  std::vector<double> s;
+  score_items(m, h, 4500, so, s);
+  CHECK(s[idx(m, "a")] > s[idx(m, "b")]);  // all three neighbours hold a
+  CHECK(s[idx(m, "b")] > 0.1);
+  CHECK(s[idx(m, "c")] > 0.1);
+  for (const char* out : {"x", "y", "z"}) CHECK(s[idx(m, out)] < 1e-6);
+}

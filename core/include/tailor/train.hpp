@@ -144,6 +144,9 @@ struct train_options {
   // Session next-item: sequential rules i -> j for j up to `session_window` rows
   // after i in the same session, weighted 1/distance, divided by i's outgoing total.
   uint32_t session_window = 3;           // 0: no sequential rules
+  // User-kNN (evaluation only, never bundled): every user's decayed weighted item
+  // counts, L2-normalised, and the item -> users inverted index.
+  double user_half_life_days = 240.0;
 };
 
 namespace limits {
@@ -171,6 +174,8 @@ struct model {
   neighbour_lists ease_neighbours;       // top rows of the EASE matrix
   neighbour_lists content;               // content similarity (set by the caller, may be empty)
   neighbour_lists transitions;           // sequential rules (what comes next in a session)
+  neighbour_lists user_items;            // per log user: items and normalised weights (not bundled)
+  neighbour_lists item_users;            // per item: users and the same weights (not bundled)
   std::vector<uint32_t> ease_items;      // model item of each EASE row (empty: no EASE)
   std::vector<int32_t> ease_index;       // EASE row of each model item, or -1
   std::vector<float> ease_b;             // dense EASE weights, ease_items^2 (not bundled)
@@ -216,6 +221,10 @@ struct score_options {
   double pop_weight = 0.0;
   double embed_weight = 0.0;
   double session_weight = 1.0;  // method session only
+  // user-kNN: the k most similar users (cosine of decayed weighted counts) vote
+  // with their similarity; the shopper is among them (their own items count once more).
+  double uknn_weight = 0.0;
+  double uknn_k = 300;
   double history_half_life_days = 240.0;  // recency weighting of the shopper's own events
   double repeat_rate_power = 0.5;  // own-history score *= repeat_rate^power (0: off)
   bool presence_input = true;   // model input per item: newest event's decay (not the decayed count)
@@ -267,9 +276,12 @@ inline constexpr uint32_t max_logistic_features = 256;
 
 // L2-regularised logistic regression over `feature_count` columns (the ranker's
 // and the intent model's trainer). Errors name a non-finite cell.
+// `row_weights` (empty: all 1) scale each row's loss, e.g. 1/|truth| per shopper so
+// that the fit matches a per-shopper average such as recall.
 [[nodiscard]] result<ranker_model> train_logistic(const std::vector<float>& features, uint32_t feature_count,
                                                   const std::vector<uint8_t>& labels, double l2 = 1.0,
-                                                  uint32_t iterations = 25) noexcept;
+                                                  uint32_t iterations = 25,
+                                                  const std::vector<float>& row_weights = {}) noexcept;
 
 // Area under the ROC curve (ties count one half); 0.5 when a class is missing.
 double roc_auc(const std::vector<float>& scores, const std::vector<uint8_t>& labels);

@@ -204,7 +204,8 @@ void rerank(const model& m, const std::vector<history_entry>& hist, int64_t now,
 }  // namespace
 
 status ranker_training_rows(const model& m, const interaction_log& log, const std::vector<shopper_truth>& cases,
-                            const eval_options& o, std::vector<float>& features, std::vector<uint8_t>& labels) noexcept {
+                            const eval_options& o, std::vector<float>& features, std::vector<uint8_t>& labels,
+                            std::vector<uint32_t>* case_of_row) noexcept {
   try {
     if (o.ranker_candidates < 1 || o.ranker_candidates > limits::max_ranker_candidates) {
       return make_error(errc::limit_exceeded,
@@ -213,6 +214,7 @@ status ranker_training_rows(const model& m, const interaction_log& log, const st
     if (m.items != log.items) return make_error(errc::invalid_config, "the model was not trained on this log");
     features.clear();
     labels.clear();
+    if (case_of_row) case_of_row->clear();
     purchase_case in(m.items.size());
     std::vector<double> scores;
     std::vector<uint32_t> ranked;
@@ -226,6 +228,7 @@ status ranker_training_rows(const model& m, const interaction_log& log, const st
       ranker_features(m, in.hist, log.max_ts_ms, so, ranked, f);
       features.insert(features.end(), f.begin(), f.end());
       for (uint32_t i : ranked) labels.push_back(std::binary_search(in.truth.begin(), in.truth.end(), i) ? 1 : 0);
+      if (case_of_row) case_of_row->insert(case_of_row->end(), ranked.size(), static_cast<uint32_t>(ci));
     }
     return ok_value;
   } catch (const std::exception& e) {

@@ -134,7 +134,7 @@ result<ranker_model> train_ranker(const std::vector<float>& x, const std::vector
 }
 
 result<ranker_model> train_logistic(const std::vector<float>& x, uint32_t feature_count, const std::vector<uint8_t>& y,
-                                    double l2, uint32_t iterations) noexcept {
+                                    double l2, uint32_t iterations, const std::vector<float>& row_weights) noexcept {
   try {
     const std::size_t f = feature_count;
     const std::size_t rows = y.size();
@@ -147,6 +147,14 @@ result<ranker_model> train_logistic(const std::vector<float>& x, uint32_t featur
     }
     if (rows == 0) return make_error(errc::invalid_config, "no training rows");
     if (!(l2 >= 0) || !std::isfinite(l2)) return make_error(errc::invalid_config, "l2 must be >= 0");
+    if (!row_weights.empty() && row_weights.size() != rows) {
+      return make_error(errc::invalid_config, "row_weights must be empty or hold one weight per row");
+    }
+    for (std::size_t r = 0; r < row_weights.size(); ++r) {
+      if (!(row_weights[r] >= 0) || !std::isfinite(row_weights[r])) {
+        return make_error(errc::invalid_field, "row weight must be finite and >= 0", "rows[" + std::to_string(r) + "]");
+      }
+    }
     for (std::size_t i = 0; i < x.size(); ++i) {
       if (!std::isfinite(x[i])) {
         const std::string col = f == ranker_feature_count ? std::string(names[i % f]) : "column " + std::to_string(i % f);
@@ -162,8 +170,9 @@ result<ranker_model> train_logistic(const std::vector<float>& x, uint32_t featur
         double z = w[f];
         for (std::size_t k = 0; k < f; ++k) z += w[k] * xr[k];
         const double pr = detail::det_sigmoid(z);
-        const double err = pr - (y[r] ? 1.0 : 0.0);
-        const double s = std::max(pr * (1.0 - pr), 1e-9);
+        const double rw = row_weights.empty() ? 1.0 : row_weights[r];
+        const double err = rw * (pr - (y[r] ? 1.0 : 0.0));
+        const double s = rw * std::max(pr * (1.0 - pr), 1e-9);
         for (std::size_t a = 0; a < p; ++a) {
           const double xa = a < f ? xr[a] : 1.0;
           g[a] += err * xa;

@@ -197,6 +197,33 @@ void score_items(const model& m, const std::vector<history_entry>& history, int6
         }
         mix(o.session_weight);
       }
+      if (o.uknn_weight != 0 && m.item_users.offsets.size() == n + 1 && !distinct.empty()) {
+        // The shopper's vector: decayed weighted counts, L2-normalised.
+        double norm = 0;
+        for (uint32_t h : distinct) norm += own[h] * own[h];
+        norm = std::sqrt(norm);
+        const std::size_t users = m.user_items.offsets.size() - 1;
+        std::vector<double> sim(users, 0.0);
+        std::vector<uint32_t> near;
+        for (uint32_t h : distinct) {
+          const double q = norm > 0 ? own[h] / norm : 0.0;
+          for (uint32_t k = m.item_users.offsets[h]; k < m.item_users.offsets[h + 1]; ++k) {
+            const uint32_t v = m.item_users.items[k];
+            if (sim[v] == 0.0) near.push_back(v);
+            sim[v] += q * m.item_users.weights[k];
+          }
+        }
+        const std::size_t k = std::min<std::size_t>(near.size(), static_cast<std::size_t>(std::max(1.0, o.uknn_k)));
+        std::partial_sort(near.begin(), near.begin() + static_cast<std::ptrdiff_t>(k), near.end(),
+                          [&](uint32_t a, uint32_t b) { return sim[a] != sim[b] ? sim[a] > sim[b] : a < b; });
+        for (std::size_t r = 0; r < k; ++r) {
+          const uint32_t v = near[r];
+          for (uint32_t e = m.user_items.offsets[v]; e < m.user_items.offsets[v + 1]; ++e) {
+            part[m.user_items.items[e]] += sim[v] * m.user_items.weights[e];
+          }
+        }
+        mix(o.uknn_weight);
+      }
       if (o.embed_weight != 0) {
         add_embedding(part);
         mix(o.embed_weight);

@@ -132,6 +132,46 @@ void covisitation(const interaction_log& log, const train_options& o, model& m,
   }
 }
 
+void user_vectors(const interaction_log& log, const train_options& o, model& m) {
+  const std::size_t n = log.items.size();
+  m.user_items = {};
+  m.user_items.offsets.push_back(0);
+  std::vector<double> acc(n, 0.0);
+  std::vector<uint32_t> touched;
+  std::vector<uint32_t> users_of(n + 1, 0);
+  for (std::size_t u = 0; u + 1 < log.user_offsets.size(); ++u) {
+    touched.clear();
+    for (uint32_t r = log.user_offsets[u]; r < log.user_offsets[u + 1]; ++r) {
+      const auto& row = log.rows[r];
+      if (acc[row.item] == 0.0) touched.push_back(row.item);
+      acc[row.item] += weight_of(o.weights, row.type) * decay(log.max_ts_ms - row.ts_ms, o.user_half_life_days) + 1e-12;
+    }
+    std::sort(touched.begin(), touched.end());
+    double norm = 0;
+    for (uint32_t i : touched) norm += acc[i] * acc[i];
+    norm = std::sqrt(norm);
+    for (uint32_t i : touched) {
+      m.user_items.items.push_back(i);
+      m.user_items.weights.push_back(static_cast<float>(norm > 0 ? acc[i] / norm : 0.0));
+      ++users_of[i + 1];
+      acc[i] = 0.0;
+    }
+    m.user_items.offsets.push_back(static_cast<uint32_t>(m.user_items.items.size()));
+  }
+  for (std::size_t i = 0; i < n; ++i) users_of[i + 1] += users_of[i];
+  m.item_users.offsets = users_of;
+  m.item_users.items.assign(m.user_items.items.size(), 0);
+  m.item_users.weights.assign(m.user_items.items.size(), 0.0f);
+  std::vector<uint32_t> fill(users_of.begin(), users_of.end() - 1);
+  for (uint32_t u = 0; u + 1 < m.user_items.offsets.size(); ++u) {
+    for (uint32_t k = m.user_items.offsets[u]; k < m.user_items.offsets[u + 1]; ++k) {
+      const uint32_t i = m.user_items.items[k];
+      m.item_users.items[fill[i]] = u;
+      m.item_users.weights[fill[i]++] = m.user_items.weights[k];
+    }
+  }
+}
+
 // Sequential rules: for rows r < q of one session with q - r <= window, i = item(r),
 // j = item(q) gets 1/(q - r); each source row is divided by its total.
 void sequential_rules(const interaction_log& log, const train_options& o, model& m, const progress_fn& progress) {
@@ -357,6 +397,7 @@ result<model> train(const interaction_log& log, const train_options& o, const pr
       m.ease_index.assign(n, -1);
     }
     if (auto s = train_detail::factorise(log, o, m, progress); !s) return s.error();
+    user_vectors(log, o, m);
     if (o.session_window > 0) {
       sequential_rules(log, o, m, progress);
     } else {
