@@ -43,8 +43,13 @@ echo "== reference baselines exactly as in the data README (binary item-kNN, bin
 $tailor eval --train "$out/test/train.jsonl" --test "$out/test/test.tsv" --k 20 \
   --method itemknn,ease --variant all,new --binary --top-n 1000 --ease-half-life 0
 echo "== session next-item (test invoices' line order; see RESULTS-recommend.md)"
+# Session weights chosen on the validation split (val/sessions.tsv, --sample 3000): w-repeat 0, w-ease 0.25.
+$tailor eval --train "$out/val/train.jsonl" --test "$out/val/sessions.tsv" --sessions --sample 3000 --k 20 \
+  --method session --variant all --w-repeat 0,0.25,1 --w-ease 0,0.25,1
 $tailor eval --train "$out/test/train.jsonl" --test "$out/test/sessions.tsv" --sessions --sample 5000 --k 10,20 \
-  --method popular,itemknn,ease,blend,session --variant all --w-repeat 0.25 --w-ease 0.25
+  --method popular,itemknn,ease,embedding,blend --variant all
+$tailor eval --train "$out/test/train.jsonl" --test "$out/test/sessions.tsv" --sessions --sample 5000 --k 10,20 \
+  --method session --variant all --w-repeat 0 --w-ease 0.25
 echo "== training time, full train split, with progress"
 /usr/bin/time -f "train wall %e s, user %U s, max RSS %M KB" \
   $tailor build-bundle --events "$out/test/train.jsonl" --items "$out/test/items.jsonl" --out "$out/bundle.bin" --progress
