@@ -277,8 +277,8 @@ std::vector<std::string> recommender::slot_names() const {
 std::string default_recommend_config() {
   return R"({"slots":{)"
          R"("home":{"size":10,"anchor":"profile","sources":{"repeat":1,"ease":0.25,"trending":0.025},"rules":{"max_per_category":3}},)"
-         R"("browse":{"size":10,"anchor":"profile","sources":{"ease":1,"covisit":0.3,"trending":0.1},"rules":{"exclude_purchased":true,"max_per_category":4}},)"
-         R"("similar":{"size":10,"anchor":"context","sources":{"ease":1,"covisit":0.5,"popular":0.01}},)"
+         R"("browse":{"size":10,"anchor":"profile","sources":{"ease":1,"covisit":0.3,"trending":0.1,"embedding":0.2,"category_trending":0.1},"rules":{"exclude_purchased":true,"max_per_category":4}},)"
+         R"("similar":{"size":10,"anchor":"context","sources":{"ease":1,"covisit":0.5,"popular":0.01,"embedding":0.2,"content":0.3}},)"
          R"("bought_together":{"size":6,"anchor":"context","sources":{"covisit":1,"ease":0.3}},)"
          R"("cart":{"size":6,"anchor":"cart","sources":{"ease":1,"covisit":0.5,"trending":0.02},"rules":{"exclude_in_cart":true}},)"
          R"("post_purchase":{"size":6,"anchor":"last_order","sources":{"ease":1,"covisit":0.5},"rules":{"exclude_purchased":true}})"
