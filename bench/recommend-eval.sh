@@ -52,7 +52,7 @@ $tailor eval --train "$out/test/train.jsonl" --test "$out/test/sessions.tsv" --s
   --method session --variant all --w-repeat 0 --w-ease 0.25
 echo "== training time, full train split, with progress"
 /usr/bin/time -f "train wall %e s, user %U s, max RSS %M KB" \
-  $tailor build-bundle --events "$out/test/train.jsonl" --items "$out/test/items.jsonl" --out "$out/bundle.bin" --progress
+  $tailor build-bundle --events "$out/test/events.jsonl" --items "$out/test/items.jsonl" --out "$out/bundle.bin" --progress
 echo "== purchase intent (synthetic store: Online Retail has no sessions without a purchase)"
 $tailor generate --out "$out/store" --shoppers 20000 >/dev/null
 $tailor train-intent --events "$out/store/events.jsonl" --out "$out/intent.json"
