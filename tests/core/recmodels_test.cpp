@@ -303,7 +303,7 @@ TEST_CASE("content: tokens and TF-IDF neighbours link cold items", "[train]") {
 
 TEST_CASE("add_log_items: cold items join the log, rows are remapped", "[train]") {
   auto log = build_log(two_blocks()).value();
-  const uint32_t rows_with_x = static_cast<uint32_t>(
+  const auto rows_with_x = (
       std::count_if(log.rows.begin(), log.rows.end(), [&](const interaction& r) { return log.items[r.item] == "x"; }));
   REQUIRE(add_log_items(log, {"b2", "new", "a"}).ok());
   CHECK(log.items == std::vector<std::string>{"a", "b", "b2", "c", "new", "x", "y", "z"});
@@ -453,7 +453,7 @@ TEST_CASE("session rules: what follows in a session, weighted by distance", "[tr
   so.trend_weight = 0;
   std::vector<double> s;
   score_items(m, h, 1000, so, s);
-  CHECK(std::max_element(s.begin(), s.end()) - s.begin() == idx(m, "b"));
+  CHECK(static_cast<uint32_t>(std::max_element(s.begin(), s.end()) - s.begin()) == idx(m, "b"));
   o.session_window = limits::max_session_window;
   CHECK(train(log, o).ok());
   o.session_window = limits::max_session_window + 1;
