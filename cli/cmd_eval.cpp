@@ -169,7 +169,7 @@ int cmd_eval(const args& a) {
            "  blend:    --w-repeat --w-ease --w-knn --w-trend --w-pop --w-embed --w-session --history-half-life DAYS\n"
            "            --w-uknn W --uknn-k 300 (user-kNN vote, evaluation only)\n"
            "            --repeat-power P --count-input (each weight flag takes a list: a grid)\n"
-           "  methods:  popular trending repeat itemknn ease ease_sparse embedding session blend ranker (--ranker F)\n";
+           "  methods:  popular trending repeat itemknn ease ease_sparse embedding session blend ranker (--ranker F --ranker-candidates 100)\n";
     return 2;
   }
   const bool show_progress = has_flag(a, "progress") || isatty(2);
@@ -185,6 +185,13 @@ int cmd_eval(const args& a) {
   double d = 0;
   if (!number_flag(a, "sample", d)) return 2;
   eopt.sample = static_cast<uint32_t>(d);
+  d = eopt.ranker_candidates;
+  if (!number_flag(a, "ranker-candidates", d)) return 2;
+  if (d < 1 || d > limits::max_ranker_candidates) {
+    std::cerr << "tailor: --ranker-candidates must be in 1.." << limits::max_ranker_candidates << "\n";
+    return 2;
+  }
+  eopt.ranker_candidates = static_cast<uint32_t>(d);
   d = 42;
   if (!number_flag(a, "seed", d)) return 2;
   eopt.seed = static_cast<uint64_t>(d);
