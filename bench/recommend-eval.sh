@@ -9,21 +9,30 @@ cd "$(dirname "$0")/.."
 csv=${1:-../shared/data/online-retail/online_retail.csv.gz}
 [[ -f $csv ]] || csv=/work/shared/data/online-retail/online_retail.csv.gz
 out=${TMPDIR:-/tmp}/tailor-online-retail
-mkdir -p "$out/test" "$out/val"
+mkdir -p "$out/test" "$out/val" "$out/pre"
 tailor=build/native/tailor
 $tailor import-online-retail "$csv" --out "$out/test"
 $tailor import-online-retail "$csv" --out "$out/val" --split 2011-10-01 --until 2011-11-01
+# Ranker tuning split: train < 2011-09-01, labels September; its rankers are scored on "val".
+$tailor import-online-retail "$csv" --out "$out/pre" --split 2011-09-01 --until 2011-10-01
 echo "== validation split (tuning)"
 $tailor eval --train "$out/val/train.jsonl" --test "$out/val/test.tsv" --k 10,20 \
-  --method repeat,ease,blend --variant all,new
+  --method repeat,ease,embedding,blend --variant all,new
+echo "== ranker settings on the validation split (rankers trained on September labels)"
+mkdir -p "$out/ranker"
+for l2 in 1 100; do
+  $tailor train-ranker --train "$out/pre/train.jsonl" --labels "$out/pre/test.tsv" --out "$out/ranker/pre-$l2.json" \
+    --l2 $l2 --candidates 200 >/dev/null
+  echo "l2=$l2 candidates=200: $($tailor eval --train "$out/val/train.jsonl" --test "$out/val/test.tsv" --k 20 \
+    --method ranker --ranker "$out/ranker/pre-$l2.json" --variant all 2>/dev/null | tail -1)"
+done
 echo "== test split (reported)"
 /usr/bin/time -f "eval wall %e s, max RSS %M KB" \
   $tailor eval --train "$out/test/train.jsonl" --test "$out/test/test.tsv" --k 10,20 \
-  --method popular,repeat,itemknn,ease,ease_sparse,blend --variant all,new
+  --method popular,repeat,itemknn,ease,ease_sparse,embedding,blend --variant all,new
 echo "== learned ranker: trained on the validation period (features from the < 2011-10-01 model, October labels)"
-mkdir -p "$out/ranker"
 $tailor train-ranker --train "$out/val/train.jsonl" --labels "$out/val/test.tsv" --out "$out/ranker/all.json" \
-  --onnx "$out/ranker/all.onnx"
+  --onnx "$out/ranker/all.onnx" --l2 100 --candidates 200
 $tailor train-ranker --train "$out/val/train.jsonl" --labels "$out/val/test.tsv" --out "$out/ranker/new.json" \
   --variant new
 $tailor eval --train "$out/test/train.jsonl" --test "$out/test/test.tsv" --k 10,20 \
@@ -33,3 +42,17 @@ $tailor eval --train "$out/test/train.jsonl" --test "$out/test/test.tsv" --k 10,
 echo "== reference baselines exactly as in the data README (binary item-kNN, binary EASE lambda=200)"
 $tailor eval --train "$out/test/train.jsonl" --test "$out/test/test.tsv" --k 20 \
   --method itemknn,ease --variant all,new --binary --top-n 1000 --ease-half-life 0
+echo "== session next-item (test invoices' line order; see RESULTS-recommend.md)"
+# Session weights chosen on the validation split (val/sessions.tsv, --sample 3000): w-repeat 0, w-ease 0.25.
+$tailor eval --train "$out/val/train.jsonl" --test "$out/val/sessions.tsv" --sessions --sample 3000 --k 20 \
+  --method session --variant all --w-repeat 0,0.25,1 --w-ease 0,0.25,1
+$tailor eval --train "$out/test/train.jsonl" --test "$out/test/sessions.tsv" --sessions --sample 5000 --k 10,20 \
+  --method popular,itemknn,ease,embedding,blend --variant all
+$tailor eval --train "$out/test/train.jsonl" --test "$out/test/sessions.tsv" --sessions --sample 5000 --k 10,20 \
+  --method session --variant all --w-repeat 0 --w-ease 0.25
+echo "== training time, full train split, with progress"
+/usr/bin/time -f "train wall %e s, user %U s, max RSS %M KB" \
+  $tailor build-bundle --events "$out/test/events.jsonl" --items "$out/test/items.jsonl" --out "$out/bundle.bin" --progress
+echo "== purchase intent (synthetic store: Online Retail has no sessions without a purchase)"
+$tailor generate --out "$out/store" --shoppers 20000 >/dev/null
+$tailor train-intent --events "$out/store/events.jsonl" --out "$out/intent.json"

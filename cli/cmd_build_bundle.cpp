@@ -15,8 +15,11 @@
 namespace tailor::cli {
 namespace {
 
-// items.jsonl: {"id","title","category","price_minor","in_stock"} per line.
-bool read_items(const std::string& path, std::map<std::string, bundle_item>& out) {
+// items.jsonl: {"id","title","category","price_minor","in_stock"} per line; the
+// catalog's JSON Lines work too ("category" as a path array, "brand", "tags",
+// "attributes"), which feed content similarity.
+bool read_items(const std::string& path, std::map<std::string, bundle_item>& out,
+                std::map<std::string, content_item>& content) {
   std::string text, err;
   if (!read_maybe_gzip(path, text, err)) {
     std::cerr << "tailor: " << err << "\n";
@@ -39,6 +42,28 @@ bool read_items(const std::string& path, std::map<std::string, bundle_item>& out
     it.id = j["id"].get<std::string>();
     if (j.contains("title") && j["title"].is_string()) it.title = j["title"].get<std::string>();
     if (j.contains("category") && j["category"].is_string()) it.category = j["category"].get<std::string>();
+    if (j.contains("category") && j["category"].is_array()) {
+      for (const auto& part : j["category"]) {
+        if (!part.is_string()) continue;
+        if (!it.category.empty()) it.category += '/';
+        it.category += part.get<std::string>();
+      }
+    }
+    content_item ci;
+    ci.title = it.title;
+    ci.category = it.category;
+    if (j.contains("brand") && j["brand"].is_string()) ci.attributes.push_back("brand=" + j["brand"].get<std::string>());
+    if (j.contains("tags") && j["tags"].is_array()) {
+      for (const auto& t : j["tags"]) {
+        if (t.is_string()) ci.attributes.push_back("tag=" + t.get<std::string>());
+      }
+    }
+    if (j.contains("attributes") && j["attributes"].is_object()) {
+      for (const auto& [k, v] : j["attributes"].items()) {
+        if (v.is_string()) ci.attributes.push_back(k + "=" + v.get<std::string>());
+      }
+    }
+    content[it.id] = std::move(ci);
     if (j.contains("price_minor") && j["price_minor"].is_number_integer()) it.price_minor = j["price_minor"].get<int64_t>();
     if (j.contains("in_stock") && j["in_stock"].is_boolean()) it.in_stock = j["in_stock"].get<bool>();
     out[it.id] = std::move(it);
@@ -54,7 +79,9 @@ int cmd_build_bundle(const args& a) {
   const std::string events_path = flag(a, "events"), out_path = flag(a, "out");
   if (events_path.empty() || out_path.empty()) {
     std::cerr << "usage: tailor build-bundle --events EVENTS.jsonl --out BUNDLE.bin\n"
-                 "         [--items ITEMS.jsonl] [--config SLOTS.json] [--progress]\n"
+                 "         [--items ITEMS.jsonl] [--config SLOTS.json] [--progress] [--no-content]\n"
+                 "  --items: titles, categories, prices, stock; items without events are added\n"
+                 "  (cold items) and titles/categories/brand/tags/attributes give content neighbours\n"
                  "         [training flags of tailor eval: --lambda --ease-top-n --top-n ...]\n";
     return 2;
   }
@@ -78,15 +105,35 @@ int cmd_build_bundle(const args& a) {
     std::cerr << "tailor: " << log.error().message << "\n";
     return 1;
   }
+  std::map<std::string, bundle_item> meta;
+  std::map<std::string, content_item> content;
+  if (has_flag(a, "items") && !read_items(flag(a, "items"), meta, content)) return 1;
+  {  // Catalogue items without events (cold items) enter the model too.
+    std::vector<std::string> ids;
+    for (const auto& [id, bi] : meta) ids.push_back(id);
+    if (auto s = add_log_items(log.value(), ids); !s) {
+      std::cerr << "tailor: " << flag(a, "items") << ": " << s.error().where << ": " << s.error().message << "\n";
+      return 1;
+    }
+  }
   auto t0 = std::chrono::steady_clock::now();
-  auto m = train(log.value(), topt, progress_printer(has_flag(a, "progress")));
+  const auto progress = progress_printer(has_flag(a, "progress"));
+  auto m = train(log.value(), topt, progress);
   if (!m) {
     std::cerr << "tailor: train: " << m.error().message << "\n";
     return 1;
   }
   m->ease_b.clear();  // the dense matrix is not bundled
-  std::map<std::string, bundle_item> meta;
-  if (has_flag(a, "items") && !read_items(flag(a, "items"), meta)) return 1;
+  if (!content.empty() && !has_flag(a, "no-content")) {
+    std::vector<content_item> ci(m->items.size());
+    for (std::size_t i = 0; i < m->items.size(); ++i) {
+      if (auto it = content.find(m->items[i]); it != content.end()) ci[i] = it->second;
+    }
+    content_options co;
+    auto nl = content_neighbours(ci, co, progress);
+    if (!nl) return std::cerr << "tailor: content: " << nl.error().message << "\n", 1;
+    m->content = std::move(nl.value());
+  }
   // Prices default to the newest purchase price seen in the events.
   std::map<std::string, int64_t> last_price;
   for (const auto& ev : batch->events) {
@@ -109,7 +156,10 @@ int cmd_build_bundle(const args& a) {
     std::cerr << "tailor: config: " << s.error().where << ": " << s.error().message << "\n";
     return 1;
   }
-  auto bytes = write_bundle(m.value(), items, config);
+  item_embeddings emb;  // stored int8 + per-item scale; --dim 0 leaves them out
+  emb.dim = m->factor_dim;
+  emb.values = m->item_factors;
+  auto bytes = write_bundle(m.value(), items, config, emb);
   if (!bytes) {
     std::cerr << "tailor: bundle: " << bytes.error().message << "\n";
     return 1;

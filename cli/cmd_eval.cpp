@@ -70,6 +70,16 @@ bool train_options_from_flags(const args& a, train_options& t) {
   if (!number_flag(a, "trend-half-life", t.trending_half_life_days)) return false;
   if (!number_flag(a, "ease-half-life", t.ease_half_life_days)) return false;
   t.ease = !has_flag(a, "no-ease");
+  d = t.embedding_dim;
+  if (!number_flag(a, "dim", d)) return false;
+  t.embedding_dim = static_cast<uint32_t>(d);
+  d = t.embedding_iterations;
+  if (!number_flag(a, "emb-iterations", d)) return false;
+  t.embedding_iterations = static_cast<uint32_t>(d);
+  if (!number_flag(a, "emb-half-life", t.embedding_half_life_days)) return false;
+  d = t.session_window;
+  if (!number_flag(a, "session-window", d)) return false;
+  t.session_window = static_cast<uint32_t>(d);
   if (has_flag(a, "norm")) {
     auto n = parse_normalisation(flag(a, "norm"));
     if (!n) {
@@ -103,7 +113,9 @@ struct grid_axis {
 bool score_grid_from_flags(const args& a, std::vector<grid_axis>& axes) {
   axes = {{"w-repeat", &score_options::repeat_weight, {}}, {"w-ease", &score_options::ease_weight, {}},
           {"w-knn", &score_options::knn_weight, {}},       {"w-trend", &score_options::trend_weight, {}},
-          {"w-pop", &score_options::pop_weight, {}},
+          {"w-pop", &score_options::pop_weight, {}},       {"w-embed", &score_options::embed_weight, {}},
+          {"w-session", &score_options::session_weight, {}},
+          {"w-uknn", &score_options::uknn_weight, {}},     {"uknn-k", &score_options::uknn_k, {}},
           {"history-half-life", &score_options::history_half_life_days, {}},
           {"repeat-power", &score_options::repeat_rate_power, {}}};
   for (auto& ax : axes) {
@@ -152,9 +164,12 @@ int cmd_eval(const args& a) {
            "  training: --lambda 200 --ease-items 6000 --ease-top-n 200 --top-n 100\n"
            "            --norm cosine|jaccard|lift|none --scope user|session --binary\n"
            "            --half-life DAYS --trend-half-life DAYS --ease-half-life DAYS --no-ease\n"
-           "  blend:    --w-repeat --w-ease --w-knn --w-trend --w-pop --history-half-life DAYS\n"
+           "            --dim 64 --emb-iterations 8 --emb-half-life DAYS (item embeddings; --dim 0: none)\n"
+           "            --session-window 3 (sequential rules of method session; 0: none)\n"
+           "  blend:    --w-repeat --w-ease --w-knn --w-trend --w-pop --w-embed --w-session --history-half-life DAYS\n"
+           "            --w-uknn W --uknn-k 300 (user-kNN vote, evaluation only)\n"
            "            --repeat-power P --count-input (each weight flag takes a list: a grid)\n"
-           "  methods:  popular trending repeat itemknn ease ease_sparse blend ranker (--ranker F)\n";
+           "  methods:  popular trending repeat itemknn ease ease_sparse embedding session blend ranker (--ranker F --ranker-candidates 100)\n";
     return 2;
   }
   const bool show_progress = has_flag(a, "progress") || isatty(2);
@@ -170,6 +185,13 @@ int cmd_eval(const args& a) {
   double d = 0;
   if (!number_flag(a, "sample", d)) return 2;
   eopt.sample = static_cast<uint32_t>(d);
+  d = eopt.ranker_candidates;
+  if (!number_flag(a, "ranker-candidates", d)) return 2;
+  if (d < 1 || d > limits::max_ranker_candidates) {
+    std::cerr << "tailor: --ranker-candidates must be in 1.." << limits::max_ranker_candidates << "\n";
+    return 2;
+  }
+  eopt.ranker_candidates = static_cast<uint32_t>(d);
   d = 42;
   if (!number_flag(a, "seed", d)) return 2;
   eopt.seed = static_cast<uint64_t>(d);

@@ -52,7 +52,8 @@ int cmd_import_online_retail(const args& a) {
                  "         [--split 2011-11-01] [--until YYYY-MM-DD] [--no-guests]\n"
                  "writes DIR/catalog.jsonl (items), DIR/events.jsonl (purchases), DIR/manifest.json,\n"
                  "DIR/train.jsonl (Tailor purchase events before --split) and DIR/test.tsv\n"
-                 "(uid<TAB>items: next-period purchases of train-known items)\n";
+                 "(uid<TAB>items: next-period purchases of train-known items) and DIR/sessions.tsv\n"
+                 "(prefix<TAB>target: each test invoice line after the first, its preceding <=10 lines)\n";
     return 2;
   }
   online_retail_options opt;
@@ -101,19 +102,34 @@ int cmd_import_online_retail(const args& a) {
     items += '\n';
   }
   const std::string test_tsv = format_purchase_cases(r->test);
+  // Session next-item cases: in every test invoice, each line after the first is
+  // the target of the invoice's preceding lines (the newest session_prefix_max).
+  constexpr std::size_t session_prefix_max = 10;
+  std::vector<session_case> sessions;
+  for (const auto& seq : r->test_sessions) {
+    for (std::size_t p = 1; p < seq.size(); ++p) {
+      session_case c;
+      c.prefix.assign(seq.begin() + static_cast<std::ptrdiff_t>(p > session_prefix_max ? p - session_prefix_max : 0),
+                      seq.begin() + static_cast<std::ptrdiff_t>(p));
+      c.target = seq[p];
+      sessions.push_back(std::move(c));
+    }
+  }
+  const std::string sessions_tsv = format_session_cases(sessions);
   if (!write_outputs(out_dir, {{"catalog.jsonl", &store->catalog_jsonl},
                                {"events.jsonl", &store->events_jsonl},
                                {"manifest.json", &store->manifest_json},
                                {"train.jsonl", &jsonl},
                                {"items.jsonl", &items},
-                               {"test.tsv", &test_tsv}}, err)) {
+                               {"test.tsv", &test_tsv},
+                               {"sessions.tsv", &sessions_tsv}}, err)) {
     std::cerr << "tailor: " << err << "\n";
     return 1;
   }
   std::cout << "rows " << r->rows << ", kept " << r->kept_lines << " (train " << r->train_lines
             << ", test " << r->test_lines << "), train events " << r->train.size() << ", train items "
             << r->train_items << ", evaluated shoppers " << r->test.size() << ", prices rounded "
-            << r->prices_rounded << "\n";
+            << r->prices_rounded << ", session cases " << sessions.size() << "\n";
   return 0;
 }
 

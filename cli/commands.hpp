@@ -25,6 +25,7 @@ int cmd_recommend(const args& a);
 int cmd_assign(const args& a);
 int cmd_analyze(const args& a);
 int cmd_train_ranker(const args& a);
+int cmd_train_intent(const args& a);
 int cmd_bench_topk(const args& a);
 bool read_ranker(const std::string& path, ranker_model& out);
 

@@ -37,6 +37,8 @@ constexpr command commands[] = {
      "--events EVENTS.jsonl --out BUNDLE.bin   train and write a versioned bundle"},
     {"train-ranker", tailor::cli::cmd_train_ranker,
      "--train EVENTS.jsonl --labels CASES.tsv --out RANKER.json [--onnx F]   learned ranker"},
+    {"train-intent", tailor::cli::cmd_train_intent,
+     "--events EVENTS.jsonl --out INTENT.json   purchase-intent model, held-out AUC"},
     {"bench-topk", tailor::cli::cmd_bench_topk,
      "--rows R.f32 --queries Q.f32   native contender of bench/recommend-topk.mjs"},
     {"recommend", tailor::cli::cmd_recommend,

@@ -16,8 +16,10 @@ export interface RecommendRequest {
 
 export type ReasonSource =
   | 'repeat' | 'ease' | 'covisit' | 'trending' | 'popular'
+  | 'embedding' | 'content' | 'category_trending'
   | 'pinned' | 'boost' | 'bury' | 'negative_feedback' | 'model';
 
+// because: the anchor item (ease, covisit, content, embedding) or the category path (category_trending).
 export interface Reason { source: ReasonSource; share: number; because?: string; factor?: number }
 
 export interface Recommendation { id: string; title: string; score: number; reasons: Reason[] }

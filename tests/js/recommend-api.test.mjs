@@ -31,7 +31,7 @@ test('bundle info and a decision with reasons', () => {
   const rec = Recommender.open(core, bytes);
   after(() => rec.close());
   assert.equal(rec.info.items, 40);
-  assert.equal(rec.info.format_version, 1);
+  assert.equal(rec.info.format_version, 2);
   assert.deepEqual(rec.info.slots, ['bought_together', 'browse', 'cart', 'home', 'post_purchase', 'similar']);
   const d = rec.recommend(requests[2]);
   assert.equal(d.slot, 'similar');
@@ -63,7 +63,7 @@ test('corrupt, truncated and wrong-version bundles are TailorErrors', () => {
   flipped[200] ^= 0xff;
   cases.push(flipped);
   const v2 = Buffer.from(bytes);
-  v2[8] = 2;
+  v2[8] = 3;
   cases.push(v2);
   for (const c of cases) {
     assert.throws(() => Recommender.open(core, c), (e) => e instanceof TailorError && e.code === 'invalid_state');

@@ -20,7 +20,10 @@
 
 namespace tailor {
 
-inline constexpr uint32_t bundle_format_version = 1;
+// Version 2 added the content-similarity sections (18..20); version 1 bundles
+// (without them) are still read, with empty content lists.
+inline constexpr uint32_t bundle_format_version = 2;
+inline constexpr uint32_t bundle_min_format_version = 1;
 inline constexpr std::size_t bundle_header_bytes = 64;
 inline constexpr std::size_t bundle_alignment = 64;
 
@@ -49,6 +52,9 @@ enum class section_id : uint32_t {
   embedding_info = 15,   // {u32 dim, u32 kind(1 = int8 + f32 scale per item)}
   embeddings = 16,       // int8[n * dim]
   embedding_scales = 17, // f32[n]
+  content_offsets = 18,  // u32[n+1]   (format version >= 2)
+  content_items = 19,    // u32[nnz]
+  content_weights = 20,  // f32[nnz]   TF-IDF cosine of titles, category paths, attributes
 };
 
 // Item metadata carried in the bundle (catalog facts the serving rules need).
@@ -99,6 +105,7 @@ class bundle_view {
   };
   neighbours covisit(uint32_t i) const noexcept;
   neighbours ease(uint32_t i) const noexcept;
+  neighbours content(uint32_t i) const noexcept;  // empty in version 1 bundles
 
   uint32_t embedding_dim() const noexcept { return dim_; }
   const int8_t* embeddings() const noexcept { return emb_; }
@@ -128,7 +135,7 @@ class bundle_view {
   const float* pop_ = nullptr;
   const float* trend_ = nullptr;
   const float* repeat_ = nullptr;
-  csr covisit_, ease_;
+  csr covisit_, ease_, content_;
   uint32_t dim_ = 0;
   const int8_t* emb_ = nullptr;
   const float* scales_ = nullptr;

@@ -77,7 +77,8 @@ struct eval_report {
 // (own items excluded when exclude_history) with label 1 if in the truth.
 [[nodiscard]] status ranker_training_rows(const model& m, const interaction_log& log,
                                           const std::vector<shopper_truth>& cases, const eval_options& options,
-                                          std::vector<float>& features, std::vector<uint8_t>& labels) noexcept;
+                                          std::vector<float>& features, std::vector<uint8_t>& labels,
+                                          std::vector<uint32_t>* case_of_row = nullptr) noexcept;
 
 // Metrics of one ranked list (best first) against a truth set; exposed for tests.
 metrics_at_k rank_metrics(const std::vector<uint32_t>& ranked, const std::vector<uint32_t>& truth,

@@ -6,7 +6,9 @@
 //   {"slots": {"<name>": {
 //      "size": 10,                       // 1..limits::max_rec_size
 //      "anchor": "profile" | "context" | "cart" | "last_order",
-//      "sources": {"repeat": 1, "ease": 0.25, "covisit": 0, "trending": 0.025, "popular": 0},
+//      "sources": {"repeat": 1, "ease": 0.25, "covisit": 0, "trending": 0.025, "popular": 0, "embedding": 0},
+//                  (embedding: the shopper vector folded in from the anchors, matched against the
+//                   bundle's int8 item embeddings; its reason names the anchor that contributed most)
 //      "history_half_life_days": 240, "repeat_power": 0.5,
 //      "rules": {"exclude_purchased": false, "exclude_in_cart": true, "exclude_shown": true,
 //                "in_stock_only": true, "max_per_category": 0,

@@ -45,6 +45,9 @@ struct online_retail_split {
   std::vector<event> train;           // purchase events, file order
   std::vector<item_fact> items;       // train items, sorted by id
   std::vector<shopper_truth> test;    // evaluated shoppers, sorted by uid
+  // Session next-item source: each test invoice's train-known items in CSV line
+  // order (the order the lines were keyed), invoices in first-seen order.
+  std::vector<std::vector<std::string>> test_sessions;
   std::size_t rows = 0;               // CSV data rows read
   std::size_t kept_lines = 0;         // rows passing the protocol filter
   std::size_t train_lines = 0;
@@ -131,10 +134,26 @@ struct train_options {
   uint32_t ease_top_n = 200;             // sparse EASE neighbours kept for the bundle
   uint32_t max_items_per_user = 2000;    // newest distinct items per user in co-counting
   bool binary = false;                   // co-count presence (1) instead of decayed weights
+  // Item embeddings: a rank-`embedding_dim` factorisation of the decayed user x item
+  // matrix X (X ~ U S V^T by seeded subspace iteration); the item vectors are the
+  // rows of V, a shopper's vector is folded in as x_u V (no solve), score = x_u V v_j.
+  uint32_t embedding_dim = 64;           // 0: no embeddings
+  uint32_t embedding_iterations = 8;
+  double embedding_half_life_days = 90;  // entries of X: decay of the newest event
+  uint64_t embedding_seed = 42;
+  // Session next-item: sequential rules i -> j for j up to `session_window` rows
+  // after i in the same session, weighted 1/distance, divided by i's outgoing total.
+  uint32_t session_window = 3;           // 0: no sequential rules
+  // User-kNN (evaluation only, never bundled): every user's decayed weighted item
+  // counts, L2-normalised, and the item -> users inverted index.
+  double user_half_life_days = 240.0;
 };
 
 namespace limits {
 inline constexpr uint32_t max_neighbours = 1000;
+inline constexpr uint32_t max_factor_dim = 256;
+inline constexpr uint32_t max_factor_iterations = 100;
+inline constexpr uint32_t max_session_window = 20;
 inline constexpr uint32_t max_ease_items = 20000;
 }  // namespace limits
 
@@ -153,9 +172,16 @@ struct model {
   std::vector<float> repeat_rate;        // smoothed share of an item's buyers who bought it again
   neighbour_lists covisit;               // normalised co-occurrence
   neighbour_lists ease_neighbours;       // top rows of the EASE matrix
+  neighbour_lists content;               // content similarity (set by the caller, may be empty)
+  neighbour_lists transitions;           // sequential rules (what comes next in a session)
+  neighbour_lists user_items;            // per log user: items and normalised weights (not bundled)
+  neighbour_lists item_users;            // per item: users and the same weights (not bundled)
   std::vector<uint32_t> ease_items;      // model item of each EASE row (empty: no EASE)
   std::vector<int32_t> ease_index;       // EASE row of each model item, or -1
   std::vector<float> ease_b;             // dense EASE weights, ease_items^2 (not bundled)
+  uint32_t factor_dim = 0;               // item embeddings (0: none)
+  std::vector<float> item_factors;       // items x factor_dim, row-major
+  std::vector<float> factor_strength;    // singular values, factor_dim
   int64_t trained_until_ms = 0;
 };
 
@@ -175,7 +201,11 @@ struct history_entry {
   int64_t ts_ms = 0;
 };
 
-enum class score_method : uint8_t { popular, trending, repeat, itemknn, ease, ease_sparse, blend, ranker };
+enum class score_method : uint8_t {
+  popular, trending, repeat, itemknn, ease, ease_sparse, blend, ranker, embedding, session
+};
+// session: the blend plus the sequential rules from the history's newest items
+// (the newest weighs 1, the one before 1/2, ...), with weight session_weight.
 std::string_view score_method_name(score_method m) noexcept;
 std::optional<score_method> parse_score_method(std::string_view name) noexcept;
 
@@ -189,10 +219,20 @@ struct score_options {
   double knn_weight = 0.0;
   double trend_weight = 0.025;
   double pop_weight = 0.0;
+  double embed_weight = 0.0;
+  double session_weight = 1.0;  // method session only
+  // user-kNN: the k most similar users (cosine of decayed weighted counts) vote
+  // with their similarity; the shopper is among them (their own items count once more).
+  double uknn_weight = 0.0;
+  double uknn_k = 300;
   double history_half_life_days = 240.0;  // recency weighting of the shopper's own events
   double repeat_rate_power = 0.5;  // own-history score *= repeat_rate^power (0: off)
   bool presence_input = true;   // model input per item: newest event's decay (not the decayed count)
 };
+
+// The shopper's embedding: sum over distinct history items of input strength x item vector.
+void fold_in(const model& m, const std::vector<history_entry>& history, int64_t now_ms,
+             const score_options& options, std::vector<double>& out);
 
 // Writes one score per model item into `out` (resized). Deterministic.
 void score_items(const model& m, const std::vector<history_entry>& history, int64_t now_ms,
@@ -202,9 +242,9 @@ void score_items(const model& m, const std::vector<history_entry>& history, int6
 // The learned ranker: logistic regression over features the core builds for
 // (shopper, candidate) pairs; it re-ranks the blend's top candidates.
 
-inline constexpr uint32_t ranker_feature_count = 10;
+inline constexpr uint32_t ranker_feature_count = 12;
 // own_score, own_count, repeat_rate, ease, covisit, trending, popularity,
-// recency, is_own, blend (documented in README: "Ranker features").
+// recency, is_own, blend, embedding, order_share (documented in README: "Ranker features").
 std::string_view ranker_feature_name(uint32_t i) noexcept;
 
 struct ranker_model {
@@ -229,5 +269,74 @@ float ranker_score(const ranker_model& r, const float* features) noexcept;
 [[nodiscard]] result<ranker_model> train_ranker(const std::vector<float>& features,
                                                 const std::vector<uint8_t>& labels, double l2 = 1.0,
                                                 uint32_t iterations = 25) noexcept;
+
+namespace limits {
+inline constexpr uint32_t max_logistic_features = 256;
+}  // namespace limits
+
+// L2-regularised logistic regression over `feature_count` columns (the ranker's
+// and the intent model's trainer). Errors name a non-finite cell.
+// `row_weights` (empty: all 1) scale each row's loss, e.g. 1/|truth| per shopper so
+// that the fit matches a per-shopper average such as recall.
+[[nodiscard]] result<ranker_model> train_logistic(const std::vector<float>& features, uint32_t feature_count,
+                                                  const std::vector<uint8_t>& labels, double l2 = 1.0,
+                                                  uint32_t iterations = 25,
+                                                  const std::vector<float>& row_weights = {}) noexcept;
+
+// Area under the ROC curve (ties count one half); 0.5 when a class is missing.
+double roc_auc(const std::vector<float>& scores, const std::vector<uint8_t>& labels);
+
+// ---------------------------------------------------------------------------
+// Content similarity (for items without interactions): TF-IDF cosine over
+// title words, category-path prefixes and attributes ("brand=Acme", ...).
+
+struct content_item {
+  std::string title;
+  std::string category;                 // "Home/Kitchen"
+  std::vector<std::string> attributes;  // "key=value" tokens
+};
+
+struct content_options {
+  uint32_t top_n = 50;
+  uint32_t max_df = 5000;        // terms in more items than this do not link items
+  double min_similarity = 0.05;
+};
+
+// The tokens of one item (sorted; repeats are term frequency); exposed for tests.
+std::vector<std::string> content_tokens(const content_item& item);
+
+[[nodiscard]] result<neighbour_lists> content_neighbours(const std::vector<content_item>& items,
+                                                         const content_options& options = {},
+                                                         const progress_fn& progress = {}) noexcept;
+
+// Adds catalogue items without events (cold items) to the log's item list
+// (sorted, unique), remapping the rows. Invalid ids are an error naming them.
+[[nodiscard]] status add_log_items(interaction_log& log, const std::vector<std::string>& ids) noexcept;
+
+// ---------------------------------------------------------------------------
+// Purchase intent: P(the session ends in a purchase), learned from sessions cut
+// at a seeded random point before their first purchase. The features are the
+// profile module's intent signals with the same caps, so the learned weights
+// drop into a profile config ("intent": {"bias", "weights"}) unchanged.
+
+inline constexpr uint32_t intent_feature_count = 10;
+// product_views, distinct_items, add_to_cart, remove_from_cart, searches,
+// cart_items, minutes, returning, past_orders, purchased (always 0 at the cut).
+std::string_view intent_feature_name(uint32_t i) noexcept;
+double intent_feature_cap(uint32_t i) noexcept;
+
+struct intent_options {
+  int64_t session_gap_ms = 30 * 60 * 1000;
+  uint64_t seed = 42;
+};
+
+struct intent_rows {
+  std::vector<float> features;   // sessions x intent_feature_count, capped
+  std::vector<uint8_t> labels;   // 1: the session has a purchase
+  std::vector<int64_t> start_ms; // session start (for time-based hold-outs)
+};
+
+[[nodiscard]] result<intent_rows> intent_training_rows(const std::vector<event>& events,
+                                                       const intent_options& options = {}) noexcept;
 
 }  // namespace tailor

@@ -141,6 +141,7 @@ result<std::string> write_bundle(const model& m, const std::vector<bundle_item>&
     };
     add_csr(m.covisit, section_id::covisit_offsets, section_id::covisit_items, section_id::covisit_weights);
     add_csr(m.ease_neighbours, section_id::ease_offsets, section_id::ease_items, section_id::ease_weights);
+    add_csr(m.content, section_id::content_offsets, section_id::content_items, section_id::content_weights);
     if (emb.dim > 0) {
       std::string info;
       store<uint32_t>(info, emb.dim);
@@ -249,6 +250,12 @@ bundle_view::neighbours bundle_view::covisit(uint32_t i) const noexcept {
   return {covisit_.items + b, covisit_.weights + b, e - b};
 }
 
+bundle_view::neighbours bundle_view::content(uint32_t i) const noexcept {
+  if (i >= n_ || content_.offsets == nullptr) return {};
+  const uint32_t b = content_.offsets[i], e = content_.offsets[i + 1];
+  return {content_.items + b, content_.weights + b, e - b};
+}
+
 bundle_view::neighbours bundle_view::ease(uint32_t i) const noexcept {
   if (i >= n_) return {};
   const uint32_t b = ease_.offsets[i], e = ease_.offsets[i + 1];
@@ -269,9 +276,9 @@ result<bundle_view> open_bundle(std::string_view bytes) noexcept {
     if (std::memcmp(p, magic, sizeof magic) != 0) return bad("not a Tailor bundle (bad magic)", "header.magic");
     bundle_view v;
     v.version_ = load<uint32_t>(p + 8);
-    if (v.version_ != bundle_format_version) {
+    if (v.version_ < bundle_min_format_version || v.version_ > bundle_format_version) {
       return bad("format version " + std::to_string(v.version_) + " is not supported (this core reads " +
-                     std::to_string(bundle_format_version) + ")",
+                     std::to_string(bundle_min_format_version) + ".." + std::to_string(bundle_format_version) + ")",
                  "header.format_version");
     }
     const uint32_t count = load<uint32_t>(p + 12);
@@ -322,7 +329,8 @@ result<bundle_view> open_bundle(std::string_view bytes) noexcept {
       const std::string where = "sections[" + std::to_string(s) + "]";
       if (load<uint32_t>(e + 4) != 0) return bad("reserved field must be zero", where);
       const uint64_t off = load<uint64_t>(e + 8), len = load<uint64_t>(e + 16);
-      if (id < 1 || id > static_cast<uint32_t>(section_id::embedding_scales)) {
+      const auto last_id = v.version_ >= 2 ? section_id::content_weights : section_id::embedding_scales;
+      if (id < 1 || id > static_cast<uint32_t>(last_id)) {
         return bad("unknown section id " + std::to_string(id), where);
       }
       if (sec.count(id)) return bad("duplicate " + sname(id), where);
@@ -422,6 +430,12 @@ result<bundle_view> open_bundle(std::string_view bytes) noexcept {
     }
     if (auto s = csr_of(section_id::ease_offsets, section_id::ease_items, section_id::ease_weights, v.ease_); !s) {
       return s.error();
+    }
+    if (v.version_ >= 2) {
+      if (auto s = csr_of(section_id::content_offsets, section_id::content_items, section_id::content_weights, v.content_);
+          !s) {
+        return s.error();
+      }
     }
     if (sec.count(static_cast<uint32_t>(section_id::embedding_info))) {
       auto info = fixed(section_id::embedding_info, 8);

@@ -2,6 +2,7 @@
 #include "tailor/eval.hpp"
 
 #include <algorithm>
+#include <array>
 #include <cmath>
 #include <limits>
 #include <set>
@@ -101,6 +102,11 @@ status check_options(const eval_options& o) {
   return ok_value;
 }
 
+// The per-case metrics that are averaged over cases (coverage is a set, not a mean).
+constexpr std::array<double metrics_at_k::*, 5> averaged{&metrics_at_k::recall, &metrics_at_k::precision,
+                                                        &metrics_at_k::hit_rate, &metrics_at_k::ndcg,
+                                                        &metrics_at_k::mrr};
+
 // Accumulates metrics over cases.
 struct accumulator {
   std::vector<uint32_t> ks;
@@ -112,32 +118,53 @@ struct accumulator {
 
   void add(const std::vector<uint32_t>& ranked, const std::vector<uint32_t>& truth) {
     for (std::size_t i = 0; i < ks.size(); ++i) {
-      auto r = rank_metrics(ranked, truth, ks[i]);
-      sum[i].recall += r.recall;
-      sum[i].precision += r.precision;
-      sum[i].hit_rate += r.hit_rate;
-      sum[i].ndcg += r.ndcg;
-      sum[i].mrr += r.mrr;
+      const auto r = rank_metrics(ranked, truth, ks[i]);
+      for (auto field : averaged) sum[i].*field += r.*field;
       for (std::size_t p = 0; p < std::min<std::size_t>(ks[i], ranked.size()); ++p) shown[i].insert(ranked[p]);
     }
     ++cases;
   }
 
   std::vector<metrics_at_k> finish(std::size_t candidates) const {
-    std::vector<metrics_at_k> out;
+    std::vector<metrics_at_k> out(ks.size());
+    const double c = cases ? cases : 1;
     for (std::size_t i = 0; i < ks.size(); ++i) {
-      metrics_at_k m;
-      m.k = ks[i];
-      const double c = cases ? cases : 1;
-      m.recall = sum[i].recall / c;
-      m.precision = sum[i].precision / c;
-      m.hit_rate = sum[i].hit_rate / c;
-      m.ndcg = sum[i].ndcg / c;
-      m.mrr = sum[i].mrr / c;
-      m.coverage = candidates ? static_cast<double>(shown[i].size()) / candidates : 0.0;
-      out.push_back(m);
+      out[i].k = ks[i];
+      for (auto field : averaged) out[i].*field = sum[i].*field / c;
+      out[i].coverage = candidates ? static_cast<double>(shown[i].size()) / candidates : 0.0;
     }
     return out;
+  }
+};
+
+// One next-period case: the shopper's train history, the items excluded from
+// ranking ("new": their own items) and the truth left to find (sorted, distinct).
+enum class case_state { ok, unknown_user, no_truth };
+
+struct purchase_case {
+  std::vector<history_entry> hist;
+  std::vector<char> excluded;
+  std::vector<uint32_t> truth;
+
+  explicit purchase_case(std::size_t items) : excluded(items, 0) {}
+
+  case_state load(const interaction_log& log, const shopper_truth& c, bool exclude_history) {
+    hist.clear();
+    truth.clear();
+    std::fill(excluded.begin(), excluded.end(), 0);
+    auto u = log.find_user(c.uid);
+    if (!u) return case_state::unknown_user;
+    for (uint32_t r = log.user_offsets[*u]; r < log.user_offsets[*u + 1]; ++r) {
+      const auto& row = log.rows[r];
+      hist.push_back({row.item, row.type, row.quantity, row.ts_ms});
+      if (exclude_history) excluded[row.item] = 1;
+    }
+    for (const auto& id : c.items) {
+      if (auto it = log.find_item(id); it && !excluded[*it]) truth.push_back(*it);
+    }
+    std::sort(truth.begin(), truth.end());
+    truth.erase(std::unique(truth.begin(), truth.end()), truth.end());
+    return truth.empty() ? case_state::no_truth : case_state::ok;
   }
 };
 
@@ -177,7 +204,8 @@ void rerank(const model& m, const std::vector<history_entry>& hist, int64_t now,
 }  // namespace
 
 status ranker_training_rows(const model& m, const interaction_log& log, const std::vector<shopper_truth>& cases,
-                            const eval_options& o, std::vector<float>& features, std::vector<uint8_t>& labels) noexcept {
+                            const eval_options& o, std::vector<float>& features, std::vector<uint8_t>& labels,
+                            std::vector<uint32_t>* case_of_row) noexcept {
   try {
     if (o.ranker_candidates < 1 || o.ranker_candidates > limits::max_ranker_candidates) {
       return make_error(errc::limit_exceeded,
@@ -186,34 +214,21 @@ status ranker_training_rows(const model& m, const interaction_log& log, const st
     if (m.items != log.items) return make_error(errc::invalid_config, "the model was not trained on this log");
     features.clear();
     labels.clear();
-    std::vector<history_entry> hist;
+    if (case_of_row) case_of_row->clear();
+    purchase_case in(m.items.size());
     std::vector<double> scores;
-    std::vector<char> excluded(m.items.size(), 0);
     std::vector<uint32_t> ranked;
     std::vector<float> f;
     score_options so = o.scoring;
     so.method = score_method::blend;
     for (std::size_t ci : sample_indices(cases.size(), o.sample, o.seed)) {
-      const auto& c = cases[ci];
-      auto u = log.find_user(c.uid);
-      if (!u) continue;
-      hist.clear();
-      std::fill(excluded.begin(), excluded.end(), 0);
-      for (uint32_t r = log.user_offsets[*u]; r < log.user_offsets[*u + 1]; ++r) {
-        const auto& row = log.rows[r];
-        hist.push_back({row.item, row.type, row.quantity, row.ts_ms});
-        if (o.exclude_history) excluded[row.item] = 1;
-      }
-      std::set<uint32_t> truth;
-      for (const auto& id : c.items) {
-        if (auto it = log.find_item(id); it && !excluded[*it]) truth.insert(*it);
-      }
-      if (truth.empty()) continue;
-      score_items(m, hist, log.max_ts_ms, so, scores);
-      rank_top(scores, excluded, o.ranker_candidates, ranked);
-      ranker_features(m, hist, log.max_ts_ms, so, ranked, f);
+      if (in.load(log, cases[ci], o.exclude_history) != case_state::ok) continue;
+      score_items(m, in.hist, log.max_ts_ms, so, scores);
+      rank_top(scores, in.excluded, o.ranker_candidates, ranked);
+      ranker_features(m, in.hist, log.max_ts_ms, so, ranked, f);
       features.insert(features.end(), f.begin(), f.end());
-      for (uint32_t i : ranked) labels.push_back(truth.count(i) ? 1 : 0);
+      for (uint32_t i : ranked) labels.push_back(std::binary_search(in.truth.begin(), in.truth.end(), i) ? 1 : 0);
+      if (case_of_row) case_of_row->insert(case_of_row->end(), ranked.size(), static_cast<uint32_t>(ci));
     }
     return ok_value;
   } catch (const std::exception& e) {
@@ -367,43 +382,24 @@ result<eval_report> evaluate_purchases(const model& m, const interaction_log& lo
     rep.variant = o.exclude_history ? "new" : "all";
     const uint32_t max_k = *std::max_element(o.ks.begin(), o.ks.end());
     accumulator acc(o.ks);
-    std::vector<history_entry> hist;
+    purchase_case in(m.items.size());
     std::vector<double> scores;
-    std::vector<char> excluded(m.items.size(), 0);
-    std::vector<uint32_t> truth, ranked;
-    std::set<uint32_t> candidate_set;
+    std::vector<uint32_t> ranked;
     for (std::size_t ci : sample_indices(cases.size(), o.sample, o.seed)) {
-      const auto& c = cases[ci];
-      auto u = log.find_user(c.uid);
-      if (!u) {
-        ++rep.skipped_unknown_user;
-        continue;
+      switch (in.load(log, cases[ci], o.exclude_history)) {
+        case case_state::unknown_user: ++rep.skipped_unknown_user; continue;
+        case case_state::no_truth: ++rep.skipped_no_truth; continue;
+        case case_state::ok: break;
       }
-      hist.clear();
-      std::fill(excluded.begin(), excluded.end(), 0);
-      for (uint32_t r = log.user_offsets[*u]; r < log.user_offsets[*u + 1]; ++r) {
-        const auto& row = log.rows[r];
-        hist.push_back({row.item, row.type, row.quantity, row.ts_ms});
-        if (o.exclude_history) excluded[row.item] = 1;
-      }
-      truth.clear();
-      for (const auto& id : c.items) {
-        auto it = log.find_item(id);
-        if (it && !excluded[*it]) truth.push_back(*it);
-      }
-      if (truth.empty()) {
-        ++rep.skipped_no_truth;
-        continue;
-      }
-      score_items(m, hist, log.max_ts_ms, o.scoring, scores);
+      score_items(m, in.hist, log.max_ts_ms, o.scoring, scores);
       if (o.scoring.method == score_method::ranker) {
-        rank_top(scores, excluded, std::max(max_k, o.ranker_candidates), ranked);
-        rerank(m, hist, log.max_ts_ms, o, ranked);
+        rank_top(scores, in.excluded, std::max(max_k, o.ranker_candidates), ranked);
+        rerank(m, in.hist, log.max_ts_ms, o, ranked);
         if (ranked.size() > max_k) ranked.resize(max_k);
       } else {
-        rank_top(scores, excluded, max_k, ranked);
+        rank_top(scores, in.excluded, max_k, ranked);
       }
-      acc.add(ranked, truth);
+      acc.add(ranked, in.truth);
     }
     rep.cases = acc.cases;
     rep.candidates = static_cast<uint32_t>(m.items.size());

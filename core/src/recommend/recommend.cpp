@@ -10,6 +10,7 @@
 #include "common/det_math.hpp"
 #include "common/json.hpp"
 #include "event/event_json.hpp"
+#include "recommend/sources.hpp"
 #include "tailor/event.hpp"
 
 namespace tailor {
@@ -20,8 +21,11 @@ using detail::json;
 constexpr double ms_per_day = 86'400'000.0;
 constexpr uint32_t no_category = 0xFFFFFFFFu;
 
-enum source : int { src_repeat, src_ease, src_covisit, src_trending, src_popular, src_count };
-constexpr std::array<const char*, src_count> source_names{"repeat", "ease", "covisit", "trending", "popular"};
+enum source : int {
+  src_repeat, src_ease, src_covisit, src_trending, src_popular, src_embedding, src_content, src_category_trending, src_count
+};
+constexpr std::array<const char*, src_count> source_names{"repeat",  "ease",      "covisit", "trending",
+                                                          "popular", "embedding", "content", "category_trending"};
 
 enum class anchor_kind { profile, context, cart, last_order };
 
@@ -142,7 +146,7 @@ result<slot_config> parse_slot(const std::string& name, const json& j, const std
   if (auto it = j.find("sources"); it != j.end()) {
     const std::string sp = detail::path_join(where, "sources");
     if (!it->is_object()) return make_error(errc::invalid_config, "expected an object", sp);
-    if (auto s = detail::check_known_keys(*it, {"repeat", "ease", "covisit", "trending", "popular"}, sp); !s) {
+    if (auto s = detail::check_known_keys(*it, {"repeat", "ease", "covisit", "trending", "popular", "embedding", "content", "category_trending"}, sp); !s) {
       return s.error();
     }
     for (int s = 0; s < src_count; ++s) {
@@ -221,9 +225,11 @@ result<std::map<std::string, slot_config>> parse_config(std::string_view text) {
 
 struct candidate {
   uint32_t item = 0;
-  std::array<uint32_t, 2> because{};  // ease, covisit: anchor with the largest contribution (+1; 0 = none)
+  // ease, covisit, content: the anchor with the largest contribution; category_trending: the
+  // category path (index + 1; 0 = none)
+  std::array<uint32_t, 4> because{};
   std::array<double, src_count> raw{};
-  std::array<double, 2> best{};
+  std::array<double, 4> best{};
   double score = 0;
   double blend = 0;  // the built-in ranker's score (before rules)
   bool pinned = false;
@@ -232,7 +238,15 @@ struct candidate {
   bool disliked = false;  // a neighbour of a disliked item
 };
 
-int because_slot(int s) { return s == src_ease ? 0 : s == src_covisit ? 1 : -1; }
+int because_slot(int s) {
+  switch (s) {
+    case src_ease: return 0;
+    case src_covisit: return 1;
+    case src_content: return 2;
+    case src_category_trending: return 3;
+    default: return -1;
+  }
+}
 
 result<std::vector<std::string>> read_ids(const json& j, const char* key) {
   std::vector<std::string> out;
@@ -290,6 +304,7 @@ struct recommend_state {
   };
   std::vector<hist> history;
   std::vector<uint32_t> excluded;  // sorted
+  std::map<uint32_t, double> anchor_strength;  // anchors, for the embedding and category sources
   // Candidates (slot_of maps an item to its candidate).
   std::vector<candidate> cands;
   std::array<double, src_count> wts{};
@@ -335,6 +350,7 @@ struct recommender::impl {
 
   result<recommend_state> gather(std::string_view request_json) const;
   std::string decide(recommend_state& st, const char* fallback, const std::vector<double>* model_scores) const;
+  recommend_detail::category_trending category_trend;
 };
 
 recommender::recommender() = default;
@@ -353,8 +369,8 @@ std::vector<std::string> recommender::slot_names() const {
 std::string default_recommend_config() {
   return R"({"slots":{)"
          R"("home":{"size":10,"anchor":"profile","sources":{"repeat":1,"ease":0.25,"trending":0.025},"rules":{"max_per_category":3}},)"
-         R"("browse":{"size":10,"anchor":"profile","sources":{"ease":1,"covisit":0.3,"trending":0.1},"rules":{"exclude_purchased":true,"max_per_category":4}},)"
-         R"("similar":{"size":10,"anchor":"context","sources":{"ease":1,"covisit":0.5,"popular":0.01}},)"
+         R"("browse":{"size":10,"anchor":"profile","sources":{"ease":1,"covisit":0.3,"trending":0.1,"embedding":0.2,"category_trending":0.1},"rules":{"exclude_purchased":true,"max_per_category":4}},)"
+         R"("similar":{"size":10,"anchor":"context","sources":{"ease":1,"covisit":0.5,"popular":0.01,"embedding":0.2,"content":0.3}},)"
          R"("bought_together":{"size":6,"anchor":"context","sources":{"covisit":1,"ease":0.3}},)"
          R"("cart":{"size":6,"anchor":"cart","sources":{"ease":1,"covisit":0.5,"trending":0.02},"rules":{"exclude_in_cart":true}},)"
          R"("post_purchase":{"size":6,"anchor":"last_order","sources":{"ease":1,"covisit":0.5},"rules":{"exclude_purchased":true}})"
@@ -398,6 +414,7 @@ result<recommender> recommender::open(std::string_view bytes) noexcept {
       r.p_->max_trending = std::max(r.p_->max_trending, r.p_->b.trending()[i]);
       r.p_->max_popularity = std::max(r.p_->max_popularity, r.p_->b.popularity()[i]);
     }
+    r.p_->category_trend = recommend_detail::category_trending::build(r.p_->b);
     return r;
   } catch (const std::exception& e) {
     return make_error(errc::internal, e.what());
@@ -624,10 +641,36 @@ result<recommend_state> recommender::impl::gather(std::string_view request_json)
       auto nb = b.covisit(a);
       for (uint32_t k = 0; k < nb.count; ++k) contribute(cand(nb.items[k]), src_covisit, strength * nb.weights[k], a);
     }
+    if (cfg.weights[src_content] > 0) {
+      auto nb = b.content(a);
+      for (uint32_t k = 0; k < nb.count; ++k) contribute(cand(nb.items[k]), src_content, strength * nb.weights[k], a);
+    }
   }
+  if (cfg.weights[src_embedding] > 0 || cfg.weights[src_category_trending] > 0) {
+    st.anchor_strength.insert(anchors.begin(), anchors.end());
+  }
+  if (cfg.weights[src_embedding] > 0) {
+    for (const auto& hit : recommend_detail::embedding_source(b, st.anchor_strength, recommend_detail::embedding_candidates)) {
+      cand(hit.item).raw[src_embedding] = hit.score;
+    }
+  }
+  auto category_source = [&](const std::map<uint32_t, double>& from, int64_t fallback) {
+    for (const auto& hit : recommend_detail::category_trending_source(b, category_trend, from, fallback)) {
+      contribute(cand(hit.item), src_category_trending, hit.score, hit.path);  // because: the category path
+    }
+  };
+  if (cfg.weights[src_category_trending] > 0) category_source(st.anchor_strength, -1);
   st.personal = !cands.empty();
   st.wts = cfg.weights;
-  if (!st.personal) st.wts = {0, 0, 0, 1.0, 0.01};  // cold start: trending, then popularity
+  if (!st.personal) {  // cold start: trending (of the filtered category, if any), then popularity
+    st.wts = {};
+    st.wts[src_trending] = 1.0;
+    st.wts[src_popular] = 0.01;
+    if (const int64_t path = category_trend.find(st.filter_category); !st.filter_category.empty() && path >= 0) {
+      category_source({}, path);
+      st.wts[src_category_trending] = 1.0;
+    }
+  }
   const auto& wts = st.wts;
   if (wts[src_trending] > 0) {
     for (uint32_t i : top_trending) cand(i);
@@ -798,7 +841,15 @@ std::string recommender::impl::decide(recommend_state& st, const char* fallback,
         if (part[k] <= 0) continue;
         json r{{"source", source_names[k]}, {"share", detail::round_to(total > 0 ? part[k] / total : 0, 4)}};
         const int bk = because_slot(k);
-        if (bk >= 0 && c.because[bk] > 0) r["because"] = std::string(b.item_id(c.because[bk] - 1));
+        if (bk >= 0 && c.because[bk] > 0) {
+          r["because"] = k == src_category_trending ? category_trend.paths[c.because[bk] - 1]
+                                                    : std::string(b.item_id(c.because[bk] - 1));
+        }
+        if (k == src_embedding) {
+          if (const int64_t a = recommend_detail::embedding_because(b, st.anchor_strength, c.item); a >= 0) {
+            r["because"] = std::string(b.item_id(static_cast<uint32_t>(a)));
+          }
+        }
         reasons.push_back(std::move(r));
       }
       if (model_scores) reasons.push_back({{"source", "model"}, {"share", 0.0}});

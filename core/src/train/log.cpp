@@ -3,6 +3,7 @@
 #include <numeric>
 #include <set>
 
+#include "common/json.hpp"
 #include "tailor/train.hpp"
 
 namespace tailor {
@@ -103,6 +104,36 @@ result<interaction_log> build_log(const std::vector<event>& events, const log_op
       }
     }
     return log;
+  } catch (const std::exception& e) {
+    return make_error(errc::internal, e.what());
+  }
+}
+
+}  // namespace tailor
+
+namespace tailor {
+
+status add_log_items(interaction_log& log, const std::vector<std::string>& ids) noexcept {
+  try {
+    std::vector<std::string> merged = log.items;
+    for (std::size_t k = 0; k < ids.size(); ++k) {
+      const auto& id = ids[k];
+      if (id.empty() || id.size() > limits::max_id_bytes || !detail::is_valid_utf8(id)) {
+        return make_error(errc::invalid_field, "item id must be 1.." + std::to_string(limits::max_id_bytes) +
+                                                   " bytes of UTF-8", "items[" + std::to_string(k) + "]");
+      }
+      merged.push_back(id);
+    }
+    std::sort(merged.begin(), merged.end());
+    merged.erase(std::unique(merged.begin(), merged.end()), merged.end());
+    if (merged.size() == log.items.size()) return ok_value;
+    std::vector<uint32_t> remap(log.items.size());
+    for (std::size_t i = 0; i < log.items.size(); ++i) {
+      remap[i] = static_cast<uint32_t>(std::lower_bound(merged.begin(), merged.end(), log.items[i]) - merged.begin());
+    }
+    for (auto& r : log.rows) r.item = remap[r.item];
+    log.items = std::move(merged);
+    return ok_value;
   } catch (const std::exception& e) {
     return make_error(errc::internal, e.what());
   }

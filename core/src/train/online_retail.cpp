@@ -319,6 +319,13 @@ result<online_retail_split> import_online_retail(std::string_view csv,
     for (auto& [uid, items] : truth) {
       out.test.push_back(shopper_truth{uid, std::vector<std::string>(items.begin(), items.end())});
     }
+    std::map<std::string, std::size_t> test_invoice;
+    for (const auto& l : test) {
+      if (!train_items.count(l.item)) continue;
+      auto [it, fresh] = test_invoice.emplace(l.invoice, out.test_sessions.size());
+      if (fresh) out.test_sessions.emplace_back();
+      out.test_sessions[it->second].push_back(l.item);
+    }
     return out;
   } catch (const std::exception& e) {
     return make_error(errc::internal, e.what());

@@ -1,4 +1,5 @@
 // The learned ranker: features, logistic scoring, Newton training.
+#include <algorithm>
 #include <array>
 #include <cmath>
 
@@ -10,7 +11,7 @@ namespace {
 
 constexpr std::array<std::string_view, ranker_feature_count> names{
     "own_score", "own_count", "repeat_rate", "ease", "covisit",
-    "trending",  "popularity", "recency",    "is_own", "blend"};
+    "trending",  "popularity", "recency",    "is_own", "blend", "embedding", "order_share"};
 
 constexpr double ms_per_day = 86'400'000.0;
 
@@ -62,6 +63,25 @@ void ranker_features(const model& m, const std::vector<history_entry>& history, 
   eo.ease_weight = 0;
   eo.knn_weight = 1;
   score_items(m, history, now_ms, eo, knn);
+  std::vector<double> emb;
+  eo.knn_weight = 0;
+  eo.method = score_method::embedding;
+  score_items(m, history, now_ms, eo, emb);
+  double max_emb = 0;
+  for (double v : emb) max_emb = std::max(max_emb, v);
+  // Orders: distinct purchase timestamps; order_share = share of them holding the item.
+  std::vector<std::pair<int64_t, uint32_t>> orders;
+  for (const auto& h : history) {
+    if (h.type == event_type::purchase && h.item < n) orders.emplace_back(h.ts_ms, h.item);
+  }
+  std::sort(orders.begin(), orders.end());
+  orders.erase(std::unique(orders.begin(), orders.end()), orders.end());
+  std::vector<double> in_orders(n, 0.0);
+  double order_count = 0;
+  for (std::size_t k = 0; k < orders.size(); ++k) {
+    if (k == 0 || orders[k].first != orders[k - 1].first) order_count += 1;
+    in_orders[orders[k].second] += 1;
+  }
   std::vector<double> own(n, 0.0), count(n, 0.0), last_age(n, -1.0);
   double max_own = 0, max_ease = 0, max_blend = 0, max_trend = 0, max_pop = 0;
   for (const auto& h : history) {
@@ -96,6 +116,8 @@ void ranker_features(const model& m, const std::vector<history_entry>& history, 
     f[7] = last_age[i] < 0 ? 0.0f : static_cast<float>(detail::det_exp2(-last_age[i] / 30.0));
     f[8] = own[i] > 0 ? 1.0f : 0.0f;
     f[9] = static_cast<float>(nz(blend[i], max_blend));
+    f[10] = static_cast<float>(nz(emb[i], max_emb));
+    f[11] = order_count > 0 ? static_cast<float>(in_orders[i] / order_count) : 0.0f;
   }
 }
 
@@ -108,21 +130,38 @@ float ranker_score(const ranker_model& r, const float* x) noexcept {
 
 result<ranker_model> train_ranker(const std::vector<float>& x, const std::vector<uint8_t>& y, double l2,
                                   uint32_t iterations) noexcept {
+  return train_logistic(x, ranker_feature_count, y, l2, iterations);
+}
+
+result<ranker_model> train_logistic(const std::vector<float>& x, uint32_t feature_count, const std::vector<uint8_t>& y,
+                                    double l2, uint32_t iterations, const std::vector<float>& row_weights) noexcept {
   try {
-    constexpr std::size_t f = ranker_feature_count;
+    const std::size_t f = feature_count;
     const std::size_t rows = y.size();
+    if (f == 0 || f > limits::max_logistic_features) {
+      return make_error(errc::limit_exceeded,
+                        "feature_count must be in 1.." + std::to_string(limits::max_logistic_features));
+    }
     if (x.size() != rows * f) {
       return make_error(errc::invalid_config, "features must hold rows x " + std::to_string(f) + " values");
     }
     if (rows == 0) return make_error(errc::invalid_config, "no training rows");
     if (!(l2 >= 0) || !std::isfinite(l2)) return make_error(errc::invalid_config, "l2 must be >= 0");
-    for (std::size_t i = 0; i < x.size(); ++i) {
-      if (!std::isfinite(x[i])) {
-        return make_error(errc::invalid_field, "non-finite feature " + std::string(names[i % f]),
-                          "rows[" + std::to_string(i / f) + "]");
+    if (!row_weights.empty() && row_weights.size() != rows) {
+      return make_error(errc::invalid_config, "row_weights must be empty or hold one weight per row");
+    }
+    for (std::size_t r = 0; r < row_weights.size(); ++r) {
+      if (!(row_weights[r] >= 0) || !std::isfinite(row_weights[r])) {
+        return make_error(errc::invalid_field, "row weight must be finite and >= 0", "rows[" + std::to_string(r) + "]");
       }
     }
-    constexpr std::size_t p = f + 1;  // + bias
+    for (std::size_t i = 0; i < x.size(); ++i) {
+      if (!std::isfinite(x[i])) {
+        const std::string col = f == ranker_feature_count ? std::string(names[i % f]) : "column " + std::to_string(i % f);
+        return make_error(errc::invalid_field, "non-finite feature " + col, "rows[" + std::to_string(i / f) + "]");
+      }
+    }
+    const std::size_t p = f + 1;  // + bias
     std::vector<double> w(p, 0.0);
     for (uint32_t it = 0; it < iterations; ++it) {
       std::vector<double> h(p * p, 0.0), g(p, 0.0);
@@ -131,8 +170,9 @@ result<ranker_model> train_ranker(const std::vector<float>& x, const std::vector
         double z = w[f];
         for (std::size_t k = 0; k < f; ++k) z += w[k] * xr[k];
         const double pr = detail::det_sigmoid(z);
-        const double err = pr - (y[r] ? 1.0 : 0.0);
-        const double s = std::max(pr * (1.0 - pr), 1e-9);
+        const double rw = row_weights.empty() ? 1.0 : row_weights[r];
+        const double err = rw * (pr - (y[r] ? 1.0 : 0.0));
+        const double s = rw * std::max(pr * (1.0 - pr), 1e-9);
         for (std::size_t a = 0; a < p; ++a) {
           const double xa = a < f ? xr[a] : 1.0;
           g[a] += err * xa;
@@ -149,7 +189,7 @@ result<ranker_model> train_ranker(const std::vector<float>& x, const std::vector
         }
       }
       std::vector<double> step;
-      if (!solve_spd(h, g, p, step)) return make_error(errc::internal, "ranker: singular Hessian");
+      if (!solve_spd(h, g, p, step)) return make_error(errc::internal, "logistic: singular Hessian");
       double change = 0;
       for (std::size_t a = 0; a < p; ++a) {
         w[a] -= step[a];
@@ -164,6 +204,30 @@ result<ranker_model> train_ranker(const std::vector<float>& x, const std::vector
   } catch (const std::exception& e) {
     return make_error(errc::internal, e.what());
   }
+}
+
+double roc_auc(const std::vector<float>& scores, const std::vector<uint8_t>& labels) {
+  const std::size_t n = std::min(scores.size(), labels.size());
+  std::vector<std::size_t> idx(n);
+  for (std::size_t i = 0; i < n; ++i) idx[i] = i;
+  std::stable_sort(idx.begin(), idx.end(), [&](std::size_t a, std::size_t b) { return scores[a] < scores[b]; });
+  // Mann-Whitney U with mid-ranks for ties.
+  double pos = 0, rank_sum = 0;
+  for (std::size_t i = 0; i < n;) {
+    std::size_t j = i;
+    while (j < n && scores[idx[j]] == scores[idx[i]]) ++j;
+    const double mid = (static_cast<double>(i) + 1.0 + static_cast<double>(j)) / 2.0;
+    for (std::size_t k = i; k < j; ++k) {
+      if (labels[idx[k]]) {
+        pos += 1;
+        rank_sum += mid;
+      }
+    }
+    i = j;
+  }
+  const double neg = static_cast<double>(n) - pos;
+  if (pos == 0 || neg == 0) return 0.5;
+  return (rank_sum - pos * (pos + 1) / 2) / (pos * neg);
 }
 
 }  // namespace tailor

@@ -5,6 +5,7 @@
 
 #include "common/det_math.hpp"
 #include "tailor/train.hpp"
+#include "train/embed.hpp"
 #include "train/linalg.hpp"
 
 namespace tailor {
@@ -131,6 +132,81 @@ void covisitation(const interaction_log& log, const train_options& o, model& m,
   }
 }
 
+void user_vectors(const interaction_log& log, const train_options& o, model& m) {
+  const std::size_t n = log.items.size();
+  m.user_items = {};
+  m.user_items.offsets.push_back(0);
+  std::vector<double> acc(n, 0.0);
+  std::vector<uint32_t> touched;
+  std::vector<uint32_t> users_of(n + 1, 0);
+  for (std::size_t u = 0; u + 1 < log.user_offsets.size(); ++u) {
+    touched.clear();
+    for (uint32_t r = log.user_offsets[u]; r < log.user_offsets[u + 1]; ++r) {
+      const auto& row = log.rows[r];
+      if (acc[row.item] == 0.0) touched.push_back(row.item);
+      acc[row.item] += weight_of(o.weights, row.type) * decay(log.max_ts_ms - row.ts_ms, o.user_half_life_days) + 1e-12;
+    }
+    std::sort(touched.begin(), touched.end());
+    double norm = 0;
+    for (uint32_t i : touched) norm += acc[i] * acc[i];
+    norm = std::sqrt(norm);
+    for (uint32_t i : touched) {
+      m.user_items.items.push_back(i);
+      m.user_items.weights.push_back(static_cast<float>(norm > 0 ? acc[i] / norm : 0.0));
+      ++users_of[i + 1];
+      acc[i] = 0.0;
+    }
+    m.user_items.offsets.push_back(static_cast<uint32_t>(m.user_items.items.size()));
+  }
+  for (std::size_t i = 0; i < n; ++i) users_of[i + 1] += users_of[i];
+  m.item_users.offsets = users_of;
+  m.item_users.items.assign(m.user_items.items.size(), 0);
+  m.item_users.weights.assign(m.user_items.items.size(), 0.0f);
+  std::vector<uint32_t> fill(users_of.begin(), users_of.end() - 1);
+  for (uint32_t u = 0; u + 1 < m.user_items.offsets.size(); ++u) {
+    for (uint32_t k = m.user_items.offsets[u]; k < m.user_items.offsets[u + 1]; ++k) {
+      const uint32_t i = m.user_items.items[k];
+      m.item_users.items[fill[i]] = u;
+      m.item_users.weights[fill[i]++] = m.user_items.weights[k];
+    }
+  }
+}
+
+// Sequential rules: for rows r < q of one session with q - r <= window, i = item(r),
+// j = item(q) gets 1/(q - r); each source row is divided by its total.
+void sequential_rules(const interaction_log& log, const train_options& o, model& m, const progress_fn& progress) {
+  const std::size_t n = log.items.size();
+  std::vector<std::vector<std::pair<uint32_t, float>>> out(n);
+  for (std::size_t r = 0; r < log.rows.size(); ++r) {
+    const auto& a = log.rows[r];
+    for (std::size_t q = r + 1; q < log.rows.size() && q <= r + o.session_window; ++q) {
+      const auto& b = log.rows[q];
+      if (b.user != a.user || b.session != a.session) break;
+      out[a.item].emplace_back(b.item, 1.0f / static_cast<float>(q - r));
+    }
+  }
+  m.transitions = {};
+  m.transitions.offsets.push_back(0);
+  std::vector<scored> cand;
+  for (uint32_t i = 0; i < n; ++i) {
+    auto& v = out[i];
+    std::sort(v.begin(), v.end(), [](const auto& x, const auto& y) { return x.first < y.first; });
+    double total = 0;
+    for (const auto& e : v) total += e.second;
+    cand.clear();
+    for (std::size_t k = 0; k < v.size();) {
+      std::size_t e = k;
+      double w = 0;
+      for (; e < v.size() && v[e].first == v[k].first; ++e) w += v[e].second;
+      cand.push_back({v[k].first, static_cast<float>(w / total)});
+      k = e;
+    }
+    append_top(cand, o.top_n, m.transitions);
+    std::vector<std::pair<uint32_t, float>>().swap(v);
+  }
+  if (progress) progress("session rules", 1.0);
+}
+
 status ease(const interaction_log& log, const train_options& o, model& m, const progress_fn& progress) {
   const std::size_t n_items = log.items.size();
   // The most-bought items enter EASE.
@@ -248,6 +324,15 @@ result<model> train(const interaction_log& log, const train_options& o, const pr
     if (!(o.half_life_days >= 0) || !(o.trending_half_life_days >= 0) || o.max_items_per_user < 1) {
       return make_error(errc::invalid_config, "half lives must be >= 0 and max_items_per_user >= 1");
     }
+    if (o.embedding_dim > limits::max_factor_dim || o.embedding_iterations > limits::max_factor_iterations) {
+      return make_error(errc::limit_exceeded, "embedding_dim must be <= " + std::to_string(limits::max_factor_dim) +
+                                                  " and embedding_iterations <= " +
+                                                  std::to_string(limits::max_factor_iterations));
+    }
+    if (o.session_window > limits::max_session_window) {
+      return make_error(errc::limit_exceeded, "session_window must be <= " + std::to_string(limits::max_session_window));
+    }
+    if (!(o.embedding_half_life_days >= 0)) return make_error(errc::invalid_config, "embedding half life must be >= 0");
     model m;
     m.items = log.items;
     m.trained_until_ms = log.max_ts_ms;
@@ -310,6 +395,13 @@ result<model> train(const interaction_log& log, const train_options& o, const pr
     } else {
       m.ease_neighbours.offsets.assign(n + 1, 0);
       m.ease_index.assign(n, -1);
+    }
+    if (auto s = train_detail::factorise(log, o, m, progress); !s) return s.error();
+    user_vectors(log, o, m);
+    if (o.session_window > 0) {
+      sequential_rules(log, o, m, progress);
+    } else {
+      m.transitions.offsets.assign(n + 1, 0);
     }
     return m;
   } catch (const std::bad_alloc&) {
