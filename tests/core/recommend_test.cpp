@@ -9,6 +9,7 @@
 #include <cstdio>
 #include <cstring>
 #include <limits>
+#include <map>
 #include <set>
 #include <string>
 
@@ -399,6 +400,36 @@ TEST_CASE("recommend: write the top-k golden", "[.topk-golden-write]") {
   const std::string text = topk_golden_text();
   std::fwrite(text.data(), 1, text.size(), f);
   std::fclose(f);
+}
+
+TEST_CASE("recommend: order_share is the share of the shopper's orders holding the item", "[recommend][ranker]") {
+  served s;
+  auto spec = parse_ranker_spec(R"({"features":["order_share","is_own"],"candidates":50})");
+  REQUIRE(spec.ok());
+  auto order = [](const char* id, int64_t ts, std::vector<const char*> items) {
+    json lines = json::array();
+    for (const char* it : items) lines.push_back({{"item_id", it}, {"price", 1.0}});
+    return json{{"type", "purchase"}, {"id", id}, {"ts", ts}, {"uid", "s"}, {"currency", "GBP"}, {"items", lines}};
+  };
+  // Three orders: a is in all three, b in two, c in one; d was only viewed.
+  json evs = json::array({order("o1", 6000, {"a", "b"}), order("o2", 6100, {"a", "c"}), order("o3", 6200, {"a", "b"}),
+                          view_ev("v1", "d", 6300)});
+  auto job = s.r.prepare_ranking(json{{"slot", "home"}, {"now", 7000}, {"events", evs}, {"size", 6}}.dump(), spec.value());
+  REQUIRE(job.ok());
+  const std::map<std::string, float> want{{"a", 1.0f}, {"b", static_cast<float>(2.0 / 3.0)}, {"c", static_cast<float>(1.0 / 3.0)}, {"d", 0.0f}};
+  std::size_t seen = 0;
+  for (uint32_t r = 0; r < job->rows(); ++r) {
+    const float* row = job->features().data() + static_cast<std::size_t>(r) * 2;
+    const auto w = want.find(job->row_ids()[r]);
+    if (w == want.end()) {
+      CHECK(row[0] == 0.0f);
+      continue;
+    }
+    ++seen;
+    CHECK(row[0] == w->second);
+    CHECK(row[1] == 1.0f);
+  }
+  CHECK(seen == want.size());
 }
 
 TEST_CASE("recommend: bring your own ranker builds features and applies rules to its scores", "[recommend][ranker]") {

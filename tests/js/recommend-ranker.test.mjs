@@ -25,7 +25,7 @@ const core = await TailorCore.load();
 const rec = Recommender.open(core, readFileSync(bundlePath));
 after(() => rec.close());
 const session = await ort.InferenceSession.create(readFileSync(onnxPath), { executionProviders: ['wasm'] });
-const spec = { features: ['own_score', 'own_count', 'repeat_rate', 'ease', 'covisit', 'trending', 'popularity', 'recency', 'is_own', 'blend'] };
+const spec = { features: ['own_score', 'own_count', 'repeat_rate', 'ease', 'covisit', 'trending', 'popularity', 'recency', 'is_own', 'blend', 'embedding', 'order_share'] };
 const now = 1701100000000;
 const events = ['SKU003', 'SKU011', 'SKU028', 'SKU012'].map((item, i) => ({ type: i === 3 ? 'add_to_cart' : 'view', id: `e${i}`, ts: now - (i + 1) * 3600000, uid: 's', item_id: item }));
 events.push({ type: 'purchase', id: 'p1', ts: now - 86400000, uid: 's', currency: 'GBP', items: [{ item_id: 'SKU029', price: 2 }] });
@@ -65,7 +65,7 @@ test('the exporter\'s ONNX ranker orders the candidates; rules and reasons come 
     const opened = JSON.parse(handle.open(readFileSync(bundlePath)));
     assert.equal(opened.ok, true);
     const job = JSON.parse(handle.prepareRanking(JSON.stringify(request), JSON.stringify(spec))).value;
-    assert.equal(job.cols, 10);
+    assert.equal(job.cols, spec.features.length);
     assert.ok(job.rows >= d.items.length);
     const x = handle.rankingFeatures(job.job);
     assert.equal(x.length, job.rows * job.cols);
@@ -73,7 +73,7 @@ test('the exporter\'s ONNX ranker orders the candidates; rules and reasons come 
     const expected = new Map();
     for (let r = 0; r < job.rows; r++) {
       let z = weights.bias;
-      for (let k = 0; k < 10; k++) z += weights.weights[k] * x[r * 10 + k];
+      for (let k = 0; k < job.cols; k++) z += weights.weights[k] * x[r * job.cols + k];
       expected.set(job.ids[r], sig(z));
     }
     // ORT's scores reach the decision: every item's score is the model's (rounded to 1e-6).
@@ -107,9 +107,9 @@ test('NaN scores from a model fall back to the built-in ranker with a warning', 
 });
 
 test('a model whose input does not match the feature spec is a clear error', async () => {
-  // The exporter's model takes 10 features; a spec naming 3 is refused before running it.
+  // The exporter's model takes 12 features; a spec naming 3 is refused before running it.
   await assert.rejects(rec.recommendWithModel(request, { ort, session, spec: { features: ['blend', 'ease', 'price'] } }),
-    (e) => e instanceof TailorError && e.code === 'invalid_config' && /names 3 features/.test(e.message) && /\[N, 10\]/.test(e.message));
+    (e) => e instanceof TailorError && e.code === 'invalid_config' && /names 3 features/.test(e.message) && /\[N, 12\]/.test(e.message));
   // A spec naming an input the model does not have.
   await assert.rejects(rec.recommendWithModel(request, { ort, session, spec: { ...spec, input: 'x' } }),
     (e) => e instanceof TailorError && e.code === 'invalid_config' && /no input "x"/.test(e.message));

@@ -111,6 +111,8 @@ void quantize_rows(const float* values, uint32_t n, uint32_t dim, std::vector<in
 //   price         price in major units (price_minor / 100)
 //   in_stock      1 or 0
 //   category_affinity  share of history events in the item's category
+//   embedding     the slot's embedding source score / its largest (0 if unused)
+//   order_share   share of the history's orders (distinct purchase times) holding the item
 // Scores: higher is better. Rules apply to the model's score as to the built-in
 // one (dislike neighbours: halved; boosts multiply, or divide a negative score;
 // buries sink). A NaN or infinite score from the model is not used: the decision

@@ -268,7 +268,8 @@ result<std::vector<std::string>> read_ids(const json& j, const char* key) {
   return out;
 }
 
-void sort_unique(std::vector<uint32_t>& v) {
+template <class T>
+void sort_unique(std::vector<T>& v) {
   std::sort(v.begin(), v.end());
   v.erase(std::unique(v.begin(), v.end()), v.end());
 }
@@ -277,11 +278,11 @@ bool contains(const std::vector<uint32_t>& sorted, uint32_t x) { return std::bin
 
 enum serving_feature : int {
   f_own_score, f_own_count, f_repeat_rate, f_ease, f_covisit, f_trending, f_popularity, f_recency, f_is_own, f_blend,
-  f_price, f_in_stock, f_category_affinity, f_count
+  f_price, f_in_stock, f_category_affinity, f_embedding, f_order_share, f_count
 };
 constexpr std::array<const char*, f_count> feature_names{
     "own_score", "own_count", "repeat_rate", "ease", "covisit", "trending", "popularity",
-    "recency", "is_own", "blend", "price", "in_stock", "category_affinity"};
+    "recency", "is_own", "blend", "price", "in_stock", "category_affinity", "embedding", "order_share"};
 
 }  // namespace
 
@@ -1062,6 +1063,22 @@ result<ranking_job> recommender::prepare_ranking(std::string_view request_json, 
       if (cat >= cat_count.size()) cat_count.resize(std::size_t{cat} + 1, 0);
       ++cat_count[cat];
     }
+    // Orders: distinct purchase times; order_share = the share of them holding the item.
+    std::vector<std::pair<int64_t, uint32_t>> orders;
+    for (const auto& e : st->history) {
+      if (e.type == event_type::purchase) orders.emplace_back(e.ts, e.item);
+    }
+    sort_unique(orders);
+    double order_count = 0;
+    for (std::size_t k = 0; k < orders.size(); ++k) {
+      if (k == 0 || orders[k].first != orders[k - 1].first) order_count += 1;
+    }
+    std::vector<std::pair<uint32_t, uint32_t>> in_orders;  // (item, orders), sorted by item
+    for (const auto& [ts, item] : orders) in_orders.emplace_back(item, 0u);
+    sort_unique(in_orders);
+    for (const auto& [ts, item] : orders) {
+      ++std::lower_bound(in_orders.begin(), in_orders.end(), std::pair<uint32_t, uint32_t>{item, 0u})->second;
+    }
     const double pop_den = detail::det_log(2.0 + static_cast<double>(p_->max_popularity));
     ranking_job job;
     job.rows_ = static_cast<uint32_t>(cands.size());
@@ -1090,6 +1107,9 @@ result<ranking_job> recommender::prepare_ranking(std::string_view request_json, 
       f[f_category_affinity] = cat != no_category && cat < cat_count.size() && !st->history.empty()
                                    ? static_cast<double>(cat_count[cat]) / static_cast<double>(st->history.size())
                                    : 0.0;
+      f[f_embedding] = norm(c.raw[src_embedding], st->mx[src_embedding]);
+      const auto io = std::lower_bound(in_orders.begin(), in_orders.end(), std::pair<uint32_t, uint32_t>{i, 0u});
+      f[f_order_share] = io != in_orders.end() && io->first == i && order_count > 0 ? io->second / order_count : 0.0;
       job.ids_.emplace_back(b.item_id(i));
       float* row = job.features_.data() + r * job.cols_;
       for (std::size_t k = 0; k < spec.features.size(); ++k) row[k] = static_cast<float>(f[spec.features[k]]);
