@@ -785,7 +785,9 @@ export class TailorSDK extends EventTarget {
     const fromCookie = typeof document !== 'undefined' ? readCookie(document.cookie) : '';
     let err = fromCookie ? this.#exp.loadCookie(fromCookie) : null;
     if (err) this.#warn('experiments', new Error(`the ${STICKY_COOKIE} cookie was refused (${err.code ?? 'error'}: ${err.message}); using the device's copy`));
-    if (!fromCookie || err) {
+    if (fromCookie && !err) {
+      await this.#store.set('sticky', fromCookie); // what the edge decided is the device's copy now
+    } else {
       err = this.#exp.loadCookie((await this.#store.get('sticky')) ?? '');
       if (err) this.#warn('experiments', err);
     }
