@@ -865,9 +865,11 @@ export class TailorSDK extends EventTarget {
     const keep = [...this.#exposed].slice(-MAX_TRACKED_EXPOSURES);
     this.#exposed = new Set(keep);
     this.#persist(() => this.#store.set('exposed', keep));
+    const uid = this.#uid;
     for (const x of fresh) {
       // The id tailor-sync's POST /v1/assign gives the same exposure, so either side's copy dedupes the other.
       exposureEventId(x.dedupeKey).catch(() => null).then((id) => {
+        if (this.#uid !== uid) return; // signed in or out meanwhile: that shopper's page is gone
         const ev = this.#record('exposure', { experiment: String(x.experimentKey), variation: String(x.variationKey) }, 0, id);
         if (ev && this.syncAllowed) this.#persist(() => this.#sync.enqueue([ev]));
       });
