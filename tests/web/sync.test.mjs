@@ -477,3 +477,48 @@ test('settings round-trip: a deleted tag reaches the server, the server\'s setti
   assert.equal(p.reason, 'opted_out');
   sdk.close();
 });
+
+test('experiments in the SDK: the core decides as GrowthBook, one exposure per experiment with the server\'s id, sticky across loads', async () => {
+  const tailor = await import('../../build/wasm/pkg/index.mjs');
+  const { GrowthBook } = await import('@growthbook/growthbook');
+  const { sdkResults } = await import('../oracles/experiment-gen.mjs');
+  const { DEMO_FEATURES } = await import('../../examples/sync.mjs');
+  const { createHash } = await import('node:crypto');
+  const store = new MemoryStore();
+  const base = { tailor, catalog: smallCatalog, store, root: null, experiments: { config: { profile: {}, features: DEMO_FEATURES } } };
+  const sdk = await TailorSDK.start(base);
+  const want = sdkResults(GrowthBook, { features: DEMO_FEATURES, attributes: { id: sdk.uid } });
+  const hero = sdk.feature('hero-layout');
+  assert.deepEqual(hero, want['hero-layout']);
+  assert.equal(sdk.getFeatureValue('hero-layout', 'x'), want['hero-layout'].value);
+  assert.equal(sdk.isOn('free-shipping-banner'), want['free-shipping-banner'].on);
+  assert.deepEqual(sdk.feature('no-such-feature'), { value: null, on: false, off: true, source: 'unknownFeature', ruleId: '' });
+  const exposures = () => JSON.parse(sdk.tailor.exportState()).events.filter((e) => e.type === 'exposure');
+  await until(() => exposures().length === 1);
+  const key = `id${sdk.uid}exp-hero-layout${hero.experimentResult.variationId}`;
+  assert.deepEqual(exposures().map((e) => [e.id, e.experiment, e.variation]),
+    [[`x-${createHash('sha256').update(key).digest('hex').slice(0, 32)}`, 'exp-hero-layout', hero.experimentResult.key]]);
+  sdk.feature('hero-layout');
+  await new Promise((r) => setTimeout(r, 50));
+  assert.equal(exposures().length, 1, 'once per shopper, experiment and variation');
+  const uid = sdk.uid;
+  sdk.close();
+  // A later page load: same shopper, same bucket (from the sticky docs), no new exposure.
+  const again = await TailorSDK.start(base);
+  assert.equal(again.uid, uid);
+  const later = again.feature('hero-layout');
+  assert.deepEqual([later.value, later.experimentResult.stickyBucketUsed], [hero.value, true]);
+  await new Promise((r) => setTimeout(r, 50));
+  assert.equal(JSON.parse(again.tailor.exportState()).events.filter((e) => e.type === 'exposure').length, 1);
+  assert.equal(again.status().experiments.exposed, 1);
+  again.close();
+  // A config the core refuses: a warning, every feature unknown; no config and no server: an error.
+  const warned = [];
+  const broken = await TailorSDK.start({ ...base, store: new MemoryStore(), experiments: { config: '{"features": ' } });
+  broken.addEventListener('warning', (e) => warned.push(e.detail.what));
+  assert.deepEqual(broken.features(), {});
+  assert.equal(broken.status().experiments, null);
+  broken.close();
+  await assert.rejects(TailorSDK.start({ ...base, experiments: true }), /experiments need experiments\.config or a server/);
+  await assert.rejects(TailorSDK.start({ ...base, experiments: { cookie: 'sometimes' } }), /experiments\.cookie/);
+});
