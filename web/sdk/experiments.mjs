@@ -10,6 +10,10 @@
  * used assignments evicted first: tailor::sticky_cookie_encode).
  */
 export const STICKY_COOKIE = 'tailor_sb';
+/** The shopper id cookie the edge worker reads (and sets when it meets a new shopper). */
+export const UID_COOKIE = 'tailor_uid';
+/** Ids that fit in that cookie as they are (what the edge accepts). */
+export const UID_COOKIE_PATTERN = /^[A-Za-z0-9._:@-]{1,128}$/;
 /** A year: the cookie keeps a shopper in their variation across visits. */
 const COOKIE_MAX_AGE_S = 365 * 24 * 3600;
 /** Dedupe keys of exposures already recorded that the SDK remembers (oldest forgotten first). */
@@ -33,7 +37,7 @@ export function readCookie(cookieText, name = STICKY_COOKIE) {
   return '';
 }
 
-/** The Set-Cookie / document.cookie text for the sticky cookie ('' value: delete it). */
+/** The Set-Cookie / document.cookie text for a shared cookie ('' value: delete it). */
 export function cookieText(value, { secure = false, name = STICKY_COOKIE } = {}) {
   const base = `${name}=${value}; Path=/; SameSite=Lax${secure ? '; Secure' : ''}`;
   return value ? `${base}; Max-Age=${COOKIE_MAX_AGE_S}` : `${base}; Max-Age=0`;

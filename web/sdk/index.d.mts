@@ -190,6 +190,8 @@ export declare const SYNC_LIMITS: Readonly<{ batchEvents: number; keepaliveBytes
 export declare const ANTI_FLICKER_CSS: string;
 /** The sticky-bucket cookie's name, shared with the edge worker. */
 export declare const STICKY_COOKIE: string;
+/** The shopper id cookie shared with the edge worker (adopted on a new device, written like STICKY_COOKIE). */
+export declare const UID_COOKIE: string;
 export declare function newUid(): string;
 export declare function newEventId(ts: number): string;
 export declare function describeReasons(reasons: Recommendation['reasons']): string;

@@ -6,9 +6,11 @@
 import { Sync, SYNC_LIMITS } from './sync.mjs';
 import { openStore, MemoryStore } from './store.mjs';
 import { attach, installStyle, renderFromTemplate, describeReasons, applyFeature, ANTI_FLICKER_CSS } from './dom.mjs';
-import { Experiments, STICKY_COOKIE, MAX_TRACKED_EXPOSURES, readCookie, cookieText, exposureEventId } from './experiments.mjs';
+import {
+  Experiments, STICKY_COOKIE, UID_COOKIE, UID_COOKIE_PATTERN, MAX_TRACKED_EXPOSURES, readCookie, cookieText, exposureEventId,
+} from './experiments.mjs';
 
-export { SYNC_LIMITS, MemoryStore, ANTI_FLICKER_CSS, STICKY_COOKIE, describeReasons, renderFromTemplate };
+export { SYNC_LIMITS, MemoryStore, ANTI_FLICKER_CSS, STICKY_COOKIE, UID_COOKIE, describeReasons, renderFromTemplate };
 
 /** Named limits of the SDK. */
 export const SDK_LIMITS = Object.freeze({
@@ -230,7 +232,9 @@ export class TailorSDK extends EventTarget {
       await store.clearShopper();
       saved = undefined;
     }
-    this.#uid = uid ?? saved ?? newUid();
+    // A new device: the id the edge worker gave this shopper (its cookie), so both bucket alike.
+    const fromEdge = typeof document !== 'undefined' ? readCookie(document.cookie, UID_COOKIE) : '';
+    this.#uid = uid ?? saved ?? (UID_COOKIE_PATTERN.test(fromEdge) ? fromEdge : newUid());
     if (this.#uid !== saved) await store.set('uid', this.#uid);
     this.#erased = (await store.get('erased')) === true;
     this.#tailor = await this.#pkg.Tailor.load({
@@ -387,7 +391,8 @@ export class TailorSDK extends EventTarget {
         await this.#sync.enqueue([ev]);
       }
     }
-    this.#writeCookie();
+    if (before && !after) this.#clearCookie();
+    else this.#writeCookie();
     this.#emit('consent', { consent: this.#consent, syncAllowed: after });
     return this.#consent;
   }
@@ -815,23 +820,25 @@ export class TailorSDK extends EventTarget {
     return r;
   }
 
-  // The sticky cookie mirrors the device's copy while the policy allows it.
+  // The cookies the edge shares (sticky buckets, the uid) mirror the device while the policy allows.
   #writeCookie(value) {
     if (!this.#exp || typeof document === 'undefined') return;
     const policy = this.#o.experiments.cookie;
     const allowed = policy === 'always' || (policy === 'consent' && this.syncAllowed);
-    if (!allowed) {
-      if (readCookie(document.cookie)) this.#clearCookie();
-      return;
-    }
+    if (!allowed) return; // (removed on withdrawal, sign-out and erasure; an edge's own cookies stay)
+    const secure = location.protocol === 'https:';
+    const uid = UID_COOKIE_PATTERN.test(this.#uid) ? this.#uid : '';
+    if (readCookie(document.cookie, UID_COOKIE) !== uid) document.cookie = cookieText(uid, { secure, name: UID_COOKIE });
     const v = value ?? this.#exp.cookieValue();
-    if (!v) return this.#clearCookie();
-    if (readCookie(document.cookie) !== v) document.cookie = cookieText(v, { secure: location.protocol === 'https:' });
+    if (readCookie(document.cookie) !== v) document.cookie = cookieText(v, { secure });
   }
 
   #clearCookie() {
-    if (typeof document === 'undefined' || !readCookie(document.cookie)) return;
-    document.cookie = cookieText('', { secure: location.protocol === 'https:' });
+    if (typeof document === 'undefined') return;
+    const secure = location.protocol === 'https:';
+    for (const name of [STICKY_COOKIE, UID_COOKIE]) {
+      if (readCookie(document.cookie, name)) document.cookie = cookieText('', { secure, name });
+    }
   }
 
   /** Every feature's result for this shopper ({key: FeatureResult}); records no exposure. */
