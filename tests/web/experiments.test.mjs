@@ -193,6 +193,7 @@ test('sticky buckets: the core\'s cookie keeps the variation when weights change
   // With sync consent (the default policy) the cookie is set: the core's encoding, readable in Node.
   const cookie = await stickyCookie();
   assert.match(cookie, /^s1\..+~[0-9a-f]{8}$/);
+  assert.equal((await browser.context.cookies()).find((c) => c.name === 'tailor_uid')?.value, id, 'the uid the edge reads');
   const docs = stickyCookieDecode(core, cookie).stickyBucketAssignmentDocs;
   assert.equal(docs[`id||${id}`].assignments['exp-hero-layout__0'], hero.experimentResult.key);
   // New weights send every new shopper to the other variation; this shopper stays.
@@ -230,6 +231,7 @@ test('withdrawing consent removes the cookie; the device keeps the buckets', asy
   await page.click('[data-testid=consent-withdraw]');
   await page.waitForFunction(() => !window.tailorSdk.status().syncAllowed);
   assert.equal(await stickyCookie(), '');
+  assert.ok(!(await browser.context.cookies()).some((c) => c.name === 'tailor_uid'));
   await reload();
   assert.equal(await sdk(() => window.tailorSdk.feature('hero-layout').value), before);
   assert.equal(await stickyCookie(), '', 'not written again without consent');

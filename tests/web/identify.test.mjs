@@ -98,6 +98,7 @@ test('signing in merges the anonymous profile into the user\'s, on the server wi
   await page.click('[data-testid=sign-in]');
   await page.waitForFunction((u) => window.tailorSdk.uid === u, USER, { timeout: 15000 });
   assert.match(await page.textContent('[data-testid=signed-in-as]'), /^Signed in as ada-lovelace$/);
+  assert.equal((await browser.context.cookies()).find((c) => c.name === 'tailor_uid')?.value, USER, 'the edge sees the user');
   // The other tab follows without a reload.
   await other.waitForFunction((u) => window.tailorSdk.uid === u, USER, { timeout: 15000 });
   // tailor-sync: the anonymous id is an alias of the user now.
@@ -164,7 +165,7 @@ test('signing out starts a fresh anonymous shopper in every tab; nothing of the 
   assert.ok((await localEvents()).every((e) => e.uid === fresh), 'only the new shopper\'s events');
   await other.waitForFunction((u) => window.tailorSdk.uid === u, fresh, { timeout: 15000 });
   const cookies = (await browser.context.cookies()).map((c) => c.name);
-  assert.ok(!cookies.includes('demo_session') && !cookies.includes('tailor_sb'), cookies.join());
+  assert.ok(!cookies.includes('demo_session') && !cookies.includes('tailor_sb') && !cookies.includes('tailor_uid'), cookies.join());
   assert.equal(await page.isVisible('[data-testid=consent-banner]'), true);
   // The user's profile is still on the server (sign-out is not erasure).
   assert.ok((await serverEvents(USER)).length > 5);
