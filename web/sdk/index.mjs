@@ -738,6 +738,7 @@ export class TailorSDK extends EventTarget {
     this.#channel?.postMessage({ kind: 'identified', uid: previous, newUid: userId });
     const ev = this.#record('identify', { previous_uid: previous });
     if (ev && this.syncAllowed) this.#persist(() => this.#sync.enqueue([ev]));
+    this.#writeCookie();
     this.#scheduleRefresh();
     this.#emit('identified', { uid: userId, previousUid: previous, server });
     if (this.syncAllowed) this.pull().catch((err) => this.#warn('pull', err)); // the signed-in profile's other devices
