@@ -135,8 +135,15 @@ export class TailorSDK extends EventTarget {
   static async start(options = {}) {
     const sdk = new TailorSDK(TailorSDK.#key);
     await sdk.#init(options);
+    // Warnings raised while starting reach the listeners the page adds once start() resolves.
+    setTimeout(() => {
+      const early = sdk.#early;
+      sdk.#early = null;
+      for (const detail of early) sdk.#emit('warning', detail);
+    }, 0);
     return sdk;
   }
+  #early = []; // warnings before start() resolved
 
   async #init(options) {
     const o = {
@@ -276,7 +283,9 @@ export class TailorSDK extends EventTarget {
   }
 
   #warn(what, err) {
-    this.#emit('warning', { what, message: String(err?.message ?? err), error: err });
+    const detail = { what, message: String(err?.message ?? err), error: err };
+    if (this.#early) this.#early.push(detail);
+    else this.#emit('warning', detail);
   }
 
   #emit(type, detail) {
