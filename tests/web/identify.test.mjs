@@ -57,6 +57,18 @@ async function synced(p = page) {
   throw new Error('the device kept producing events');
 }
 
+// Both tabs: each uploads the events it tracked itself.
+async function syncedBoth() {
+  for (let round = 0; round < 10; round++) {
+    const n = (await localEvents(page)).length;
+    await synced(page);
+    await synced(other);
+    await synced(page);
+    if ((await localEvents(page)).length === n && (await localEvents(other)).length === n) return;
+  }
+  throw new Error('the tabs kept producing events');
+}
+
 async function visit(p, nth) {
   await p.goto(`${demo.url}/#/`);
   await p.waitForSelector('[data-testid=slot-home][data-tailor-state=filled]');
@@ -106,7 +118,7 @@ test('signing in merges the anonymous profile into the user\'s, on the server wi
   assert.equal(alias.json.canonical_uid, USER);
   // The other device's event reached this browser (the pull after identify).
   await page.waitForFunction((id) => JSON.parse(window.tailorSdk.tailor.exportState()).events.some((e) => e.id === id), elsewhere.id, { timeout: 15000 });
-  await synced();
+  await syncedBoth();
   const local = await localEvents();
   const remote = await serverEvents(USER);
   const ids = remote.map((e) => e.id);
@@ -153,7 +165,7 @@ test('a reload keeps the signed-in shopper; their settings round-trip with the s
 });
 
 test('signing out starts a fresh anonymous shopper in every tab; nothing of the user stays', async () => {
-  await synced();
+  await syncedBoth();
   await page.goto(`${demo.url}/#/`);
   await page.click('[data-testid=sign-out]');
   await page.waitForFunction((u) => window.tailorSdk.uid !== u, USER, { timeout: 15000 });

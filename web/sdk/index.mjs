@@ -656,6 +656,7 @@ export class TailorSDK extends EventTarget {
       added += chunk.length;
       if (before === this.#stateVersion) this.#bump(true);
       await this.#persist(() => this.#store.putEvents(chunk));
+      this.#channel?.postMessage({ kind: 'events', uid: this.#uid, events: chunk }); // the other tabs fold them in too
     }
     await this.#persist(() => this.#store.set(key, r.watermark));
     if (r.events.length) {
@@ -879,18 +880,21 @@ export class TailorSDK extends EventTarget {
     const fresh = list.filter((x) => !this.#exposed.has(x.dedupeKey));
     if (!fresh.length) return;
     for (const x of fresh) this.#exposed.add(x.dedupeKey);
-    const keep = [...this.#exposed].slice(-MAX_TRACKED_EXPOSURES);
-    this.#exposed = new Set(keep);
-    this.#persist(() => this.#store.set('exposed', keep));
+    if (this.#exposed.size > MAX_TRACKED_EXPOSURES) this.#exposed = new Set([...this.#exposed].slice(-MAX_TRACKED_EXPOSURES));
     const uid = this.#uid;
-    for (const x of fresh) {
-      // The id tailor-sync's POST /v1/assign gives the same exposure, so either side's copy dedupes the other.
-      exposureEventId(x.dedupeKey).catch(() => null).then((id) => {
+    // Claimed in the store first: of two tabs showing the same experiment, one records it
+    // (two copies of one event id with different times would make the device's fold differ
+    // from the server's).
+    this.#persist(async () => {
+      const mine = new Set(await this.#store.claim('exposed', fresh.map((x) => x.dedupeKey), MAX_TRACKED_EXPOSURES));
+      for (const x of fresh.filter((f) => mine.has(f.dedupeKey))) {
+        // The id tailor-sync's POST /v1/assign gives the same exposure, so either side's copy dedupes the other.
+        const id = await exposureEventId(x.dedupeKey).catch(() => null);
         if (this.#uid !== uid) return; // signed in or out meanwhile: that shopper's page is gone
         const ev = this.#record('exposure', { experiment: String(x.experimentKey), variation: String(x.variationKey) }, 0, id);
-        if (ev && this.syncAllowed) this.#persist(() => this.#sync.enqueue([ev]));
-      });
-    }
+        if (ev && this.syncAllowed) await this.#sync.enqueue([ev]);
+      }
+    });
   }
 
   // Another tab of the same shop tracked events, changed settings or forgot the shopper.
