@@ -170,6 +170,7 @@ test('the page shows its variation before the first paint and records one exposu
   await reload();
   await page.waitForTimeout(300);
   assert.equal((await exposures()).length, 1, 'deduplicated across page loads');
+  assert.equal(await sdk(() => window.tailorSdk.status().experiments.from), 'revalidated', 'the config is ETag-cached');
   // After consent the exposure reaches tailor-sync, and the server's own assignment of this
   // shopper finds it already recorded: one exposure, whichever side saw it first.
   await page.click('[data-testid=consent-accept]');
