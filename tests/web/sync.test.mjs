@@ -520,3 +520,19 @@ test('experiments in the SDK: the core decides as GrowthBook, one exposure per e
   await assert.rejects(TailorSDK.start({ ...base, experiments: true }), /experiments need experiments\.config or a server/);
   await assert.rejects(TailorSDK.start({ ...base, experiments: { cookie: 'sometimes' } }), /experiments\.cookie/);
 });
+
+test('settings the core refuses from the server leave the device\'s as they were, with a warning', async () => {
+  const server = fakeServer((call) => (call.url.endsWith('/settings')
+    ? json(200, { settings: { version: 1, events: [], suppressed: [{ kind: 'planet', key: 'mars' }], personalization: { enabled: true, ts: 0 } } })
+    : call.url.includes('/v1/profiles/') ? json(200, { events: [], watermark: 0, has_more: false }) : null));
+  const sdk = await accountSdk(server);
+  const warned = [];
+  sdk.addEventListener('warning', (e) => warned.push(`${e.detail.what}: ${e.detail.error?.code}`));
+  await sdk.consent({ personalization: true });
+  sdk.deleteTag('tag', 'vegan');
+  assert.equal(await sdk.syncSettings(), false);
+  assert.deepEqual(sdk.profile().suppressed, [{ kind: 'tag', key: 'vegan' }]);
+  await until(() => warned.length > 0); // warnings from the first moments are dispatched after a task
+  assert.ok(warned.some((w) => w.startsWith('settings: invalid')), JSON.stringify(warned));
+  sdk.close();
+});

@@ -456,7 +456,12 @@ export class TailorSDK extends EventTarget {
           if (!merged) return false;
           ok = true;
           const before = JSON.stringify(this.#settings());
-          this.#tailor.importState({ version: 1, suppressed: merged.suppressed ?? [], personalization: merged.personalization });
+          try {
+            this.#tailor.importState({ version: 1, suppressed: merged.suppressed ?? [], personalization: merged.personalization });
+          } catch (err) {
+            this.#warn('settings', err); // the core refuses what the server sent: keep the device's
+            return false;
+          }
           if (JSON.stringify(this.#settings()) !== before) this.#saveMeta({ push: false });
           this.#emit('settings', { settings: this.#settings(), from: 'server' });
         } while (this.#settingsAgain);
