@@ -238,6 +238,37 @@ test('withdrawing consent removes the cookie; the device keeps the buckets', asy
   assert.equal(await stickyCookie(), '', 'not written again without consent');
 });
 
+test('a feature can choose a slot\'s recommender configuration; an unknown feature shows the first variation', async () => {
+  // Every shopper in the "similar" arm: the home slot element asks the core for the similar slot's decision.
+  await putFeatures({ ...FEATURES, 'home-recs': { defaultValue: 'home', rules: [{ key: 'exp-home-recs', variations: ['home', 'similar'], weights: [0, 1] }] } });
+  await reload();
+  const anchor = await sdk(() => window.tailorSdk.recommend('home', { size: 1 }).items[0].id);
+  await sdk((item) => {
+    const slot = document.createElement('div');
+    slot.id = 'variant-slot';
+    slot.setAttribute('data-tailor-slot', 'home');
+    slot.setAttribute('data-tailor-feature', 'home-recs');
+    slot.setAttribute('data-tailor-size', '4');
+    slot.setAttribute('data-tailor-context', item);
+    const flag = document.createElement('p');
+    flag.id = 'unknown-flag';
+    flag.setAttribute('data-tailor-feature', 'not-in-the-config');
+    flag.innerHTML = '<span data-tailor-variation="a">A</span><span data-tailor-variation="b">B</span>';
+    document.querySelector('#view').append(slot, flag);
+  }, anchor);
+  await page.waitForSelector('#variant-slot[data-tailor-state=filled]');
+  const shown = await page.$$eval('#variant-slot [data-testid=product-card]', (els) => els.map((e) => e.dataset.item));
+  const decide = (slot) => sdk(([s, a]) => window.tailorSdk.recommend(s, { size: 4, context: [a] }).items.map((i) => i.id), [slot, anchor]);
+  const similar = await decide('similar');
+  assert.deepEqual(shown, similar, 'the similar configuration\'s decision');
+  assert.notDeepEqual(await decide('home'), similar, 'not the slot\'s own decision');
+  await page.waitForFunction(() => JSON.parse(window.tailorSdk.tailor.exportState()).events
+    .some((e) => e.type === 'exposure' && e.experiment === 'exp-home-recs' && e.variation === '1'));
+  assert.equal(await page.getAttribute('#unknown-flag', 'data-tailor-state'), 'default');
+  assert.deepEqual(await page.$$eval('#unknown-flag > span', (els) => els.map((e) => e.hidden)), [false, true]);
+  await putFeatures(FEATURES);
+});
+
 test('the page reported no errors', () => {
   assert.deepEqual(browser.errors, []);
 });
