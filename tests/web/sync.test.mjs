@@ -417,9 +417,17 @@ test('identify with consent: the server merges first, the profile continues unde
     const [u] = uids;
     assert.equal(c.headers['x-tailor-token'], u === 'alice' ? 'v1.9999999999.alice.given' : `v1.9999999999.${u}.mac`);
   }
+  // Another account signing in on this device is never merged into alice's.
+  const calls = server.calls.length;
+  const switched = await sdk.identify('carol');
+  assert.deepEqual([switched.uid, switched.previousUid, sdk.uid], ['carol', null, 'carol']);
+  assert.equal(server.aliases.get('alice'), undefined);
+  assert.ok(server.calls.slice(calls).every((c) => !c.url.endsWith('/v1/identify')));
+  assert.equal(sdk.profile().events.total, 0, 'none of alice\'s events');
+  assert.equal(sdk.consentState, null);
   // Sign-out: a fresh anonymous shopper without consent or events.
   const out = await sdk.reset();
-  assert.equal(out.uid, 'alice');
+  assert.equal(out.uid, 'carol');
   assert.match(sdk.uid, /^a-[0-9a-f]{16}$/);
   assert.notEqual(sdk.uid, anon);
   assert.equal(sdk.consentState, null);

@@ -29,6 +29,8 @@ export const SDK_LIMITS = Object.freeze({
 /** Event types that change what the shopper is shown (impressions do not re-fill slots). */
 const REFRESH_TYPES = new Set(['view', 'click', 'add_to_cart', 'remove_from_cart', 'purchase', 'search', 'consent', 'identify']);
 const COOKIE_POLICIES = new Set(['consent', 'always', 'never']);
+/** The ids newUid() makes (a device saved before the SDK kept the `anonymous` flag). */
+const ANONYMOUS_UID = /^a-[0-9a-f]{16}$/;
 /** What feature() answers for a key the config does not define (GrowthBook's unknownFeature result). */
 const UNKNOWN_FEATURE = Object.freeze({ value: null, on: false, off: true, source: 'unknownFeature', ruleId: '' });
 const PURPOSES = new Set(['personalization', 'analytics', 'marketing']);
@@ -121,6 +123,7 @@ export class TailorSDK extends EventTarget {
   #exposed = new Set(); // dedupe keys (the core's) of exposures already recorded
   #settingsReq = null; // the settings round trip in flight
   #settingsAgain = false;
+  #anonymous = true; // the uid was made on this device (or by the edge), not given by a sign-in
 
   constructor(k) {
     super();
@@ -243,6 +246,8 @@ export class TailorSDK extends EventTarget {
     const fromEdge = typeof document !== 'undefined' ? readCookie(document.cookie, UID_COOKIE) : '';
     this.#uid = uid ?? saved ?? (UID_COOKIE_PATTERN.test(fromEdge) ? fromEdge : newUid());
     if (this.#uid !== saved) await store.set('uid', this.#uid);
+    this.#anonymous = uid ? false : saved ? ((await store.get('anonymous')) ?? ANONYMOUS_UID.test(saved)) : true;
+    await store.set('anonymous', this.#anonymous);
     this.#erased = (await store.get('erased')) === true;
     this.#tailor = await this.#pkg.Tailor.load({
       catalog: this.#catalogText, catalogFormat: this.#o.catalogFormat, config: this.#configText, wasm: this.#core,
@@ -701,8 +706,8 @@ export class TailorSDK extends EventTarget {
   }
 
   // Clears the shopper from the device (events, queue, settings, sticky buckets) and opens
-  // a new anonymous one without consent.
-  async #startOver() {
+  // `uid` (default: a new anonymous one) without consent.
+  async #startOver(uid = undefined) {
     await this.#sync?.clear();
     await this.#store.clearShopper();
     this.#clearCookie();
@@ -710,7 +715,7 @@ export class TailorSDK extends EventTarget {
     this.#sync = null;
     this.#consent = null;
     this.#lastConsentTs = 0;
-    await this.#openShopper(undefined);
+    await this.#openShopper(uid);
     this.#scheduleRefresh();
   }
 
@@ -722,7 +727,9 @@ export class TailorSDK extends EventTarget {
    * While sync is allowed, tailor-sync merges the anonymous id into userId first
    * (POST /v1/identify: union by event id, so nothing counts twice); a refusal (403, 410)
    * throws and changes nothing. Otherwise the merge waits on the device until sync is
-   * allowed. Other tabs follow. Resolves to {uid, previousUid, server}.
+   * allowed. Other tabs follow. Resolves to {uid, previousUid, server}. When the current id
+   * is itself a signed-in one, the accounts are not merged: the device starts over as userId
+   * (as after reset(); previousUid is null).
    */
   async identify(userId, token) {
     if (typeof userId !== 'string' || !userId || new TextEncoder().encode(userId).length > 128) {
@@ -730,11 +737,24 @@ export class TailorSDK extends EventTarget {
     }
     await this.#io;
     const previous = this.#uid;
-    if (token !== undefined && token !== null) {
-      if (!this.#sync) throw new TypeError('identify: a token needs a server');
-      this.#sync.setToken(userId, token);
+    const hasToken = token !== undefined && token !== null;
+    if (hasToken && !this.#sync) throw new TypeError('identify: a token needs a server');
+    if (userId === previous) {
+      if (hasToken) this.#sync.setToken(userId, token);
+      return { uid: userId, previousUid: null, server: null };
     }
-    if (userId === previous) return { uid: userId, previousUid: null, server: null };
+    if (!this.#anonymous) {
+      // Another account signs in on this device: two accounts are never merged. What is
+      // queued is sent first (while allowed); then the device starts over as userId.
+      if (this.#sync && this.syncAllowed) await this.#sync.flush().catch((err) => this.#warn('sync', err));
+      this.#sync?.stop();
+      await this.#startOver(userId);
+      if (hasToken) this.#sync?.setToken(userId, token);
+      this.#channel?.postMessage({ kind: 'reset', uid: previous, newUid: userId });
+      this.#emit('identified', { uid: userId, previousUid: null, server: null });
+      return { uid: userId, previousUid: null, server: null };
+    }
+    if (hasToken) this.#sync.setToken(userId, token);
     const links = [...((await this.#store.get('links')) ?? []), { uid: userId, previous_uid: previous }];
     let server = null;
     if (this.syncAllowed) {
@@ -747,7 +767,9 @@ export class TailorSDK extends EventTarget {
       }
     }
     this.#uid = userId;
+    this.#anonymous = false;
     await this.#store.set('uid', userId);
+    await this.#store.set('anonymous', false);
     await this.#store.set('links', links);
     await this.#store.set('watermark', 0); // the signed-in profile's events are new to this device
     this.#channel?.postMessage({ kind: 'identified', uid: previous, newUid: userId });
@@ -921,6 +943,7 @@ export class TailorSDK extends EventTarget {
     if (msg.kind === 'identified') {
       if (msg.uid !== this.#uid || typeof msg.newUid !== 'string') return;
       this.#uid = msg.newUid; // same events (IndexedDB is shared); the signing-in tab talks to the server
+      this.#anonymous = false;
       await this.#loadExperimentState();
       this.#bump(true);
       this.#scheduleRefresh();
