@@ -1,7 +1,7 @@
 // Takes screenshots of the demo storefront after a short scripted visit:
 //   node examples/screenshot.mjs [OUT_DIR=build/screenshots]
 // (home page, a category, a product with its recommendations and the live
-// profile, the basket, and the home page again once the visitor consented to sync).
+// profile, the basket, the home page again once the visitor consented to sync, and after signing in).
 import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { launchChromium } from '../tests/runtimes/chromium.mjs';
@@ -41,6 +41,13 @@ try {
   await page.waitForSelector('[data-testid=slot-home][data-tailor-state=filled]');
   await page.waitForTimeout(1500); // the first upload
   await page.screenshot({ path: join(out, '5-home-personalized.png') });
+  if (server.sync) {
+    // Sign in: the anonymous profile continues under the user (identify), the headline keeps its variation rule.
+    await page.fill('[data-testid=sign-in-name]', 'Ada');
+    await page.click('[data-testid=sign-in]');
+    await page.waitForSelector('[data-testid=account]:not([hidden])');
+    await page.screenshot({ path: join(out, '6-signed-in.png') });
+  }
   if (browser.errors.length) console.error(`page errors: ${browser.errors.join('\n')}`);
   console.log(`screenshots in ${out}`);
 } finally {

@@ -27,6 +27,22 @@ export const DEMO_FEATURES = {
 /** Bodies the demo backend accepts at most (uid + token). */
 const MAX_API_BODY = 4096;
 const UID_RE = /^a-[0-9a-f]{16}$/; // the SDK's anonymous ids (newUid)
+const USER_RE = /^u-[a-z0-9-]{1,40}$/; // the demo's signed-in shoppers
+const SESSION_COOKIE = 'demo_session';
+
+/** The demo's user id for a sign-in name ("Ada Lovelace" -> "u-ada-lovelace"), or null. */
+export function demoUserId(name) {
+  const slug = String(name ?? '').toLowerCase().normalize('NFKD').replace(/[^a-z0-9]+/g, '-').replace(/^-+|-+$/g, '').slice(0, 40);
+  return slug ? `u-${slug}` : null;
+}
+
+const sessionOf = (req) => {
+  for (const part of String(req.headers.cookie ?? '').split(';')) {
+    const [k, v] = part.trim().split('=');
+    if (k === SESSION_COOKIE && USER_RE.test(v ?? '')) return v;
+  }
+  return null;
+};
 
 export function freePort() {
   return new Promise((resolve, reject) => {
@@ -152,14 +168,25 @@ export async function startSync({ bin = SYNC_BIN, db, dir, profileConfig, featur
     const send = (res, status, obj) => {
       res.writeHead(status, { 'content-type': 'application/json', 'cache-control': 'no-store' }).end(JSON.stringify(obj));
     };
-    const parse = async (req) => {
+    const parseBody = async (req) => {
       const text = await readBody(req);
       let j;
       try { j = JSON.parse(text); } catch { throw Object.assign(new Error('body must be JSON'), { status: 400 }); }
-      if (!j || typeof j !== 'object' || typeof j.uid !== 'string' || !UID_RE.test(j.uid)) {
-        throw Object.assign(new Error('uid must be an anonymous id a-<16 hex>'), { status: 400 });
+      if (!j || typeof j !== 'object') throw Object.assign(new Error('body must be a JSON object'), { status: 400 });
+      return j;
+    };
+    // An anonymous id, or the signed-in user of this browser's demo session.
+    const parse = async (req) => {
+      const j = await parseBody(req);
+      if (typeof j.uid !== 'string' || !(UID_RE.test(j.uid) || (USER_RE.test(j.uid) && sessionOf(req) === j.uid))) {
+        throw Object.assign(new Error('uid must be an anonymous id a-<16 hex> or the signed-in user'), { status: 400 });
       }
       return j;
+    };
+    const issue = async (uid) => {
+      const r = await call(url, 'POST', '/v1/tokens', adminKey, JSON.stringify({ uid, ttl_s: 3600 }));
+      if (r.status !== 201) throw Object.assign(new Error(`token failed: ${r.status}`), { status: 502 });
+      return { token: r.json.token, expires_at: r.json.expires_at };
     };
 
     // The store's backend, as a real shop would have it: it holds the admin key and issues
@@ -170,13 +197,32 @@ export async function startSync({ bin = SYNC_BIN, db, dir, profileConfig, featur
         send(res, 200, { enabled: true, url, key: browserKey });
         return true;
       }
+      // Sign-in as a real shop does it, minus the password: a session cookie names the user,
+      // and the page gets the user's shopper token to call identify() with.
+      if (path === '/api/sign-in' || path === '/api/sign-out') {
+        if (req.method !== 'POST') { send(res, 405, { error: 'POST only' }); return true; }
+        try {
+          if (path === '/api/sign-out') {
+            res.setHeader('set-cookie', `${SESSION_COOKIE}=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0`);
+            send(res, 200, { signed_out: true });
+            return true;
+          }
+          const uid = demoUserId((await parseBody(req)).name);
+          if (!uid) throw Object.assign(new Error('name must contain a letter or digit'), { status: 400 });
+          const t = await issue(uid);
+          res.setHeader('set-cookie', `${SESSION_COOKIE}=${uid}; Path=/; HttpOnly; SameSite=Lax`);
+          send(res, 200, { uid, ...t });
+        } catch (err) {
+          send(res, err.status ?? 503, { error: err.status ? err.message : `tailor-sync is unreachable: ${err.message}` });
+        }
+        return true;
+      }
       if (path === '/api/token' || path === '/api/forget') {
         if (req.method !== 'POST') { send(res, 405, { error: 'POST only' }); return true; }
         try {
           const j = await parse(req);
           if (path === '/api/token') {
-            const r = await call(url, 'POST', '/v1/tokens', adminKey, JSON.stringify({ uid: j.uid, ttl_s: 3600 }));
-            send(res, r.status === 201 ? 200 : 502, r.status === 201 ? { token: r.json.token, expires_at: r.json.expires_at } : { error: r.json?.error ?? 'token failed' });
+            send(res, 200, await issue(j.uid));
             return true;
           }
           // Erasure: only for the holder of a valid token for that uid.

@@ -171,7 +171,11 @@ function viewHome() {
   if (!best.length) best = [...store.items].sort((a, b) => orders(b) - orders(a) || a.id.localeCompare(b.id)).slice(0, 12);
   const fresh = store.items.filter((it) => it.tags?.includes('new')).slice(0, 8);
   return [
-    h('section', { class: 'hero' }, h('h1', {}, 'Things for living well'),
+    // The headline is an experiment (feature hero-layout): the core picks the variation, the
+    // SDK shows it before the first paint and records the exposure once.
+    h('section', { class: 'hero' }, h('h1', { 'data-tailor-feature': 'hero-layout', 'data-testid': 'hero-headline' },
+      h('span', { 'data-tailor-variation': 'classic' }, 'Things for living well'),
+      h('span', { 'data-tailor-variation': 'personal' }, 'Picked for you, every visit')),
       h('p', { 'data-tailor-copy': 'hero', 'data-testid': 'hero-copy',
         'data-tailor-data': JSON.stringify({ products: store.items.length, departments: store.departments.length }) },
       `${store.items.length.toLocaleString('en-GB')} products across ${store.departments.length} departments.`)),
@@ -369,6 +373,15 @@ function queueProfile() {
 // Consent banner and sync line: what the SDK reports (the consent itself is the core's fold).
 function renderSync() {
   const st = store.sdk.status();
+  const signedIn = st.uid.startsWith('u-');
+  $('[data-testid=sign-in-form]').hidden = signedIn || !store.sync.enabled;
+  $('[data-testid=account]').hidden = !signedIn;
+  $('[data-testid=signed-in-as]').textContent = signedIn ? `Signed in as ${st.uid.slice(2)}` : '';
+  const features = store.sdk.features();
+  $('[data-testid=experiments]').textContent = st.experiments
+    ? `Experiments (decided by the core): ${Object.entries(features).map(([k, f]) =>
+      `${k} = ${JSON.stringify(f.value)}${f.experimentResult?.inExperiment ? ` (variation ${f.experimentResult.variationId})` : ''}`).join(', ') || 'none'}.`
+    : '';
   $('[data-testid=consent-banner]').hidden = !!st.consent;
   $('[data-testid=consent-withdraw]').hidden = !st.syncAllowed;
   $('[data-testid=consent-accept-again]').hidden = !st.consent || st.syncAllowed || !store.sync.enabled;
@@ -477,11 +490,14 @@ async function main() {
     currency: 'GBP',
     retry: { baseMs: 500, maxMs: 10000 }, // the demo's server restarts quickly
     renderItem: renderRecommended,
+    // Features and experiments: tailor-sync's config (GET /v1/config), evaluated by the core.
+    experiments: sync.enabled ? true : undefined,
   });
   const sdk = store.sdk;
   window.tailorSdk = sdk; // for the console and the browser tests
   $('[data-testid=core-version]').textContent = `Core ${sdk.core.version()}.`;
-  for (const type of ['track', 'profile', 'consent', 'pulled', 'erased', 'forgotten']) sdk.addEventListener(type, queueProfile);
+  for (const type of ['track', 'profile', 'consent', 'pulled', 'erased', 'forgotten', 'identified', 'reset', 'settings']) sdk.addEventListener(type, queueProfile);
+  sdk.addEventListener('warning', (e) => console.warn(`tailor: ${e.detail.what}: ${e.detail.message}`));
   sdk.addEventListener('rejected', (e) => {
     const r = e.detail.rejected[0];
     store.lastError = `${e.detail.rejected.length} event(s) rejected: ${r.code} ${r.message} (${r.where})`;
@@ -510,6 +526,26 @@ async function main() {
     localStorage.removeItem(KEYS.cart);
     location.hash = '#/';
     location.reload();
+  });
+  // Sign-in: the demo backend starts a session and hands out the user's shopper token; the
+  // SDK merges the anonymous profile into the user's (here and, with consent, on tailor-sync).
+  $('[data-testid=sign-in-form]').addEventListener('submit', async (e) => {
+    e.preventDefault();
+    try {
+      const who = await post('/api/sign-in', { name: e.target.name.value });
+      await sdk.identify(who.uid, who);
+      store.lastError = '';
+    } catch (err) {
+      store.lastError = `Could not sign in: ${err.message}`;
+    }
+    render();
+    renderProfile();
+  });
+  $('[data-testid=sign-out]').addEventListener('click', async () => {
+    await post('/api/sign-out', {}).catch(() => {});
+    await sdk.reset(); // a fresh anonymous shopper on this browser
+    render();
+    renderProfile();
   });
   window.addEventListener('hashchange', () => render());
   setInterval(renderProfile, 30000); // decay and session timing move with the clock

@@ -178,11 +178,12 @@ test('before consent nothing that names the shopper leaves the browser', async (
   assert.match(await page.textContent('[data-testid=sync-status]'), /^Not synced: nothing leaves this browser/);
   assert.equal(st.pending, 0, 'nothing queued for upload');
   assert.ok(st.tracked >= 5, 'events were tracked on the device');
-  // The only requests to tailor-sync: the bundle (no uid, no token, no cookies, no body).
-  assert.ok(requests.length >= 1);
+  // The only requests to tailor-sync: the bundle and the experiments config (no uid, no token,
+  // no cookies, no body).
+  assert.ok(requests.length >= 2);
   for (const r of requests) {
     assert.equal(r.method, 'GET', `${r.method} ${r.url}`);
-    assert.equal(new URL(r.url).pathname, '/v1/bundle', r.url);
+    assert.ok(['/v1/bundle', '/v1/config'].includes(new URL(r.url).pathname), r.url);
     assert.ok(!r.url.includes(id) && !('x-tailor-token' in r.headers) && !('cookie' in r.headers), 'no shopper data');
   }
   assert.deepEqual(await serverEvents(id), [], 'the server knows nothing of this shopper');
@@ -192,7 +193,7 @@ test('before consent nothing that names the shopper leaves the browser', async (
   await page.waitForSelector('html[data-ready=true]');
   assert.equal(await uid(), id);
   assert.ok((await localEvents()).length >= count);
-  assert.ok(requests.every((r) => new URL(r.url).pathname === '/v1/bundle'));
+  assert.ok(requests.every((r) => ['/v1/bundle', '/v1/config'].includes(new URL(r.url).pathname)));
 });
 
 test('data-tailor-* attributes become events with their fields', async () => {
@@ -419,7 +420,7 @@ test('withdrawing consent sends only the withdrawal, stops sync and turns person
   await page.click('[data-testid=slot-home] [data-testid=product-link] >> nth=3');
   await page.waitForSelector('[data-testid=product-detail]');
   await page.waitForTimeout(2500);
-  assert.deepEqual(syncRequests(mark).filter((r) => r.method !== 'GET' || !r.url.endsWith('/v1/bundle')), []);
+  assert.deepEqual(syncRequests(mark).filter((r) => r.method !== 'GET' || !/\/v1\/(bundle|config)$/.test(r.url)), []);
   assert.equal((await serverEvents(id)).length, serverBefore + 1);
 });
 

@@ -306,3 +306,241 @@ test('recommend hands the core the newest recommendEvents history events, and th
   assert.equal(cold.fallback, 'cold_start');
   sdk.close();
 });
+
+test('each request carries one uid and that uid\'s token (queued events of a merged anonymous id)', async () => {
+  const server = fakeServer();
+  const asked = [];
+  const { sync } = makeSync(server, {
+    uid: () => 'u1',
+    token: async (uid) => { asked.push(uid); return `v1.${Math.floor(Date.now() / 1000) + 3600}.${uid}.mac`; },
+  });
+  const anon = (i) => ({ ...ev(i), uid: 'a-0123456789abcdef' });
+  sync.setToken('u1', 'v1.9999999999.u1.given');
+  await sync.enqueue([anon(1), anon(2), ev(3), anon(4)]);
+  await sync.flush();
+  const posts = server.posts().map((c) => ({ uids: [...new Set(JSON.parse(c.body).map((e) => e.uid))], token: c.headers['x-tailor-token'] }));
+  assert.deepEqual(posts, [
+    { uids: ['a-0123456789abcdef'], token: posts[0].token },
+    { uids: ['u1'], token: 'v1.9999999999.u1.given' },
+  ]);
+  assert.match(posts[0].token, /\.a-0123456789abcdef\.mac$/);
+  assert.deepEqual(asked, ['a-0123456789abcdef'], 'the token given for u1 is used, not asked for');
+  assert.equal(server.stored.size, 4);
+  assert.throws(() => sync.setToken('u1', ''), /non-empty string/);
+});
+
+test('identify posts both ids with uid\'s token and previous_token; a refusal carries its status', async () => {
+  const server = fakeServer((call) => {
+    if (!call.url.endsWith('/v1/identify')) return null;
+    const b = JSON.parse(call.body);
+    if (b.previous_uid === 'a-bad') return json(403, { error: { code: 'forbidden', message: 'previous_token must be a valid token' } });
+    return json(200, { uid: b.uid, moved: 2, duplicates: 0, already_merged: false });
+  });
+  const { sync } = makeSync(server, { token: async (uid) => `v1.9999999999.${uid}.mac` });
+  const r = await sync.identify('alice', 'a-0123456789abcdef');
+  assert.deepEqual(r, { uid: 'alice', moved: 2, duplicates: 0, already_merged: false });
+  const call = server.calls.at(-1);
+  assert.deepEqual(JSON.parse(call.body), { uid: 'alice', previous_uid: 'a-0123456789abcdef', previous_token: 'v1.9999999999.a-0123456789abcdef.mac' });
+  assert.equal(call.headers['x-tailor-token'], 'v1.9999999999.alice.mac');
+  await assert.rejects(sync.identify('alice', 'a-bad'), (e) => e.status === 403 && e.code === 'forbidden');
+});
+
+// A fake tailor-sync that also merges identities and settings the way the real one
+// does (aliases; union of suppressions, latest switch wins) for the SDK-level tests.
+function fakeAccountServer() {
+  const aliases = new Map();
+  const settings = new Map(); // canonical uid -> {suppressed, personalization}
+  const canon = (u) => aliases.get(u) ?? u;
+  const server = fakeServer((call) => {
+    if (call.url.endsWith('/v1/identify')) {
+      const b = JSON.parse(call.body);
+      aliases.set(b.previous_uid, b.uid);
+      return json(200, { uid: b.uid, moved: 0, duplicates: 0, already_merged: false });
+    }
+    const m = call.url.match(/\/v1\/profiles\/([^/]+)\/settings$/);
+    if (m) {
+      const uid = canon(decodeURIComponent(m[1]));
+      const mine = settings.get(uid) ?? { suppressed: [], personalization: { enabled: true, ts: 0 } };
+      const b = JSON.parse(call.body);
+      const keys = new Set(mine.suppressed.map((s) => `${s.kind}\u0000${s.key}`));
+      for (const s of b.suppressed ?? []) if (!keys.has(`${s.kind}\u0000${s.key}`)) mine.suppressed.push(s);
+      if ((b.personalization?.ts ?? 0) > mine.personalization.ts) mine.personalization = b.personalization;
+      settings.set(uid, mine);
+      return json(200, { uid, canonical_uid: uid, settings: { version: 1, events: [], ...mine } });
+    }
+    if (call.url.includes('/v1/profiles/')) return json(200, { events: [], watermark: 0, has_more: false });
+    return null;
+  });
+  return { ...server, aliases, settings };
+}
+
+const smallCatalog = [
+  { id: 'sku-1', title: 'Mug', category: ['Home', 'Kitchen'], price: 9.5, currency: 'GBP', tags: ['vegan'] },
+  { id: 'sku-2', title: 'Jug', category: ['Home', 'Kitchen'], price: 12, currency: 'GBP' },
+].map((x) => JSON.stringify(x)).join('\n');
+
+async function accountSdk(server, over = {}) {
+  const tailor = await import('../../build/wasm/pkg/index.mjs');
+  return TailorSDK.start({
+    tailor, catalog: smallCatalog, store: new MemoryStore(), root: null, flushDelayMs: 0, fetch: server.fetch,
+    server: { url: 'http://sync.test', key: 'tsb_key', token: async (uid) => `v1.9999999999.${uid}.mac` },
+    ...over,
+  });
+}
+
+test('identify with consent: the server merges first, the profile continues under the new uid, nothing counts twice', async () => {
+  const server = fakeAccountServer();
+  const sdk = await accountSdk(server);
+  const anon = sdk.uid;
+  sdk.track('view', { item_id: 'sku-1' });
+  await sdk.consent({ personalization: true, analytics: true });
+  sdk.track('view', { item_id: 'sku-2' }); // queued under the anonymous id
+  const r = await sdk.identify('alice', 'v1.9999999999.alice.given');
+  assert.equal(r.previousUid, anon);
+  assert.equal(r.server.uid, 'alice');
+  assert.equal(sdk.uid, 'alice');
+  assert.equal(server.aliases.get(anon), 'alice');
+  sdk.track('add_to_cart', { item_id: 'sku-1' });
+  await sdk.flush();
+  await until(() => sdk.status().pending === 0);
+  const local = JSON.parse(sdk.tailor.exportState()).events;
+  assert.deepEqual([...server.stored.keys()].sort(), local.map((e) => e.id).sort(), 'every event once');
+  const link = local.find((e) => e.type === 'identify');
+  assert.deepEqual([link.uid, link.previous_uid], ['alice', anon]);
+  assert.equal(local.find((e) => e.type === 'add_to_cart').uid, 'alice');
+  assert.deepEqual(sdk.profile().identities.uids, [anon, 'alice'].sort());
+  assert.equal(sdk.profile().events.by_type.view, 2, 'the anonymous views are in the signed-in profile');
+  // Each upload went with its own uid's token (the given one for alice).
+  for (const c of server.posts().filter((x) => x.url.endsWith('/v1/events'))) {
+    const uids = new Set(JSON.parse(c.body).map((e) => e.uid));
+    assert.equal(uids.size, 1);
+    const [u] = uids;
+    assert.equal(c.headers['x-tailor-token'], u === 'alice' ? 'v1.9999999999.alice.given' : `v1.9999999999.${u}.mac`);
+  }
+  // Another account signing in on this device is never merged into alice's.
+  const calls = server.calls.length;
+  const switched = await sdk.identify('carol');
+  assert.deepEqual([switched.uid, switched.previousUid, sdk.uid], ['carol', null, 'carol']);
+  assert.equal(server.aliases.get('alice'), undefined);
+  assert.ok(server.calls.slice(calls).every((c) => !c.url.endsWith('/v1/identify')));
+  assert.equal(sdk.profile().events.total, 0, 'none of alice\'s events');
+  assert.equal(sdk.consentState, null);
+  // Sign-out: a fresh anonymous shopper without consent or events.
+  const out = await sdk.reset();
+  assert.equal(out.uid, 'carol');
+  assert.match(sdk.uid, /^a-[0-9a-f]{16}$/);
+  assert.notEqual(sdk.uid, anon);
+  assert.equal(sdk.consentState, null);
+  assert.equal(sdk.profile().events.total, 0);
+  sdk.close();
+});
+
+test('identify before consent merges on the device and on the server once consent is given; a refusal changes nothing', async () => {
+  const server = fakeAccountServer();
+  const sdk = await accountSdk(server);
+  const anon = sdk.uid;
+  sdk.track('view', { item_id: 'sku-1' });
+  const r = await sdk.identify('bob');
+  assert.equal(r.server, null, 'no consent: nothing sent');
+  assert.equal(server.calls.length, 0);
+  assert.equal(sdk.uid, 'bob');
+  await sdk.consent({ personalization: true });
+  await until(() => server.aliases.get(anon) === 'bob');
+  await sdk.flush();
+  await until(() => sdk.status().pending === 0);
+  const firstIdentify = server.calls.findIndex((c) => c.url.endsWith('/v1/identify'));
+  assert.ok(firstIdentify >= 0);
+  assert.equal(server.stored.size, JSON.parse(sdk.tailor.exportState()).events.length);
+
+  const refusing = fakeServer((call) => (call.url.endsWith('/v1/identify')
+    ? json(403, { error: { code: 'forbidden', message: 'the shopper token must name uid' } }) : null));
+  const other = await accountSdk(refusing);
+  await other.consent({ personalization: true });
+  const before = other.uid;
+  await assert.rejects(other.identify('mallory', 'v1.1.bad.token'), (e) => e.status === 403);
+  assert.equal(other.uid, before, 'still the anonymous shopper');
+  assert.equal(JSON.parse(other.tailor.exportState()).events.some((e) => e.type === 'identify'), false);
+  await assert.rejects(other.identify(''), /1 to 128 bytes/);
+  other.close();
+  sdk.close();
+});
+
+test('settings round-trip: a deleted tag reaches the server, the server\'s settings reach the device', async () => {
+  const server = fakeAccountServer();
+  const sdk = await accountSdk(server);
+  sdk.deleteTag('tag', 'vegan');
+  await sdk.flush();
+  assert.equal(server.calls.length, 0, 'not before consent');
+  await sdk.consent({ personalization: true });
+  await until(() => server.settings.get(sdk.uid)?.suppressed.length === 1);
+  assert.deepEqual(server.settings.get(sdk.uid).suppressed, [{ kind: 'tag', key: 'vegan' }]);
+  // Another device of the shopper deleted a brand and turned personalization off later.
+  const s = server.settings.get(sdk.uid);
+  s.suppressed.push({ kind: 'brand', key: 'Acme' });
+  s.personalization = { enabled: false, ts: Date.now() - 1000 };
+  assert.equal(await sdk.syncSettings(), true);
+  const p = sdk.profile();
+  assert.deepEqual(p.suppressed.map((x) => `${x.kind}:${x.key}`).sort(), ['brand:Acme', 'tag:vegan']);
+  assert.equal(p.personalized, false);
+  assert.equal(p.reason, 'opted_out');
+  sdk.close();
+});
+
+test('experiments in the SDK: the core decides as GrowthBook, one exposure per experiment with the server\'s id, sticky across loads', async () => {
+  const tailor = await import('../../build/wasm/pkg/index.mjs');
+  const { GrowthBook } = await import('@growthbook/growthbook');
+  const { sdkResults } = await import('../oracles/experiment-gen.mjs');
+  const { DEMO_FEATURES } = await import('../../examples/sync.mjs');
+  const { createHash } = await import('node:crypto');
+  const store = new MemoryStore();
+  const base = { tailor, catalog: smallCatalog, store, root: null, experiments: { config: { profile: {}, features: DEMO_FEATURES } } };
+  const sdk = await TailorSDK.start(base);
+  const want = sdkResults(GrowthBook, { features: DEMO_FEATURES, attributes: { id: sdk.uid } });
+  const hero = sdk.feature('hero-layout');
+  assert.deepEqual(hero, want['hero-layout']);
+  assert.equal(sdk.getFeatureValue('hero-layout', 'x'), want['hero-layout'].value);
+  assert.equal(sdk.isOn('free-shipping-banner'), want['free-shipping-banner'].on);
+  assert.deepEqual(sdk.feature('no-such-feature'), { value: null, on: false, off: true, source: 'unknownFeature', ruleId: '' });
+  const exposures = () => JSON.parse(sdk.tailor.exportState()).events.filter((e) => e.type === 'exposure');
+  await until(() => exposures().length === 1);
+  const key = `id${sdk.uid}exp-hero-layout${hero.experimentResult.variationId}`;
+  assert.deepEqual(exposures().map((e) => [e.id, e.experiment, e.variation]),
+    [[`x-${createHash('sha256').update(key).digest('hex').slice(0, 32)}`, 'exp-hero-layout', hero.experimentResult.key]]);
+  sdk.feature('hero-layout');
+  await new Promise((r) => setTimeout(r, 50));
+  assert.equal(exposures().length, 1, 'once per shopper, experiment and variation');
+  const uid = sdk.uid;
+  sdk.close();
+  // A later page load: same shopper, same bucket (from the sticky docs), no new exposure.
+  const again = await TailorSDK.start(base);
+  assert.equal(again.uid, uid);
+  const later = again.feature('hero-layout');
+  assert.deepEqual([later.value, later.experimentResult.stickyBucketUsed], [hero.value, true]);
+  await new Promise((r) => setTimeout(r, 50));
+  assert.equal(JSON.parse(again.tailor.exportState()).events.filter((e) => e.type === 'exposure').length, 1);
+  assert.equal(again.status().experiments.exposed, 1);
+  again.close();
+  // A config the core refuses: a warning, every feature unknown; no config and no server: an error.
+  const broken = await TailorSDK.start({ ...base, store: new MemoryStore(), experiments: { config: '{"features": ' } });
+  assert.deepEqual(broken.features(), {});
+  assert.equal(broken.status().experiments, null);
+  broken.close();
+  await assert.rejects(TailorSDK.start({ ...base, experiments: true }), /experiments need experiments\.config or a server/);
+  await assert.rejects(TailorSDK.start({ ...base, experiments: { cookie: 'sometimes' } }), /experiments\.cookie/);
+});
+
+test('settings the core refuses from the server leave the device\'s as they were, with a warning', async () => {
+  const server = fakeServer((call) => (call.url.endsWith('/settings')
+    ? json(200, { settings: { version: 1, events: [], suppressed: [{ kind: 'planet', key: 'mars' }], personalization: { enabled: true, ts: 0 } } })
+    : call.url.includes('/v1/profiles/') ? json(200, { events: [], watermark: 0, has_more: false }) : null));
+  const sdk = await accountSdk(server);
+  const warned = [];
+  sdk.addEventListener('warning', (e) => warned.push(`${e.detail.what}: ${e.detail.error?.code}`));
+  await sdk.consent({ personalization: true });
+  sdk.deleteTag('tag', 'vegan');
+  assert.equal(await sdk.syncSettings(), false);
+  assert.deepEqual(sdk.profile().suppressed, [{ kind: 'tag', key: 'vegan' }]);
+  await until(() => warned.length > 0); // warnings from the first moments are dispatched after a task
+  assert.ok(warned.some((w) => w.startsWith('settings: invalid')), JSON.stringify(warned));
+  sdk.close();
+});

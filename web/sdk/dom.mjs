@@ -8,12 +8,15 @@
 //   data-tailor-consent="accept|decline|withdraw"   consent buttons
 //   data-tailor-slot="SLOT"          a recommendation slot (data-tailor-context="ITEM …", data-tailor-size="N")
 //   data-tailor-copy="TEMPLATE"      a copy slot: the named template rendered by the core
+//   data-tailor-feature="KEY"        an experiment/feature: children with data-tailor-variation="VALUE"
+//                                    show the core's value; on a slot or copy element, a string value
+//                                    names the slot or template to use
 
 /** Hides unfilled slots so their fallback content never flashes (put the same rule inline in <head>). */
-export const ANTI_FLICKER_CSS =
-  '[data-tailor-slot]:not([data-tailor-state]),[data-tailor-copy]:not([data-tailor-state]){visibility:hidden}';
+export const ANTI_FLICKER_CSS = '[data-tailor-slot]:not([data-tailor-state]),[data-tailor-copy]:not([data-tailor-state]),'
+  + '[data-tailor-feature]:not([data-tailor-state]){visibility:hidden}';
 
-const SLOT_SELECTOR = '[data-tailor-slot],[data-tailor-copy]';
+const SLOT_SELECTOR = '[data-tailor-slot],[data-tailor-copy],[data-tailor-feature]';
 const ACTION_SELECTOR = '[data-tailor-click],[data-tailor-add-to-cart],[data-tailor-consent]';
 
 export function installStyle(doc) {
@@ -95,7 +98,7 @@ export function attach(root, sdk, { slotTimeoutMs = 2000 } = {}) {
   });
   observer.observe(root, {
     childList: true, subtree: true, attributes: true,
-    attributeFilter: ['data-tailor-slot', 'data-tailor-context', 'data-tailor-copy', 'data-tailor-size'],
+    attributeFilter: ['data-tailor-slot', 'data-tailor-context', 'data-tailor-copy', 'data-tailor-size', 'data-tailor-feature'],
   });
   doc.addEventListener('click', onClick, true);
   doc.addEventListener('submit', onSubmit, true);
@@ -115,6 +118,23 @@ export function attach(root, sdk, { slotTimeoutMs = 2000 } = {}) {
       doc.removeEventListener('submit', onSubmit, true);
     },
   };
+}
+
+/**
+ * Shows a feature's value on its element: `data-tailor-value` holds it (strings as they
+ * are, other values as JSON), the children whose data-tailor-variation equals it are shown
+ * and the other variation children hidden; when none equals it, the first one shows (write
+ * the control first). `state`: 'applied' (the core's decision) or 'default' (no config).
+ */
+export function applyFeature(el, result, state) {
+  const v = result.value;
+  const text = typeof v === 'string' ? v : JSON.stringify(v ?? null);
+  el.setAttribute('data-tailor-value', text);
+  const kids = [...el.querySelectorAll(':scope > [data-tailor-variation]')];
+  const match = kids.filter((k) => k.getAttribute('data-tailor-variation') === text);
+  const shown = match.length ? match : kids.slice(0, 1);
+  for (const k of kids) k.hidden = !shown.includes(k);
+  el.setAttribute('data-tailor-state', state);
 }
 
 /** The default item renderer: clones the slot's <template>, fills [data-tailor-field] elements. */

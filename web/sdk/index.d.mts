@@ -2,6 +2,7 @@
 import type {
   TailorCore, TailorEvent, WasmSource, Tailor, Profile, ProfileConfig, SuppressionKind,
   Decision, Recommendation, Recommender, RecommendRequest, BundleInfo, ErrorCode,
+  FeatureResult, GrowthBookDefinitions, StickyDocs,
 } from '../../wasm/index.mjs';
 
 /** What the SDK needs from the wasm package (build/wasm/pkg/index.mjs). */
@@ -10,6 +11,21 @@ export interface TailorPackage {
   Tailor: typeof Tailor;
   Recommender: typeof Recommender;
   Copy?: new (core: TailorCore) => unknown;
+  /** Needed with `experiments`. */
+  GrowthBookDefinitions?: typeof GrowthBookDefinitions;
+  stickyCookieDecode?(core: TailorCore, cookie: string): { stickyBucketAssignmentDocs: StickyDocs; order: [string, string][] };
+  stickyCookieEncode?(core: TailorCore, docs: StickyDocs | string, recent?: [string, string][]): string;
+}
+
+export interface ExperimentsOptions {
+  /** GrowthBook definitions ({features, savedGroups, contextualBandits}, or a config holding them); default: the server's GET /v1/config. */
+  config?: Source | Record<string, unknown>;
+  /** GrowthBook attributes besides `id` (always the shopper's uid), or a function of the shopper. */
+  attributes?: Record<string, unknown> | ((shopper: { uid: string; profile(): Profile }) => Record<string, unknown>);
+  /** When the sticky-bucket cookie (STICKY_COOKIE) is written: with sync consent (default), always, never. */
+  cookie?: 'consent' | 'always' | 'never';
+  /** Pass location.href for URL targeting and ?experiment=N previews (default true). */
+  url?: boolean;
 }
 
 /** A text or binary source: inline, or fetched with an ETag cache in IndexedDB. */
@@ -40,6 +56,8 @@ export interface StartOptions {
   config?: ProfileConfig | Source;
   /** The recommendation bundle (bytes, or where to fetch it: ETag-cached). Without it, slots keep their fallback. */
   bundle?: Source;
+  /** Features and experiments evaluated by the core (true: the server's config). */
+  experiments?: true | ExperimentsOptions;
   /** tailor-sync; without it nothing is ever sent. */
   server?: ServerOptions;
   /** Which consent purpose allows sync (default 'personalization'). */
@@ -92,6 +110,19 @@ export interface SdkStatus {
   pending: number;
   sync: SyncStats | null;
   bundle: null | (BundleInfo & { etag: string; from: 'inline' | 'network' | 'revalidated' | 'cache' });
+  experiments: null | { etag: string; from: 'inline' | 'network' | 'revalidated' | 'cache'; stickyCookie: 'consent' | 'always' | 'never'; exposed: number };
+}
+
+export interface IdentifyResult {
+  uid: string;
+  previousUid: string | null;
+  /** tailor-sync's answer, or null when the merge waits on the device (no consent yet, offline). */
+  server: null | { uid: string; moved: number; duplicates: number; already_merged: boolean };
+}
+
+export interface ProfileSettings {
+  suppressed: { kind: SuppressionKind; key: string }[];
+  personalization: { enabled: boolean; ts: number };
 }
 
 /** The fields of an event of type T, without what the SDK fills in (id, ts, uid, type). */
@@ -109,6 +140,10 @@ export interface SdkEventMap {
   slot: CustomEvent<{ element: Element; slot: string; decision: Decision }>;
   erased: CustomEvent<{ uid: string }>;
   forgotten: CustomEvent<{ uid: string; newUid: string }>;
+  identified: CustomEvent<{ uid: string; previousUid: string; server: IdentifyResult['server'] }>;
+  reset: CustomEvent<{ uid: string; newUid: string; unsent?: number }>;
+  settings: CustomEvent<{ settings: ProfileSettings; from: 'server' }>;
+  feature: CustomEvent<{ element: Element; key: string; result: FeatureResult }>;
   warning: CustomEvent<{ what: string; message: string; error: unknown }>;
 }
 
@@ -134,6 +169,13 @@ export declare class TailorSDK extends EventTarget {
   flush(): Promise<void>;
   pull(): Promise<number>;
   forget(options?: { remote?: boolean }): Promise<void>;
+  identify(userId: string, token?: string | ShopperToken): Promise<IdentifyResult>;
+  reset(): Promise<{ uid: string; newUid: string; unsent: number }>;
+  syncSettings(): Promise<boolean>;
+  features(): Record<string, FeatureResult>;
+  feature(key: string): FeatureResult;
+  isOn(key: string): boolean;
+  getFeatureValue<T>(key: string, fallback: T): T;
   close(): void;
   addEventListener<K extends keyof SdkEventMap>(type: K, listener: (ev: SdkEventMap[K]) => void, options?: boolean | AddEventListenerOptions): void;
   addEventListener(type: string, listener: EventListenerOrEventListenerObject | null, options?: boolean | AddEventListenerOptions): void;
@@ -146,6 +188,10 @@ export declare class MemoryStore {
 export declare const SDK_LIMITS: Readonly<{ localEvents: number; impressionItems: number; profileCacheMs: number; importChunk: number; recommendEvents: number }>;
 export declare const SYNC_LIMITS: Readonly<{ batchEvents: number; keepaliveBytes: number; outboxEvents: number; pullPage: number }>;
 export declare const ANTI_FLICKER_CSS: string;
+/** The sticky-bucket cookie's name, shared with the edge worker. */
+export declare const STICKY_COOKIE: string;
+/** The shopper id cookie shared with the edge worker (adopted on a new device, written like STICKY_COOKIE). */
+export declare const UID_COOKIE: string;
 export declare function newUid(): string;
 export declare function newEventId(ts: number): string;
 export declare function describeReasons(reasons: Recommendation['reasons']): string;

@@ -5,9 +5,12 @@
 // decision (profile, consent state, recommendations, copy) is the core's.
 import { Sync, SYNC_LIMITS } from './sync.mjs';
 import { openStore, MemoryStore } from './store.mjs';
-import { attach, installStyle, renderFromTemplate, describeReasons, ANTI_FLICKER_CSS } from './dom.mjs';
+import { attach, installStyle, renderFromTemplate, describeReasons, applyFeature, ANTI_FLICKER_CSS } from './dom.mjs';
+import {
+  Experiments, STICKY_COOKIE, UID_COOKIE, UID_COOKIE_PATTERN, MAX_TRACKED_EXPOSURES, readCookie, cookieText, exposureEventId,
+} from './experiments.mjs';
 
-export { SYNC_LIMITS, MemoryStore, ANTI_FLICKER_CSS, describeReasons, renderFromTemplate };
+export { SYNC_LIMITS, MemoryStore, ANTI_FLICKER_CSS, STICKY_COOKIE, UID_COOKIE, describeReasons, renderFromTemplate };
 
 /** Named limits of the SDK. */
 export const SDK_LIMITS = Object.freeze({
@@ -25,6 +28,11 @@ export const SDK_LIMITS = Object.freeze({
 
 /** Event types that change what the shopper is shown (impressions do not re-fill slots). */
 const REFRESH_TYPES = new Set(['view', 'click', 'add_to_cart', 'remove_from_cart', 'purchase', 'search', 'consent', 'identify']);
+const COOKIE_POLICIES = new Set(['consent', 'always', 'never']);
+/** The ids newUid() makes (a device saved before the SDK kept the `anonymous` flag). */
+const ANONYMOUS_UID = /^a-[0-9a-f]{16}$/;
+/** What feature() answers for a key the config does not define (GrowthBook's unknownFeature result). */
+const UNKNOWN_FEATURE = Object.freeze({ value: null, on: false, off: true, source: 'unknownFeature', ruleId: '' });
 const PURPOSES = new Set(['personalization', 'analytics', 'marketing']);
 /**
  * The event types the core's recommender reads (core/src/recommend/recommend.cpp skips every
@@ -79,6 +87,9 @@ export async function cachedFetch(name, { url, headers = {} }, fetchFn, store, {
   return { body, etag, from: 'network' };
 }
 
+// A server answer that retrying cannot change (bad token, erased id, bad request).
+const isRefusal = (err) => Number.isInteger(err?.status) && err.status >= 400 && err.status < 500 && err.status !== 408 && err.status !== 429;
+
 export class TailorSDK extends EventTarget {
   #o;
   #pkg;
@@ -107,6 +118,12 @@ export class TailorSDK extends EventTarget {
   #bundleMeta = null;
   #lastConsentTs = 0;
   #channel = null; // BroadcastChannel to the other tabs of this shop
+  #exp = null; // Experiments (the core's GrowthBook evaluation) when configured
+  #expMeta = null; // { etag, from } of the experiments config
+  #exposed = new Set(); // dedupe keys (the core's) of exposures already recorded
+  #settingsReq = null; // the settings round trip in flight
+  #settingsAgain = false;
+  #anonymous = true; // the uid was made on this device (or by the edge), not given by a sign-in
 
   constructor(k) {
     super();
@@ -121,8 +138,15 @@ export class TailorSDK extends EventTarget {
   static async start(options = {}) {
     const sdk = new TailorSDK(TailorSDK.#key);
     await sdk.#init(options);
+    // Warnings raised while starting reach the listeners the page adds once start() resolves.
+    setTimeout(() => {
+      const early = sdk.#early;
+      sdk.#early = null;
+      for (const detail of early) sdk.#emit('warning', detail);
+    }, 0);
     return sdk;
   }
+  #early = []; // warnings before start() resolved
 
   async #init(options) {
     const o = {
@@ -131,6 +155,13 @@ export class TailorSDK extends EventTarget {
       recommendEvents: SDK_LIMITS.recommendEvents,
       ...options,
     };
+    if (o.experiments === true) o.experiments = {};
+    if (o.experiments) {
+      o.experiments = { cookie: 'consent', url: true, ...o.experiments };
+      if (!COOKIE_POLICIES.has(o.experiments.cookie)) {
+        throw new TypeError(`experiments.cookie must be consent, always or never, got ${o.experiments.cookie}`);
+      }
+    }
     if (!Number.isInteger(o.recommendEvents) || o.recommendEvents < 0 || o.recommendEvents > 5000) {
       throw new TypeError(`recommendEvents must be an integer 0..5000, got ${o.recommendEvents}`);
     }
@@ -143,15 +174,26 @@ export class TailorSDK extends EventTarget {
       if (typeof o.server.token !== 'function') throw new TypeError('server.token(uid) must be a function returning a shopper token');
       o.server = { ...o.server, url: o.server.url.replace(/\/+$/, '') };
     }
+    // The experiments config: given, or tailor-sync's current one (GET /v1/config, ETag-cached;
+    // the public key only: no uid, no token).
+    let expSource = o.experiments?.config;
+    if (o.experiments && expSource === undefined) {
+      if (!o.server) throw new TypeError('experiments need experiments.config or a server to fetch /v1/config from');
+      expSource = { url: `${o.server.url}/v1/config`, headers: { authorization: `Bearer ${o.server.key}` } };
+    }
     this.#o = o;
     this.#store = o.store ?? await openStore(o.dbName);
     this.#pkg = o.tailor ?? await import(o.pkg ?? new URL('../pkg/index.mjs', import.meta.url).href);
-    const [core, catalog, config, bundle] = await Promise.all([
+    const [core, catalog, config, bundle, expConfig] = await Promise.all([
       o.core ?? this.#pkg.TailorCore.load(o.wasm),
       readSource(o.catalog, 'catalog', o.fetch, this.#store),
       readSource(o.config ?? {}, 'config', o.fetch, this.#store),
       readSource(o.bundle, 'bundle', o.fetch, this.#store, { binary: true }).catch((err) => {
         this.#warn('bundle', err);
+        return null;
+      }),
+      readSource(expSource, 'experiments', o.fetch, this.#store).catch((err) => {
+        this.#warn('experiments', err);
         return null;
       }),
     ]);
@@ -168,6 +210,14 @@ export class TailorSDK extends EventTarget {
       }
     }
     if (o.templates && this.#pkg.Copy) this.#copy = new this.#pkg.Copy(core);
+    if (expConfig) {
+      try {
+        this.#exp = new Experiments(this.#pkg, core, String(expConfig.body));
+        this.#expMeta = { etag: expConfig.etag, from: expConfig.from };
+      } catch (err) {
+        this.#warn('experiments', err); // a config the core refuses: every feature is its default
+      }
+    }
     await this.#openShopper(o.uid);
     if (typeof BroadcastChannel === 'function' && this.#store.kind === 'indexeddb') { // tabs share IndexedDB only
       this.#channel = new BroadcastChannel(`tailor-sdk:${o.dbName}`);
@@ -192,8 +242,12 @@ export class TailorSDK extends EventTarget {
       await store.clearShopper();
       saved = undefined;
     }
-    this.#uid = uid ?? saved ?? newUid();
+    // A new device: the id the edge worker gave this shopper (its cookie), so both bucket alike.
+    const fromEdge = typeof document !== 'undefined' ? readCookie(document.cookie, UID_COOKIE) : '';
+    this.#uid = uid ?? saved ?? (UID_COOKIE_PATTERN.test(fromEdge) ? fromEdge : newUid());
     if (this.#uid !== saved) await store.set('uid', this.#uid);
+    this.#anonymous = uid ? false : saved ? ((await store.get('anonymous')) ?? ANONYMOUS_UID.test(saved)) : true;
+    await store.set('anonymous', this.#anonymous);
     this.#erased = (await store.get('erased')) === true;
     this.#tailor = await this.#pkg.Tailor.load({
       catalog: this.#catalogText, catalogFormat: this.#o.catalogFormat, config: this.#configText, wasm: this.#core,
@@ -210,6 +264,7 @@ export class TailorSDK extends EventTarget {
     this.#bump(true);
     this.#consent = this.#tailor.profile({ now: this.#now() }).consent ?? null;
     this.#lastConsentTs = this.#consent?.ts ?? 0;
+    await this.#loadExperimentState();
     if (this.#o.server) {
       this.#sync = new Sync({
         url: this.#o.server.url, key: this.#o.server.key, token: this.#o.server.token,
@@ -233,7 +288,9 @@ export class TailorSDK extends EventTarget {
   }
 
   #warn(what, err) {
-    this.#emit('warning', { what, message: String(err?.message ?? err), error: err });
+    const detail = { what, message: String(err?.message ?? err), error: err };
+    if (this.#early) this.#early.push(detail);
+    else this.#emit('warning', detail);
   }
 
   #emit(type, detail) {
@@ -276,6 +333,7 @@ export class TailorSDK extends EventTarget {
       pending: this.#sync?.pending ?? 0,
       sync: this.#sync ? { ...this.#sync.stats, lastError: this.#sync.lastError } : null,
       bundle: this.#bundleMeta,
+      experiments: this.#exp ? { ...this.#expMeta, stickyCookie: this.#o.experiments.cookie, exposed: this.#exposed.size } : null,
     };
   }
 
@@ -291,9 +349,9 @@ export class TailorSDK extends EventTarget {
     return ev;
   }
 
-  #record(type, fields, tsAtLeast = 0) {
+  #record(type, fields, tsAtLeast = 0, id = null) {
     const ts = Math.max(this.#now(), tsAtLeast);
-    const ev = { ...fields, id: newEventId(ts), type, ts, uid: this.#uid };
+    const ev = { ...fields, id: id ?? newEventId(ts), type, ts, uid: this.#uid };
     let r;
     try {
       r = this.#tailor.track(ev, { now: ts });
@@ -338,7 +396,7 @@ export class TailorSDK extends EventTarget {
         await this.#store.set('synced', true);
         await this.#sync.enqueue(this.#stateEvents());
         this.#sync.wake();
-        this.pull().catch((err) => this.#warn('pull', err));
+        this.pull().catch((err) => this.#warn('pull', err)); // also merges pending identities and settings
       } else if (before && !after) {
         await this.#sync.enqueue([ev], { final: true });
         await this.#sync.keepOnlyFinal();
@@ -347,6 +405,8 @@ export class TailorSDK extends EventTarget {
         await this.#sync.enqueue([ev]);
       }
     }
+    if (before && !after) this.#clearCookie();
+    else this.#writeCookie();
     this.#emit('consent', { consent: this.#consent, syncAllowed: after });
     return this.#consent;
   }
@@ -364,13 +424,58 @@ export class TailorSDK extends EventTarget {
     this.#saveMeta();
   }
 
-  #saveMeta() {
-    const { suppressed, personalization } = JSON.parse(this.#tailor.exportState());
+  #saveMeta({ push = true } = {}) {
+    const { suppressed, personalization } = this.#settings();
     this.#bump(true);
     this.#persist(() => this.#store.set('meta', { suppressed, personalization }));
     this.#channel?.postMessage({ kind: 'meta', uid: this.#uid, suppressed, personalization });
     this.#scheduleRefresh();
     this.#emit('profile', {});
+    if (push && this.syncAllowed) this.syncSettings().catch((err) => this.#warn('settings', err));
+  }
+
+  #settings() {
+    const { suppressed, personalization } = JSON.parse(this.#tailor.exportState());
+    return { suppressed, personalization };
+  }
+
+  /**
+   * Round-trips the shopper's settings (deleted tags, the personalization switch) with
+   * tailor-sync: sends the device's, merges the server's answer (the core's merge: union
+   * of suppressions, latest switch wins). Only while sync is allowed. Resolves to true
+   * when the server answered.
+   */
+  async syncSettings() {
+    if (!this.#sync || !this.syncAllowed) return false;
+    if (this.#settingsReq) {
+      this.#settingsAgain = true; // a change during the request: send again after it
+      return this.#settingsReq;
+    }
+    this.#settingsReq = (async () => {
+      let ok = false;
+      try {
+        do {
+          this.#settingsAgain = false;
+          await this.#io;
+          const merged = await this.#sync.settings(this.#settings());
+          if (!merged) return false;
+          ok = true;
+          const before = JSON.stringify(this.#settings());
+          try {
+            this.#tailor.importState({ version: 1, suppressed: merged.suppressed ?? [], personalization: merged.personalization });
+          } catch (err) {
+            this.#warn('settings', err); // the core refuses what the server sent: keep the device's
+            return false;
+          }
+          if (JSON.stringify(this.#settings()) !== before) this.#saveMeta({ push: false });
+          this.#emit('settings', { settings: this.#settings(), from: 'server' });
+        } while (this.#settingsAgain);
+        return ok;
+      } finally {
+        this.#settingsReq = null;
+      }
+    })();
+    return this.#settingsReq;
   }
 
   #stateEvents() {
@@ -442,7 +547,8 @@ export class TailorSDK extends EventTarget {
   /** Fills one slot element now (called by the page wiring; safe to call again). */
   fillSlot(el) {
     if (el.hasAttribute('data-tailor-copy')) return this.#fillCopy(el);
-    const slot = el.getAttribute('data-tailor-slot');
+    if (!el.hasAttribute('data-tailor-slot')) return this.#fillFeature(el);
+    const slot = this.#variantName(el, el.getAttribute('data-tailor-slot'));
     if (!slot || !this.#rec) return;
     const context = (el.getAttribute('data-tailor-context') ?? '').split(/\s+/).filter(Boolean);
     const sizeAttr = el.getAttribute('data-tailor-size');
@@ -480,8 +586,31 @@ export class TailorSDK extends EventTarget {
     this.#emit('slot', { element: el, slot, decision });
   }
 
+  // A slot or copy element with data-tailor-feature: a string value of that feature names
+  // the slot (a recommender configuration) or template to use instead (A/B tests of them).
+  #variantName(el, name) {
+    const key = el.getAttribute('data-tailor-feature');
+    if (!key) return name;
+    const v = this.feature(key).value;
+    return typeof v === 'string' && v ? v : name;
+  }
+
+  // An element with data-tailor-feature: its children with data-tailor-variation show the
+  // feature's value (see dom.mjs applyFeature), set before the element is first painted.
+  #fillFeature(el) {
+    const key = el.getAttribute('data-tailor-feature');
+    if (!key) return;
+    const f = this.feature(key);
+    const state = this.#exp && f.source !== 'unknownFeature' ? 'applied' : 'default';
+    const mark = `${key}|${state}|${JSON.stringify(f.value)}`;
+    if (this.#slotKeys.get(el) === mark) return;
+    this.#slotKeys.set(el, mark);
+    applyFeature(el, f, state);
+    this.#emit('feature', { element: el, key, result: f });
+  }
+
   #fillCopy(el) {
-    const name = el.getAttribute('data-tailor-copy');
+    const name = this.#variantName(el, el.getAttribute('data-tailor-copy'));
     const key = `${this.#viewVersion}|copy|${name}|${el.getAttribute('data-tailor-data') ?? ''}`;
     if (this.#slotKeys.get(el) === key) return;
     this.#slotKeys.set(el, key);
@@ -524,6 +653,7 @@ export class TailorSDK extends EventTarget {
   /** Fetches the shopper's events the server has beyond the stored watermark and merges them. */
   async pull() {
     if (!this.#sync || !this.syncAllowed) return 0;
+    await this.#mergeIdentities();
     const key = 'watermark';
     const since = (await this.#store.get(key)) ?? 0;
     const r = await this.#sync.pull(since);
@@ -536,6 +666,7 @@ export class TailorSDK extends EventTarget {
       added += chunk.length;
       if (before === this.#stateVersion) this.#bump(true);
       await this.#persist(() => this.#store.putEvents(chunk));
+      this.#channel?.postMessage({ kind: 'events', uid: this.#uid, events: chunk }); // the other tabs fold them in too
     }
     await this.#persist(() => this.#store.set(key, r.watermark));
     if (r.events.length) {
@@ -544,6 +675,7 @@ export class TailorSDK extends EventTarget {
       this.#scheduleRefresh();
     }
     this.#emit('pulled', { events: added, watermark: r.watermark });
+    await this.syncSettings();
     return added;
   }
 
@@ -568,23 +700,235 @@ export class TailorSDK extends EventTarget {
     if (remote && synced && this.#o.onForget && this.#o.server) {
       await this.#o.onForget({ uid, token: () => this.#o.server.token(uid) });
     }
+    await this.#startOver();
+    this.#channel?.postMessage({ kind: 'forgotten', uid, newUid: this.#uid });
+    this.#emit('forgotten', { uid, newUid: this.#uid });
+  }
+
+  // Clears the shopper from the device (events, queue, settings, sticky buckets) and opens
+  // `uid` (default: a new anonymous one) without consent.
+  async #startOver(uid = undefined) {
     await this.#sync?.clear();
     await this.#store.clearShopper();
+    this.#clearCookie();
     this.#tailor.close();
     this.#sync = null;
     this.#consent = null;
     this.#lastConsentTs = 0;
-    await this.#openShopper(undefined);
+    await this.#openShopper(uid);
     this.#scheduleRefresh();
-    this.#channel?.postMessage({ kind: 'forgotten', uid, newUid: this.#uid });
-    this.#emit('forgotten', { uid, newUid: this.#uid });
+  }
+
+  // ---- identity
+
+  /**
+   * The shopper signed in as `userId`: the anonymous profile continues under it. `token`
+   * is userId's shopper token from the store's backend (else server.token(userId) is asked).
+   * While sync is allowed, tailor-sync merges the anonymous id into userId first
+   * (POST /v1/identify: union by event id, so nothing counts twice); a refusal (403, 410)
+   * throws and changes nothing. Otherwise the merge waits on the device until sync is
+   * allowed. Other tabs follow. Resolves to {uid, previousUid, server}. When the current id
+   * is itself a signed-in one, the accounts are not merged: the device starts over as userId
+   * (as after reset(); previousUid is null).
+   */
+  async identify(userId, token) {
+    if (typeof userId !== 'string' || !userId || new TextEncoder().encode(userId).length > 128) {
+      throw new TypeError('identify(userId): userId must be a string of 1 to 128 bytes');
+    }
+    await this.#io;
+    const previous = this.#uid;
+    const hasToken = token !== undefined && token !== null;
+    if (hasToken && !this.#sync) throw new TypeError('identify: a token needs a server');
+    if (userId === previous) {
+      if (hasToken) this.#sync.setToken(userId, token);
+      return { uid: userId, previousUid: null, server: null };
+    }
+    if (!this.#anonymous) {
+      // Another account signs in on this device: two accounts are never merged. What is
+      // queued is sent first (while allowed); then the device starts over as userId.
+      if (this.#sync && this.syncAllowed) await this.#sync.flush().catch((err) => this.#warn('sync', err));
+      this.#sync?.stop();
+      await this.#startOver(userId);
+      if (hasToken) this.#sync?.setToken(userId, token);
+      this.#channel?.postMessage({ kind: 'reset', uid: previous, newUid: userId });
+      this.#emit('identified', { uid: userId, previousUid: null, server: null });
+      return { uid: userId, previousUid: null, server: null };
+    }
+    if (hasToken) this.#sync.setToken(userId, token);
+    const links = [...((await this.#store.get('links')) ?? []), { uid: userId, previous_uid: previous }];
+    let server = null;
+    if (this.syncAllowed) {
+      try {
+        server = await this.#sync.identify(userId, previous);
+        links.pop();
+      } catch (err) {
+        if (isRefusal(err)) throw err; // the server says no: stay the anonymous shopper
+        this.#warn('identify', err); // unreachable: merged when the server is back
+      }
+    }
+    this.#uid = userId;
+    this.#anonymous = false;
+    await this.#store.set('uid', userId);
+    await this.#store.set('anonymous', false);
+    await this.#store.set('links', links);
+    await this.#store.set('watermark', 0); // the signed-in profile's events are new to this device
+    this.#channel?.postMessage({ kind: 'identified', uid: previous, newUid: userId });
+    const ev = this.#record('identify', { previous_uid: previous });
+    if (ev && this.syncAllowed) this.#persist(() => this.#sync.enqueue([ev]));
+    this.#writeCookie();
+    this.#scheduleRefresh();
+    this.#emit('identified', { uid: userId, previousUid: previous, server });
+    if (this.syncAllowed) this.pull().catch((err) => this.#warn('pull', err)); // the signed-in profile's other devices
+    return { uid: userId, previousUid: previous, server };
+  }
+
+  // Merges still pending on the device (identify while offline or before consent).
+  async #mergeIdentities() {
+    const links = (await this.#store.get('links')) ?? [];
+    if (!links.length || !this.#sync) return;
+    const left = [];
+    for (const [i, l] of links.entries()) {
+      try {
+        await this.#sync.identify(l.uid, l.previous_uid);
+      } catch (err) {
+        this.#warn('identify', err);
+        if (!isRefusal(err)) {
+          left.push(...links.slice(i)); // try again with the next pull
+          break;
+        }
+      }
+    }
+    await this.#store.set('links', left);
+  }
+
+  /**
+   * Sign-out: what was tracked is sent first (while allowed), then the device forgets the
+   * shopper (nothing is erased on the server) and a fresh anonymous id starts, without
+   * consent. Other tabs follow. Resolves to {uid, newUid, unsent} (events that could not be sent).
+   */
+  async reset() {
+    const uid = this.#uid;
+    await this.#io;
+    if (this.#sync && this.syncAllowed) await this.#sync.flush().catch((err) => this.#warn('sync', err));
+    const unsent = this.#sync?.pending ?? 0;
+    this.#sync?.stop();
+    await this.#startOver();
+    this.#channel?.postMessage({ kind: 'reset', uid, newUid: this.#uid });
+    this.#emit('reset', { uid, newUid: this.#uid, unsent });
+    return { uid, newUid: this.#uid, unsent };
+  }
+
+  // ---- experiments (the core's GrowthBook evaluation; see experiments.mjs)
+
+  // The sticky buckets and recorded exposures of the shopper on this device.
+  async #loadExperimentState() {
+    this.#exposed = new Set((await this.#store.get('exposed')) ?? []);
+    if (!this.#exp) return;
+    // The shared cookie first (the edge may have bucketed this shopper), else the device's copy.
+    const fromCookie = typeof document !== 'undefined' ? readCookie(document.cookie) : '';
+    let err = fromCookie ? this.#exp.loadCookie(fromCookie) : null;
+    if (err) this.#warn('experiments', new Error(`the ${STICKY_COOKIE} cookie was refused (${err.code ?? 'error'}: ${err.message}); using the device's copy`));
+    if (fromCookie && !err) {
+      await this.#store.set('sticky', fromCookie); // what the edge decided is the device's copy now
+    } else {
+      err = this.#exp.loadCookie((await this.#store.get('sticky')) ?? '');
+      if (err) this.#warn('experiments', err);
+    }
+    this.#writeCookie();
+  }
+
+  #evaluate() {
+    if (!this.#exp) return null;
+    const a = this.#o.experiments.attributes;
+    const extra = typeof a === 'function' ? a({ uid: this.#uid, profile: () => this.profile() }) : a;
+    const user = { attributes: { ...(extra ?? {}), id: this.#uid } };
+    if (this.#o.experiments.url && typeof location !== 'undefined') user.url = location.href;
+    let r;
+    try {
+      r = this.#exp.evaluate(user);
+    } catch (err) {
+      this.#warn('experiments', err);
+      return null;
+    }
+    if (r.changed) {
+      const value = this.#exp.cookieValue();
+      this.#persist(() => this.#store.set('sticky', value));
+      this.#writeCookie(value);
+    }
+    return r;
+  }
+
+  // The cookies the edge shares (sticky buckets, the uid) mirror the device while the policy allows.
+  #writeCookie(value) {
+    if (!this.#exp || typeof document === 'undefined') return;
+    const policy = this.#o.experiments.cookie;
+    const allowed = policy === 'always' || (policy === 'consent' && this.syncAllowed);
+    if (!allowed) return; // (removed on withdrawal, sign-out and erasure; an edge's own cookies stay)
+    const secure = location.protocol === 'https:';
+    const uid = UID_COOKIE_PATTERN.test(this.#uid) ? this.#uid : '';
+    if (readCookie(document.cookie, UID_COOKIE) !== uid) document.cookie = cookieText(uid, { secure, name: UID_COOKIE });
+    const v = value ?? this.#exp.cookieValue();
+    if (readCookie(document.cookie) !== v) document.cookie = cookieText(v, { secure });
+  }
+
+  #clearCookie() {
+    if (typeof document === 'undefined') return;
+    const secure = location.protocol === 'https:';
+    for (const name of [STICKY_COOKIE, UID_COOKIE]) {
+      if (readCookie(document.cookie, name)) document.cookie = cookieText('', { secure, name });
+    }
+  }
+
+  /** Every feature's result for this shopper ({key: FeatureResult}); records no exposure. */
+  features() {
+    return this.#evaluate()?.features ?? {};
+  }
+
+  /**
+   * One feature's result (GrowthBook's FeatureResult, decided by the core). When the
+   * shopper is in an experiment through it, an `exposure` event is recorded, once per
+   * shopper, experiment and variation (the core's dedupe key).
+   */
+  feature(key) {
+    const r = this.#evaluate();
+    const f = r?.features?.[key];
+    if (!f) return UNKNOWN_FEATURE;
+    this.#expose(r.exposures.filter((x) => x.featureId === key));
+    return f;
+  }
+
+  isOn(key) { return this.feature(key).on === true; }
+  getFeatureValue(key, fallback) {
+    const v = this.feature(key).value;
+    return v === null || v === undefined ? fallback : v;
+  }
+
+  #expose(list) {
+    const fresh = list.filter((x) => !this.#exposed.has(x.dedupeKey));
+    if (!fresh.length) return;
+    for (const x of fresh) this.#exposed.add(x.dedupeKey);
+    if (this.#exposed.size > MAX_TRACKED_EXPOSURES) this.#exposed = new Set([...this.#exposed].slice(-MAX_TRACKED_EXPOSURES));
+    const uid = this.#uid;
+    // Claimed in the store first: of two tabs showing the same experiment, one records it
+    // (two copies of one event id with different times would make the device's fold differ
+    // from the server's).
+    this.#persist(async () => {
+      const mine = new Set(await this.#store.claim('exposed', fresh.map((x) => x.dedupeKey), MAX_TRACKED_EXPOSURES));
+      for (const x of fresh.filter((f) => mine.has(f.dedupeKey))) {
+        // The id tailor-sync's POST /v1/assign gives the same exposure, so either side's copy dedupes the other.
+        const id = await exposureEventId(x.dedupeKey).catch(() => null);
+        if (this.#uid !== uid) return; // signed in or out meanwhile: that shopper's page is gone
+        const ev = this.#record('exposure', { experiment: String(x.experimentKey), variation: String(x.variationKey) }, 0, id);
+        if (ev && this.syncAllowed) await this.#sync.enqueue([ev]);
+      }
+    });
   }
 
   // Another tab of the same shop tracked events, changed settings or forgot the shopper.
   // Its events are already in IndexedDB and in its own upload queue; this tab only folds them in.
   async #fromOtherTab(msg) {
     if (!msg || typeof msg !== 'object') return;
-    if (msg.kind === 'forgotten') {
+    if (msg.kind === 'forgotten' || msg.kind === 'reset') {
       if (msg.uid !== this.#uid) return;
       this.#sync?.stop();
       this.#tailor.close();
@@ -593,7 +937,17 @@ export class TailorSDK extends EventTarget {
       this.#lastConsentTs = 0;
       await this.#openShopper(undefined);
       this.#scheduleRefresh();
-      this.#emit('forgotten', { uid: msg.uid, newUid: this.#uid });
+      this.#emit(msg.kind, { uid: msg.uid, newUid: this.#uid });
+      return;
+    }
+    if (msg.kind === 'identified') {
+      if (msg.uid !== this.#uid || typeof msg.newUid !== 'string') return;
+      this.#uid = msg.newUid; // same events (IndexedDB is shared); the signing-in tab talks to the server
+      this.#anonymous = false;
+      await this.#loadExperimentState();
+      this.#bump(true);
+      this.#scheduleRefresh();
+      this.#emit('identified', { uid: msg.newUid, previousUid: msg.uid, server: null });
       return;
     }
     if (msg.uid !== this.#uid) return;
@@ -625,6 +979,7 @@ export class TailorSDK extends EventTarget {
     this.#sync?.stop();
     for (const t of this.#templates.values()) t.close();
     this.#rec?.close();
+    this.#exp?.close();
     this.#tailor?.close();
     this.#store.close();
   }

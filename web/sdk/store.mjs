@@ -52,6 +52,24 @@ export class IdbStore {
   set(key, value) { return this.#tx(['kv'], 'readwrite', (kv) => { kv.put(value, key); }); }
   del(key) { return this.#tx(['kv'], 'readwrite', (kv) => { kv.delete(key); }); }
 
+  /**
+   * Adds `items` to the list kept under `key` (the newest `max`) and resolves to the ones
+   * that were not there. One readwrite transaction: tabs claiming the same item at the
+   * same moment are serialized, so exactly one of them gets it.
+   */
+  claim(key, items, max) {
+    const fresh = [];
+    return this.#tx(['kv'], 'readwrite', (kv) => {
+      const r = kv.get(key);
+      r.onsuccess = () => {
+        const have = Array.isArray(r.result) ? r.result : [];
+        const known = new Set(have);
+        for (const x of items) if (!known.has(x)) { known.add(x); fresh.push(x); }
+        if (fresh.length) kv.put([...have, ...fresh].slice(-max), key);
+      };
+    }).then(() => fresh);
+  }
+
   putEvents(events) {
     return this.#tx(['events'], 'readwrite', (s) => { for (const e of events) s.put(e); });
   }
@@ -103,6 +121,13 @@ export class MemoryStore {
   async get(key) { return structuredClone(this.#kv.get(key)); }
   async set(key, value) { this.#kv.set(key, structuredClone(value)); }
   async del(key) { this.#kv.delete(key); }
+  async claim(key, items, max) {
+    const have = this.#kv.get(key) ?? [];
+    const known = new Set(have);
+    const fresh = items.filter((x) => !known.has(x) && known.add(x));
+    if (fresh.length) this.#kv.set(key, [...have, ...fresh].slice(-max));
+    return fresh;
+  }
   async putEvents(events) { for (const e of events) this.#events.set(e.id, structuredClone(e)); }
   async allEvents() { return [...this.#events.values()].map((e) => structuredClone(e)); }
   async pruneEvents(max) {

@@ -21,7 +21,7 @@ export class Sync {
   #o;
   #outbox = new Map(); // id -> event, in memory; mirrored in the store
   #final = new Set(); // ids that may be sent even when sync is not allowed (a withdrawal)
-  #token = null; // { uid, token, exp_ms }
+  #tokens = new Map(); // uid -> { token, exp_ms }: events of an id merged by identify still go with its own token
   #timer = null;
   #attempt = 0;
   #flushing = null;
@@ -77,7 +77,7 @@ export class Sync {
   async clear() {
     this.#outbox.clear();
     this.#final.clear();
-    this.#token = null;
+    this.#tokens.clear();
     await this.#o.store.outboxClear();
   }
 
@@ -118,28 +118,40 @@ export class Sync {
     this.#timer = null;
   }
 
-  #tokenReq = null;
+  #tokenReqs = new Map(); // uid -> the token request in flight
 
-  async #authHeaders(fresh = false) {
-    const uid = this.#o.uid();
-    const now = Date.now();
-    if (fresh || !this.#token || this.#token.uid !== uid || this.#token.exp_ms - 60000 < now) {
-      // One token request at a time (a flush and a pull often start together).
-      this.#tokenReq ??= (async () => {
-        try {
-          const t = await this.#o.token(uid);
-          const token = typeof t === 'string' ? t : t?.token;
-          if (typeof token !== 'string' || !token) throw new Error('the token provider returned no token');
-          // v1.<exp>.<uid>.<mac>: exp is Unix seconds.
-          const exp = Number(token.split('.')[1]);
-          this.#token = { uid, token, exp_ms: Number.isFinite(exp) ? exp * 1000 : now + 3600e3 };
-        } finally {
-          this.#tokenReq = null;
-        }
-      })();
-      await this.#tokenReq;
+  /** A token the page already holds (e.g. from its sign-in), so the provider is not asked. */
+  setToken(uid, t) {
+    const token = typeof t === 'string' ? t : t?.token;
+    if (typeof token !== 'string' || !token) throw new TypeError('a shopper token is a non-empty string (or {token})');
+    // v1.<exp>.<uid>.<mac>: exp is Unix seconds.
+    const exp = Number(token.split('.')[1]);
+    this.#tokens.set(uid, { token, exp_ms: Number.isFinite(exp) ? exp * 1000 : Date.now() + 3600e3 });
+  }
+
+  async #authHeaders(uid = this.#o.uid(), fresh = false) {
+    const cached = this.#tokens.get(uid);
+    if (fresh || !cached || cached.exp_ms - 60000 < Date.now()) {
+      // One token request per uid at a time (a flush and a pull often start together).
+      if (!this.#tokenReqs.has(uid)) {
+        this.#tokenReqs.set(uid, (async () => {
+          try {
+            this.setToken(uid, await this.#o.token(uid));
+          } catch (err) {
+            throw new Error(`the token provider returned no token for ${uid}: ${err.message}`);
+          } finally {
+            this.#tokenReqs.delete(uid);
+          }
+        })());
+      }
+      await this.#tokenReqs.get(uid);
     }
-    return { authorization: `Bearer ${this.#o.key}`, 'x-tailor-token': this.#token.token };
+    return { authorization: `Bearer ${this.#o.key}`, 'x-tailor-token': this.#tokens.get(uid).token };
+  }
+
+  /** The shopper token for uid (asks the provider when none is held). */
+  async tokenFor(uid) {
+    return (await this.#authHeaders(uid))['x-tailor-token'];
   }
 
   /** Uploads every sendable event now; resolves when done or when a retry is scheduled. */
@@ -153,9 +165,14 @@ export class Sync {
     let retried401 = false; // once per flush
     let freshToken = false; // for the next request only
     while (!this.#stopped) {
+      // One uid per request: a browser token covers one shopper (after identify, the
+      // anonymous id's queued events still go with its own token; the server follows the alias).
+      const sendable = this.#sendable();
+      const uid = sendable[0]?.uid;
       const batch = [];
       let bytes = 2;
-      for (const e of this.#sendable()) {
+      for (const e of sendable) {
+        if (e.uid !== uid) continue;
         const n = JSON.stringify(e).length + 1;
         if (batch.length >= this.#batchMax || (batch.length && bytes + n > 512 * 1024)) break;
         batch.push(e);
@@ -165,7 +182,7 @@ export class Sync {
       const body = JSON.stringify(batch);
       let res;
       try {
-        const headers = { ...(await this.#authHeaders(freshToken)), 'content-type': 'application/json' };
+        const headers = { ...(await this.#authHeaders(uid, freshToken)), 'content-type': 'application/json' };
         freshToken = false;
         this.stats.requests++;
         res = await this.#o.fetch(`${this.#o.url}/v1/events`, {
@@ -235,22 +252,79 @@ export class Sync {
    * queued (the server ignores ids it has), so nothing is lost if the beacon is dropped.
    */
   beacon() {
-    if (this.#stopped || !this.#token || this.#token.uid !== this.#o.uid()) return false;
+    const uid = this.#o.uid();
+    const held = this.#tokens.get(uid);
+    if (this.#stopped || !held) return false;
     if (typeof navigator === 'undefined' || typeof navigator.sendBeacon !== 'function') return false;
     const batch = [];
     let bytes = 2;
     for (const e of this.#sendable()) {
+      if (e.uid !== uid) continue;
       const n = JSON.stringify(e).length + 1;
       if (bytes + n > SYNC_LIMITS.keepaliveBytes || batch.length >= SYNC_LIMITS.batchEvents) break;
       batch.push(e);
       bytes += n;
     }
     if (!batch.length) return false;
-    const q = new URLSearchParams({ key: this.#o.key, token: this.#token.token });
+    const q = new URLSearchParams({ key: this.#o.key, token: held.token });
     // text/plain keeps it a simple CORS request (no preflight, which beacons cannot do).
     const ok = navigator.sendBeacon(`${this.#o.url}/v1/events?${q}`, new Blob([JSON.stringify(batch)], { type: 'text/plain' }));
     if (ok) this.stats.beacons++;
     return ok;
+  }
+
+  // One JSON request as `uid` (a 401 for an expired token is retried once with a new one).
+  async #request(method, path, body, uid = this.#o.uid()) {
+    for (let attempt = 0; ; attempt++) {
+      const headers = { ...(await this.#authHeaders(uid, attempt > 0)), 'content-type': 'application/json' };
+      this.stats.requests++;
+      const res = await this.#o.fetch(`${this.#o.url}${path}`, {
+        method, headers, body: JSON.stringify(body), credentials: 'omit', cache: 'no-store',
+      });
+      let json = null;
+      try { json = await res.json(); } catch { /* not JSON */ }
+      if (res.status === 401 && attempt === 0 && (json?.error?.code === 'invalid_token' || json?.error?.code === 'token_required')) continue;
+      if (!res.ok) {
+        this.lastError = { status: res.status, code: json?.error?.code ?? `http_${res.status}`, message: json?.error?.message ?? '' };
+      }
+      return { status: res.status, json };
+    }
+  }
+
+  /**
+   * Merges the anonymous `previousUid` into `uid` on the server (POST /v1/identify):
+   * the request carries uid's token, and previous_token proves previousUid.
+   * Resolves to the server's answer ({uid, moved, duplicates, already_merged});
+   * throws with `.status` and `.code` when it refuses.
+   */
+  async identify(uid, previousUid) {
+    const previous_token = await this.tokenFor(previousUid);
+    const r = await this.#request('POST', '/v1/identify', { uid, previous_uid: previousUid, previous_token }, uid);
+    if (r.status === 200) return r.json;
+    throw Object.assign(new Error(`identify: ${r.json?.error?.message ?? `HTTP ${r.status}`}`),
+      { status: r.status, code: r.json?.error?.code ?? `http_${r.status}` });
+  }
+
+  /**
+   * Sends the shopper's settings ({suppressed, personalization}) and returns the
+   * server's merged settings (POST /v1/profiles/{uid}/settings), or null when the
+   * server could not be reached or refused (lastError says why). 410: erased.
+   */
+  async settings(body) {
+    if (this.#stopped || !this.#o.allowed()) return null;
+    const uid = this.#o.uid();
+    let r;
+    try {
+      r = await this.#request('POST', `/v1/profiles/${encodeURIComponent(uid)}/settings`, body, uid);
+    } catch (err) {
+      this.lastError = { status: 0, code: 'network', message: String(err?.message ?? err) };
+      return null;
+    }
+    if (r.status === 410) {
+      await this.#erased();
+      return null;
+    }
+    return r.status === 200 ? r.json?.settings ?? null : null;
   }
 
   /**
@@ -282,7 +356,7 @@ export class Sync {
         let json = null;
         try { json = await res.json(); } catch { /* not JSON */ }
         this.lastError = { status: res.status, code: json?.error?.code ?? `http_${res.status}`, message: json?.error?.message ?? '' };
-        if (res.status === 401) this.#token = null;
+        if (res.status === 401) this.#tokens.delete(uid);
         return null;
       }
       const page_ = await res.json();
