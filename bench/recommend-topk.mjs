@@ -9,7 +9,7 @@ import { mkdtempSync, writeFileSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir, cpus } from 'node:os';
 import { join } from 'node:path';
-import { TailorCore, unwrap } from '../build/wasm/pkg/index.mjs';
+import { TailorCore, EmbeddingIndex, unwrap } from '../build/wasm/pkg/index.mjs';
 
 const arg = (name, dflt) => {
   const i = process.argv.indexOf(`--${name}`);
@@ -88,18 +88,26 @@ const rows = [];
 // 1. plain JS (exact).
 rows.push({ contender: `plain JS exact f32 (node ${process.version})`, ...time((q) => exactTopK(query(q))), recall: 1 });
 
-// 2. Tailor wasm.
+// 2. Tailor wasm: the typed-array API (query and results in wasm memory), and
+// the same search through the JSON envelope API (per-call conversion + JSON).
 const core = await TailorCore.load();
-const index = new core.raw.EmbeddingIndex();
-unwrap(index.build(items, N, D));
+const index = EmbeddingIndex.build(core, items, N, D);
 let rsum = 0;
 const wasmAnswers = [];
 for (let q = 0; q < NQ; q++) {
-  const r = unwrap(index.topK(query(q), K));
-  rsum += recall(r.items, reference[q]);
-  wasmAnswers.push(r.items.map((id, i) => `${id}:${r.scores[i]}`).join(','));
+  const r = index.topK(query(q), K);
+  rsum += recall([...r.items], reference[q]);
+  wasmAnswers.push([...r.items].map((id, i) => `${id}:${r.scores[i]}`).join(','));
 }
-rows.push({ contender: `Tailor wasm int8 SIMD (core ${core.version()})`, ...time((q) => unwrap(index.topK(query(q), K))), recall: rsum / NQ });
+rows.push({ contender: `Tailor wasm int8 SIMD, typed arrays (core ${core.version()})`, ...time((q) => index.topK(query(q), K)), recall: rsum / NQ });
+const jsonIndex = new core.raw.EmbeddingIndex();
+unwrap(jsonIndex.build(items, N, D));
+for (let q = 0; q < NQ; q++) {
+  const r = unwrap(jsonIndex.topK(query(q), K));
+  if (r.items.map((id, i) => `${id}:${Math.fround(r.scores[i])}`).join(',') !== wasmAnswers[q]) throw new Error('the two wasm APIs differ');
+}
+const jsonRow = { contender: 'Tailor wasm, JSON envelope API (same search)', ...time((q) => unwrap(jsonIndex.topK(query(q), K))), recall: rsum / NQ };
+jsonIndex.delete();
 
 // 3. Tailor native (same C++), separate process on the same data.
 const dir = mkdtempSync(join(tmpdir(), 'tailor-topk-'));
@@ -112,11 +120,13 @@ const natLines = readFileSync(join(dir, 'ids.txt'), 'utf8').trim().split('\n');
 const natIds = natLines.map((l) => l.split(',').filter(Boolean).map((p) => Number(p.split(':')[0])));
 rsum = 0;
 for (let q = 0; q < NQ; q++) rsum += recall(natIds[q], reference[q]);
-// Same bytes: ids and scores (printed with 9 significant digits, which round-trips a float).
-const natText = natLines.map((l) => l.split(',').filter(Boolean).map((p) => { const [id, sc] = p.split(':'); return `${id}:${Number(sc)}`; }).join(','));
+// Same bytes: ids and scores (printed with 9 significant digits, which round-trips a float:
+// Math.fround of the printed number is the float itself).
+const natText = natLines.map((l) => l.split(',').filter(Boolean).map((p) => { const [id, sc] = p.split(':'); return `${id}:${Math.fround(Number(sc))}`; }).join(','));
 const identical = natText.every((t, q) => t === wasmAnswers[q]);
 if (!identical) throw new Error('native and wasm top-k answers differ');
 rows.push({ contender: 'Tailor native int8 (same C++, g++ -O3, SSE2)', median: nat.median_ms, min: nat.min_ms, cpu: nat.cpu_ms, recall: rsum / NQ });
+rows.push(jsonRow);
 
 // 4. ONNX Runtime Web: MatMul(q, itemsT) + TopK, items baked in as an initializer.
 // The model is written by python3-onnx (Debian; /usr/bin/python3 sees it).
@@ -183,8 +193,9 @@ console.log('|---|---|---|---|---|');
 for (const r of rows) console.log(`| ${r.contender} | ${r.median.toFixed(3)} | ${r.min.toFixed(3)} | ${r.cpu.toFixed(3)} | ${r.recall.toFixed(4)} |`);
 const wasm = rows[1];
 console.log(`native and wasm answers identical (ids and scores): ${identical}`);
-console.log(`wasm vs ORT Web baked: ${(rows[3].median / wasm.median).toFixed(2)}x (min ${(rows[3].min / wasm.min).toFixed(2)}x); ` +
-  `vs ORT Web input: ${(rows[4].median / wasm.median).toFixed(2)}x (min ${(rows[4].min / wasm.min).toFixed(2)}x); ` +
+console.log(`wasm vs ORT Web baked: ${(rows[4].median / wasm.median).toFixed(2)}x (min ${(rows[4].min / wasm.min).toFixed(2)}x); ` +
+  `vs ORT Web input: ${(rows[5].median / wasm.median).toFixed(2)}x (min ${(rows[5].min / wasm.min).toFixed(2)}x); ` +
   `vs native: ${(rows[2].median / wasm.median).toFixed(2)}x; vs plain JS: ${(rows[0].median / wasm.median).toFixed(2)}x; ` +
-  `CPU time: vs ORT baked ${(rows[3].cpu / wasm.cpu).toFixed(2)}x, vs ORT input ${(rows[4].cpu / wasm.cpu).toFixed(2)}x`);
-index.delete();
+  `CPU time: vs ORT baked ${(rows[4].cpu / wasm.cpu).toFixed(2)}x, vs ORT input ${(rows[5].cpu / wasm.cpu).toFixed(2)}x, ` +
+  `JSON envelope API / typed arrays ${(rows[3].cpu / wasm.cpu).toFixed(2)}x`);
+index.close();

@@ -4,10 +4,12 @@
 // of that shortlist. Ties break by item index, so every target returns the
 // same bytes.
 //
-// The kernel reads 16 int8 values as eight 16-bit lanes and sign-extends the
-// even bytes with (x << 8) >> 8 and the odd bytes with x >> 8; the query is
-// pre-split into its even and odd coordinates, so one 16-byte load costs two
-// shifts, one more shift and two i16 dot products (pmaddwd / i32x4.dot_i16x8).
+// The kernel reads 16 int8 values as eight 16-bit lanes and puts each byte in
+// the high byte of its lane (even bytes: x << 8, odd bytes: x & 0xFF00), so
+// every lane is 256 x the value; the query is pre-split into its even and odd
+// coordinates, so one 16-byte load costs a shift, an and and two i16 dot
+// products (pmaddwd / i32x4.dot_i16x8); the sums are divided by 256 exactly.
+// (Dims above 512 would overflow int32 that way; they sign-extend instead.)
 #include <algorithm>
 #include <cmath>
 #include <cstring>
@@ -49,6 +51,9 @@ inline vec add32(vec a, vec b) noexcept { return wasm_i32x4_add(a, b); }
 inline vec madd(vec a, vec b) noexcept { return wasm_i32x4_dot_i16x8(a, b); }
 inline vec even_bytes(vec v) noexcept { return wasm_i16x8_shr(wasm_i16x8_shl(v, 8), 8); }
 inline vec odd_bytes(vec v) noexcept { return wasm_i16x8_shr(v, 8); }
+inline vec even_bytes_x256(vec v) noexcept { return wasm_i16x8_shl(v, 8); }
+inline vec odd_bytes_x256(vec v) noexcept { return wasm_v128_and(v, wasm_i16x8_splat(static_cast<int16_t>(0xFF00))); }
+inline vec div256(vec v) noexcept { return wasm_i32x4_shr(v, 8); }
 // Lane r = horizontal sum of a_r.
 inline vec hsum4(vec a0, vec a1, vec a2, vec a3) noexcept {
   const vec s01 = wasm_i32x4_add(wasm_i32x4_shuffle(a0, a1, 0, 4, 1, 5), wasm_i32x4_shuffle(a0, a1, 2, 6, 3, 7));
@@ -69,6 +74,9 @@ inline vec add32(vec a, vec b) noexcept { return _mm_add_epi32(a, b); }
 inline vec madd(vec a, vec b) noexcept { return _mm_madd_epi16(a, b); }
 inline vec even_bytes(vec v) noexcept { return _mm_srai_epi16(_mm_slli_epi16(v, 8), 8); }
 inline vec odd_bytes(vec v) noexcept { return _mm_srai_epi16(v, 8); }
+inline vec even_bytes_x256(vec v) noexcept { return _mm_slli_epi16(v, 8); }
+inline vec odd_bytes_x256(vec v) noexcept { return _mm_and_si128(v, _mm_set1_epi16(static_cast<int16_t>(0xFF00))); }
+inline vec div256(vec v) noexcept { return _mm_srai_epi32(v, 8); }
 inline vec hsum4(vec a0, vec a1, vec a2, vec a3) noexcept {
   const vec s01 = _mm_add_epi32(_mm_unpacklo_epi32(a0, a1), _mm_unpackhi_epi32(a0, a1));
   const vec s23 = _mm_add_epi32(_mm_unpacklo_epi32(a2, a3), _mm_unpackhi_epi32(a2, a3));
@@ -92,13 +100,17 @@ inline vec row_acc(const int8_t* row, const vec* qe, const vec* qo, uint32_t chu
   return add32(a, b);
 }
 
+// 256 x the row's dot product: each byte is read in place as the high byte of
+// a 16-bit lane (even bytes shifted up, odd bytes masked), one operation each.
+// Exact while dim <= 512: |sum| <= 512 * 127 * 127 * 256 < 2^31.
 template <uint32_t Chunks>
 inline vec row_acc_fixed(const int8_t* row, const vec* qe, const vec* qo) noexcept {
+  static_assert(Chunks * 16 <= 512, "the x256 sums overflow int32 above 512 dims");
   vec a = zero(), b = zero();
   for (uint32_t c = 0; c < Chunks; ++c) {
     const vec v = load(row + 16 * c);
-    a = add32(a, madd(even_bytes(v), qe[c]));
-    b = add32(b, madd(odd_bytes(v), qo[c]));
+    a = add32(a, madd(even_bytes_x256(v), qe[c]));
+    b = add32(b, madd(odd_bytes_x256(v), qo[c]));
   }
   return add32(a, b);
 }
@@ -110,8 +122,8 @@ void block_fixed(const embedding_index_view& ix, const vec* qe, const vec* qo, u
   const std::size_t stride = std::size_t{Chunks} * 16;
   const int8_t* r = ix.rows + static_cast<std::size_t>(first) * stride;
   for (uint32_t j = 0; j < count; j += 4, r += 4 * stride) {
-    const vec s = hsum4(row_acc_fixed<Chunks>(r, qe, qo), row_acc_fixed<Chunks>(r + stride, qe, qo),
-                        row_acc_fixed<Chunks>(r + 2 * stride, qe, qo), row_acc_fixed<Chunks>(r + 3 * stride, qe, qo));
+    const vec s = div256(hsum4(row_acc_fixed<Chunks>(r, qe, qo), row_acc_fixed<Chunks>(r + stride, qe, qo),
+                               row_acc_fixed<Chunks>(r + 2 * stride, qe, qo), row_acc_fixed<Chunks>(r + 3 * stride, qe, qo)));
     store_scores(out + j, s, ix.scales + first + j);
   }
 }
