@@ -1,6 +1,6 @@
 // Top-k over int8 embeddings: a SIMD int8 scan with exact int32 accumulation
 // (wasm SIMD128 in wasm, SSE2 natively, scalar elsewhere: the same integers
-// everywhere), a bounded min-heap of the best k + margin, then an f32 re-score
+// everywhere), a threshold-pruned selection of the best k + margin, then an f32 re-score
 // of that shortlist. Ties break by item index, so every target returns the
 // same bytes.
 //
@@ -147,6 +147,39 @@ inline bool any_above(const float* s, float thr) noexcept {
 }
 #endif
 
+// The f32 score of one row: sum of query[d] * row[d], d ascending.
+float rescore_one(const embedding_index_view& ix, const float* query, uint32_t dim, uint32_t item) noexcept {
+  float s = 0.0f;
+  if (ix.exact) {
+    const float* r = ix.exact + static_cast<std::size_t>(item) * dim;
+    for (uint32_t d = 0; d < dim; ++d) s += query[d] * r[d];
+    return s;
+  }
+  const int8_t* r = ix.rows + static_cast<std::size_t>(item) * dim;
+  for (uint32_t d = 0; d < dim; ++d) s += query[d] * static_cast<float>(r[d]);
+  return s * ix.scales[item];
+}
+
+// rescore_one of four exact rows, interleaved.
+void rescore4_exact(const embedding_index_view& ix, const float* query, uint32_t dim, scored_item* c) noexcept {
+  const float* r0 = ix.exact + static_cast<std::size_t>(c[0].item) * dim;
+  const float* r1 = ix.exact + static_cast<std::size_t>(c[1].item) * dim;
+  const float* r2 = ix.exact + static_cast<std::size_t>(c[2].item) * dim;
+  const float* r3 = ix.exact + static_cast<std::size_t>(c[3].item) * dim;
+  float s0 = 0.0f, s1 = 0.0f, s2 = 0.0f, s3 = 0.0f;
+  for (uint32_t d = 0; d < dim; ++d) {
+    const float x = query[d];
+    s0 += x * r0[d];
+    s1 += x * r1[d];
+    s2 += x * r2[d];
+    s3 += x * r3[d];
+  }
+  c[0].score = s0;
+  c[1].score = s1;
+  c[2].score = s2;
+  c[3].score = s3;
+}
+
 // Quantises the query to int8 (symmetric, max |q| -> 127). Errors on NaN/Inf.
 status quantize_query(const float* query, uint32_t dim, int8_t* q) {
   float qmax = 0.0f;
@@ -276,57 +309,52 @@ result<std::vector<scored_item>> embedding_top_k(const embedding_index_view& ix,
     }
     alignas(16) int8_t q[limits::max_embedding_dim];
     if (auto s = quantize_query(query, dim, q); !s) return s.error();
-    std::vector<scored_item> heap;
-    if (ix.n == 0 || k == 0) return heap;
-    // Stage 1: approximate scores; a min-heap keeps the best `keep` (top = worst
-    // kept: lowest score, then highest index). Rows are offered in index order and
-    // only a strictly better score replaces the top, so ties keep the lower index.
+    std::vector<scored_item> pool;
+    if (ix.n == 0 || k == 0) return pool;
+    // Stage 1: approximate scores. Rows above the threshold are appended to a
+    // pool; when it fills, nth_element keeps the best `keep` (by score, then
+    // lower index) and the threshold rises to the worst kept score. Rows come in
+    // index order, so a later row that only ties the threshold ranks below it:
+    // the result is exactly the best `keep` in that order (as a bounded heap
+    // would give, without its per-row sift).
     const uint32_t keep = std::min<uint32_t>(ix.n, k + margin);
-    heap.reserve(keep);
-    auto worse = [](const scored_item& a, const scored_item& b) {
+    const std::size_t cap = std::max<std::size_t>(std::size_t{4} * keep, 256);
+    pool.reserve(cap + 4);
+    const auto better = [](const scored_item& a, const scored_item& b) {
       return a.score != b.score ? a.score > b.score : a.item < b.item;
     };
     float thr = -std::numeric_limits<float>::infinity();
+    const auto compact = [&] {
+      std::nth_element(pool.begin(), pool.begin() + (keep - 1), pool.end(), better);
+      pool.resize(keep);
+      thr = pool.back().score;
+    };
     const scanner scan(ix, q);
     alignas(16) float sc[scanner::block];
     for (uint32_t first = 0; first < ix.n; first += scanner::block) {
       const uint32_t count = std::min(scanner::block, ix.n - first);
       const uint32_t padded = scan.scores(first, count, sc);
       for (uint32_t j = 0; j < padded; j += 4) {
-        if (heap.size() == keep && !any_above(sc + j, thr)) continue;
+        if (!any_above(sc + j, thr)) continue;
         for (uint32_t r = j; r < j + 4 && r < count; ++r) {
-          if (heap.size() < keep) {
-            heap.push_back({first + r, sc[r]});
-            std::push_heap(heap.begin(), heap.end(), worse);
-            if (heap.size() == keep) thr = heap.front().score;
-          } else if (sc[r] > thr) {
-            std::pop_heap(heap.begin(), heap.end(), worse);
-            heap.back() = {first + r, sc[r]};
-            std::push_heap(heap.begin(), heap.end(), worse);
-            thr = heap.front().score;
-          }
+          if (sc[r] > thr) pool.push_back({first + r, sc[r]});
         }
+        if (pool.size() >= cap) compact();
       }
     }
+    if (pool.size() > keep) compact();
     // Stage 2: re-score the shortlist with the f32 query (exact rows when given,
-    // else the dequantised int8 rows), in a fixed order of operations.
-    for (auto& c : heap) {
-      float s = 0.0f;
-      if (ix.exact) {
-        const float* r = ix.exact + static_cast<std::size_t>(c.item) * dim;
-        for (uint32_t d = 0; d < dim; ++d) s += query[d] * r[d];
-        c.score = s;
-      } else {
-        const int8_t* r = ix.rows + static_cast<std::size_t>(c.item) * dim;
-        for (uint32_t d = 0; d < dim; ++d) s += query[d] * static_cast<float>(r[d]);
-        c.score = s * ix.scales[c.item];
-      }
+    // else the dequantised int8 rows), in a fixed order of operations per row.
+    // Four rows at a time: their cache misses and add chains overlap, and each
+    // row's sum still runs d = 0, 1, ... (the same bits as one at a time).
+    std::size_t c = 0;
+    if (ix.exact) {
+      for (; c + 4 <= pool.size(); c += 4) rescore4_exact(ix, query, dim, &pool[c]);
     }
-    std::sort(heap.begin(), heap.end(), [](const scored_item& a, const scored_item& b) {
-      return a.score != b.score ? a.score > b.score : a.item < b.item;
-    });
-    if (heap.size() > k) heap.resize(k);
-    return heap;
+    for (; c < pool.size(); ++c) pool[c].score = rescore_one(ix, query, dim, pool[c].item);
+    std::sort(pool.begin(), pool.end(), better);
+    if (pool.size() > k) pool.resize(k);
+    return pool;
   } catch (const std::exception& e) {
     return make_error(errc::internal, e.what());
   }
