@@ -77,3 +77,13 @@ export declare class Recommender {
   recommendWithModel(request: RecommendRequest | string, model: RankerModel): Promise<Decision>;
   close(): void;
 }
+
+/** Top-k over int8 embeddings in wasm (SIMD scan, exact f32 re-score of a shortlist). */
+export declare class EmbeddingIndex {
+  /** values: n * dim floats, row-major. Throws TailorError on bad sizes. */
+  static build(core: TailorCore, values: Float32Array | ArrayLike<number>, n: number, dim: number): EmbeddingIndex;
+  readonly dim: number;
+  /** The best k rows (ties by row index), best first. */
+  topK(query: Float32Array | ArrayLike<number>, k: number): { items: Uint32Array; scores: Float32Array };
+  close(): void;
+}

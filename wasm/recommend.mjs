@@ -95,5 +95,61 @@ export class Recommender {
   }
 }
 
+/**
+ * Top-k over int8 embeddings (wasm SIMD, exact f32 re-score of a shortlist).
+ * Rows, query and results cross the boundary as typed arrays in wasm memory:
+ * no per-call conversion or JSON.
+ */
+export class EmbeddingIndex {
+  #h;
+  #raw;
+  #dim;
+  constructor(handle, raw, dim) { this.#h = handle; this.#raw = raw; this.#dim = dim; }
+
+  /** values: Float32Array of n * dim, row-major; throws TailorError on bad sizes. */
+  static build(core, values, n, dim) {
+    const raw = core?.raw ?? core;
+    const h = new raw.EmbeddingIndex();
+    try {
+      const v = values instanceof Float32Array ? values : Float32Array.from(values);
+      const ptr = h.valuesBuffer(v.length);
+      if (!ptr) throw new TailorError({ code: 'limit_exceeded', errno: 6, where: 'values', message: `${v.length} values do not fit in wasm memory` });
+      new Float32Array(raw.HEAPU8.buffer, ptr, v.length).set(v); // the view after the allocation (memory may have grown)
+      unwrap(h.buildBuffer(n, dim));
+      return new EmbeddingIndex(h, raw, dim);
+    } catch (e) {
+      h.delete();
+      throw e;
+    }
+  }
+
+  get dim() { return this.#dim; }
+
+  /** The best k rows for the query: {items: Uint32Array, scores: Float32Array} (copies), best first. */
+  topK(query, k) {
+    if (!this.#h) throw new Error('EmbeddingIndex is closed');
+    if (query.length !== this.#dim) {
+      throw new TailorError({ code: 'invalid_field', errno: 2, where: 'query', message: `query has ${query.length} dims, the embeddings ${this.#dim}` });
+    }
+    const buffer = this.#raw.HEAPU8.buffer;
+    new Float32Array(buffer, this.#h.queryBuffer(), this.#dim).set(query);
+    const count = this.#h.topKBuffer(k);
+    if (count < 0) unwrap(this.#h.lastError());
+    const heap = this.#raw.HEAPU8.buffer; // re-read: the call may have grown memory
+    return {
+      items: new Uint32Array(heap, this.#h.resultItems(), count).slice(),
+      scores: new Float32Array(heap, this.#h.resultScores(), count).slice(),
+    };
+  }
+
+  close() {
+    this.#h?.delete();
+    this.#h = null;
+  }
+}
+
 // `using rec = Recommender.open(...)` where the runtime has explicit resource management.
-if (typeof Symbol.dispose === 'symbol') Recommender.prototype[Symbol.dispose] = function dispose() { this.close(); };
+if (typeof Symbol.dispose === 'symbol') {
+  Recommender.prototype[Symbol.dispose] = function dispose() { this.close(); };
+  EmbeddingIndex.prototype[Symbol.dispose] = function dispose() { this.close(); };
+}

@@ -125,6 +125,55 @@ TEST_CASE("recommend: profile events drive home; purchases and cart obey rules",
   CHECK(bad.error().where.rfind("events[0]", 0) == 0);
 }
 
+TEST_CASE("recommend: DOM-free events give the same decision and errors as the DOM path", "[recommend][event-reader]") {
+  served s;
+  // "\u0065vents" is the same key to the JSON parser but sends the request down
+  // the DOM path (the DOM-free reader declines escaped keys).
+  auto via_dom = [](std::string text) {
+    const auto at = text.find("\"events\"");
+    REQUIRE(at != std::string::npos);
+    return text.replace(at, 8, "\"\\u0065vents\"");
+  };
+  json purchase_ev{{"type", "purchase"}, {"id", "p1"}, {"ts", 6000}, {"uid", "s"}, {"currency", "GBP"},
+                   {"items", {{{"item_id", "b"}, {"price", 1.5}, {"quantity", 2}}, {{"item_id", "ghost"}, {"price", 2}}}}};
+  json cart_ev{{"type", "add_to_cart"}, {"id", "c1"}, {"ts", 6600}, {"uid", "s"}, {"item_id", "e"}, {"quantity", 3}};
+  json removed{{"type", "remove_from_cart"}, {"id", "r1"}, {"ts", 6700}, {"uid", "s"}, {"item_id", "e"}};
+  json search{{"type", "search"}, {"id", "q1"}, {"ts", 6100}, {"uid", "s"}, {"query", "mug"}};
+  json evs = json::array({view_ev("v1", "d", 6500), purchase_ev, cart_ev, view_ev("v1", "a", 6400), search,
+                          view_ev("v2", "c", 6500), removed, view_ev("v3", "zzz", 10)});
+  for (const char* slot : {"home", "browse", "cart", "post_purchase", "similar"}) {
+    for (std::size_t take = 0; take <= evs.size(); take += 2) {
+      json part = json::array();
+      for (std::size_t i = 0; i < take; ++i) part.push_back(evs[i]);
+      const std::string req = json{{"slot", slot}, {"now", 7000}, {"events", part}, {"context", {"a"}}}.dump();
+      INFO(req);
+      const auto fast = s.r.recommend(req), dom = s.r.recommend(via_dom(req));
+      REQUIRE(fast.ok());
+      REQUIRE(dom.ok());
+      CHECK(fast.value() == dom.value());
+    }
+  }
+  // A bad event (or a bad member next to good events) is the DOM path's error.
+  for (const std::string req :
+       {R"({"slot":"home","now":7000,"events":[{"type":"view","id":"v","ts":1,"uid":"s","item_id":"a"},{"type":"view","id":"w","ts":1,"uid":"s"}]})",
+        R"({"slot":"home","now":7000,"events":[{"type":"purchase","id":"p","ts":1,"uid":"s","currency":"GBP","items":[{"item_id":"a","price":1.234}]}]})",
+        R"({"slot":"home","now":7000,"events":[{"type":"view","id":"v","ts":-1,"uid":"s","item_id":"a"}]})",
+        R"({"slot":"home","now":"7000","events":[{"type":"view","id":"v","ts":1,"uid":"s","item_id":"a"}]})",
+        R"({"slot":"home","now":7000,"events":[{"type":"view","id":"v","ts":1,"uid":"s","item_id":"a"}],"size":0})",
+        R"({"slot":"home","now":7000,"events":[{"type":"view","id":"v","ts":1,"uid":"s","item_id":"a"}],"extra":1})"}) {
+    INFO(req);
+    const auto fast = s.r.recommend(req), dom = s.r.recommend(via_dom(req));
+    REQUIRE_FALSE(fast.ok());
+    REQUIRE_FALSE(dom.ok());
+    CHECK(fast.error().code == dom.error().code);
+    CHECK(fast.error().message == dom.error().message);
+    CHECK(fast.error().where == dom.error().where);
+  }
+  auto missing = s.r.recommend(R"({"slot":"home","now":7000,"events":[{"type":"view","id":"w","ts":1,"uid":"s"}]})");
+  REQUIRE_FALSE(missing.ok());
+  CHECK(missing.error().where == "events[0].item_id");
+}
+
 TEST_CASE("recommend: filters, exclusions, shown, dislikes, size", "[recommend]") {
   served s;
   json base{{"slot", "home"}, {"now", 7000}};

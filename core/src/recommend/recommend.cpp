@@ -10,6 +10,7 @@
 #include "common/det_math.hpp"
 #include "common/json.hpp"
 #include "event/event_json.hpp"
+#include "event/event_reader.hpp"
 #include "recommend/sources.hpp"
 #include "tailor/event.hpp"
 
@@ -424,7 +425,14 @@ result<recommender> recommender::open(std::string_view bytes) noexcept {
 
 result<recommend_state> recommender::impl::gather(std::string_view request_json) const {
   recommend_state st;
-  auto jr = detail::parse_json(request_json);
+  // A plain request hands its events over without a DOM; anything else (and
+  // every error, worded by the DOM path) takes the DOM path below.
+  auto split = detail::split_events(request_json, limits::max_request_events);
+  auto jr = detail::parse_json(split ? std::string_view(split->rest) : request_json);
+  if (split && !jr) {
+    split.reset();
+    jr = detail::parse_json(request_json);
+  }
   if (!jr) return jr.error();
   const json& req = jr.value();
   if (!req.is_object()) return make_error(errc::invalid_field, "request must be an object");
@@ -485,18 +493,22 @@ result<recommend_state> recommender::impl::gather(std::string_view request_json)
   auto& history = st.history;
   std::vector<uint32_t> purchased, in_cart, last_order;
   int64_t last_order_ts = -1;
-  if (auto ev = req.find("events"); ev != req.end()) {
+  std::vector<event> evs;
+  if (split) {
+    evs = std::move(split->events);
+  } else if (auto ev = req.find("events"); ev != req.end()) {
     if (!ev->is_array()) return make_error(errc::invalid_field, "expected an array of events", "events");
     if (ev->size() > limits::max_request_events) {
       return make_error(errc::limit_exceeded, "more than " + std::to_string(limits::max_request_events) + " events", "events");
     }
-    std::vector<event> evs;
     evs.reserve(ev->size());
     for (std::size_t i = 0; i < ev->size(); ++i) {
       auto e = detail::decode_event_value((*ev)[i], detail::path_index("events", i));
       if (!e) return e.error();
       evs.push_back(std::move(e.value()));
     }
+  }
+  {
     std::vector<uint32_t> order(evs.size());
     for (uint32_t i = 0; i < order.size(); ++i) order[i] = i;
     std::stable_sort(order.begin(), order.end(), [&](uint32_t a, uint32_t c) { return evs[a].ts_ms < evs[c].ts_ms; });

@@ -1,13 +1,15 @@
 // Top-k over int8 embeddings: a SIMD int8 scan with exact int32 accumulation
 // (wasm SIMD128 in wasm, SSE2 natively, scalar elsewhere: the same integers
-// everywhere), a bounded min-heap of the best k + margin, then an f32 re-score
+// everywhere), a threshold-pruned selection of the best k + margin, then an f32 re-score
 // of that shortlist. Ties break by item index, so every target returns the
 // same bytes.
 //
-// The kernel reads 16 int8 values as eight 16-bit lanes and sign-extends the
-// even bytes with (x << 8) >> 8 and the odd bytes with x >> 8; the query is
-// pre-split into its even and odd coordinates, so one 16-byte load costs two
-// shifts, one more shift and two i16 dot products (pmaddwd / i32x4.dot_i16x8).
+// The kernel reads 16 int8 values as eight 16-bit lanes and puts each byte in
+// the high byte of its lane (even bytes: x << 8, odd bytes: x & 0xFF00), so
+// every lane is 256 x the value; the query is pre-split into its even and odd
+// coordinates, so one 16-byte load costs a shift, an and and two i16 dot
+// products (pmaddwd / i32x4.dot_i16x8); the sums are divided by 256 exactly.
+// (Dims above 512 would overflow int32 that way; they sign-extend instead.)
 #include <algorithm>
 #include <cmath>
 #include <cstring>
@@ -49,6 +51,9 @@ inline vec add32(vec a, vec b) noexcept { return wasm_i32x4_add(a, b); }
 inline vec madd(vec a, vec b) noexcept { return wasm_i32x4_dot_i16x8(a, b); }
 inline vec even_bytes(vec v) noexcept { return wasm_i16x8_shr(wasm_i16x8_shl(v, 8), 8); }
 inline vec odd_bytes(vec v) noexcept { return wasm_i16x8_shr(v, 8); }
+inline vec even_bytes_x256(vec v) noexcept { return wasm_i16x8_shl(v, 8); }
+inline vec odd_bytes_x256(vec v) noexcept { return wasm_v128_and(v, wasm_i16x8_splat(static_cast<int16_t>(0xFF00))); }
+inline vec div256(vec v) noexcept { return wasm_i32x4_shr(v, 8); }
 // Lane r = horizontal sum of a_r.
 inline vec hsum4(vec a0, vec a1, vec a2, vec a3) noexcept {
   const vec s01 = wasm_i32x4_add(wasm_i32x4_shuffle(a0, a1, 0, 4, 1, 5), wasm_i32x4_shuffle(a0, a1, 2, 6, 3, 7));
@@ -69,6 +74,9 @@ inline vec add32(vec a, vec b) noexcept { return _mm_add_epi32(a, b); }
 inline vec madd(vec a, vec b) noexcept { return _mm_madd_epi16(a, b); }
 inline vec even_bytes(vec v) noexcept { return _mm_srai_epi16(_mm_slli_epi16(v, 8), 8); }
 inline vec odd_bytes(vec v) noexcept { return _mm_srai_epi16(v, 8); }
+inline vec even_bytes_x256(vec v) noexcept { return _mm_slli_epi16(v, 8); }
+inline vec odd_bytes_x256(vec v) noexcept { return _mm_and_si128(v, _mm_set1_epi16(static_cast<int16_t>(0xFF00))); }
+inline vec div256(vec v) noexcept { return _mm_srai_epi32(v, 8); }
 inline vec hsum4(vec a0, vec a1, vec a2, vec a3) noexcept {
   const vec s01 = _mm_add_epi32(_mm_unpacklo_epi32(a0, a1), _mm_unpackhi_epi32(a0, a1));
   const vec s23 = _mm_add_epi32(_mm_unpacklo_epi32(a2, a3), _mm_unpackhi_epi32(a2, a3));
@@ -92,13 +100,17 @@ inline vec row_acc(const int8_t* row, const vec* qe, const vec* qo, uint32_t chu
   return add32(a, b);
 }
 
+// 256 x the row's dot product: each byte is read in place as the high byte of
+// a 16-bit lane (even bytes shifted up, odd bytes masked), one operation each.
+// Exact while dim <= 512: |sum| <= 512 * 127 * 127 * 256 < 2^31.
 template <uint32_t Chunks>
 inline vec row_acc_fixed(const int8_t* row, const vec* qe, const vec* qo) noexcept {
+  static_assert(Chunks * 16 <= 512, "the x256 sums overflow int32 above 512 dims");
   vec a = zero(), b = zero();
   for (uint32_t c = 0; c < Chunks; ++c) {
     const vec v = load(row + 16 * c);
-    a = add32(a, madd(even_bytes(v), qe[c]));
-    b = add32(b, madd(odd_bytes(v), qo[c]));
+    a = add32(a, madd(even_bytes_x256(v), qe[c]));
+    b = add32(b, madd(odd_bytes_x256(v), qo[c]));
   }
   return add32(a, b);
 }
@@ -110,8 +122,8 @@ void block_fixed(const embedding_index_view& ix, const vec* qe, const vec* qo, u
   const std::size_t stride = std::size_t{Chunks} * 16;
   const int8_t* r = ix.rows + static_cast<std::size_t>(first) * stride;
   for (uint32_t j = 0; j < count; j += 4, r += 4 * stride) {
-    const vec s = hsum4(row_acc_fixed<Chunks>(r, qe, qo), row_acc_fixed<Chunks>(r + stride, qe, qo),
-                        row_acc_fixed<Chunks>(r + 2 * stride, qe, qo), row_acc_fixed<Chunks>(r + 3 * stride, qe, qo));
+    const vec s = div256(hsum4(row_acc_fixed<Chunks>(r, qe, qo), row_acc_fixed<Chunks>(r + stride, qe, qo),
+                               row_acc_fixed<Chunks>(r + 2 * stride, qe, qo), row_acc_fixed<Chunks>(r + 3 * stride, qe, qo)));
     store_scores(out + j, s, ix.scales + first + j);
   }
 }
@@ -134,6 +146,39 @@ inline bool any_above(const float* s, float thr) noexcept {
   return (s[0] > thr) | (s[1] > thr) | (s[2] > thr) | (s[3] > thr);
 }
 #endif
+
+// The f32 score of one row: sum of query[d] * row[d], d ascending.
+float rescore_one(const embedding_index_view& ix, const float* query, uint32_t dim, uint32_t item) noexcept {
+  float s = 0.0f;
+  if (ix.exact) {
+    const float* r = ix.exact + static_cast<std::size_t>(item) * dim;
+    for (uint32_t d = 0; d < dim; ++d) s += query[d] * r[d];
+    return s;
+  }
+  const int8_t* r = ix.rows + static_cast<std::size_t>(item) * dim;
+  for (uint32_t d = 0; d < dim; ++d) s += query[d] * static_cast<float>(r[d]);
+  return s * ix.scales[item];
+}
+
+// rescore_one of four exact rows, interleaved.
+void rescore4_exact(const embedding_index_view& ix, const float* query, uint32_t dim, scored_item* c) noexcept {
+  const float* r0 = ix.exact + static_cast<std::size_t>(c[0].item) * dim;
+  const float* r1 = ix.exact + static_cast<std::size_t>(c[1].item) * dim;
+  const float* r2 = ix.exact + static_cast<std::size_t>(c[2].item) * dim;
+  const float* r3 = ix.exact + static_cast<std::size_t>(c[3].item) * dim;
+  float s0 = 0.0f, s1 = 0.0f, s2 = 0.0f, s3 = 0.0f;
+  for (uint32_t d = 0; d < dim; ++d) {
+    const float x = query[d];
+    s0 += x * r0[d];
+    s1 += x * r1[d];
+    s2 += x * r2[d];
+    s3 += x * r3[d];
+  }
+  c[0].score = s0;
+  c[1].score = s1;
+  c[2].score = s2;
+  c[3].score = s3;
+}
 
 // Quantises the query to int8 (symmetric, max |q| -> 127). Errors on NaN/Inf.
 status quantize_query(const float* query, uint32_t dim, int8_t* q) {
@@ -264,57 +309,52 @@ result<std::vector<scored_item>> embedding_top_k(const embedding_index_view& ix,
     }
     alignas(16) int8_t q[limits::max_embedding_dim];
     if (auto s = quantize_query(query, dim, q); !s) return s.error();
-    std::vector<scored_item> heap;
-    if (ix.n == 0 || k == 0) return heap;
-    // Stage 1: approximate scores; a min-heap keeps the best `keep` (top = worst
-    // kept: lowest score, then highest index). Rows are offered in index order and
-    // only a strictly better score replaces the top, so ties keep the lower index.
+    std::vector<scored_item> pool;
+    if (ix.n == 0 || k == 0) return pool;
+    // Stage 1: approximate scores. Rows above the threshold are appended to a
+    // pool; when it fills, nth_element keeps the best `keep` (by score, then
+    // lower index) and the threshold rises to the worst kept score. Rows come in
+    // index order, so a later row that only ties the threshold ranks below it:
+    // the result is exactly the best `keep` in that order (as a bounded heap
+    // would give, without its per-row sift).
     const uint32_t keep = std::min<uint32_t>(ix.n, k + margin);
-    heap.reserve(keep);
-    auto worse = [](const scored_item& a, const scored_item& b) {
+    const std::size_t cap = std::max<std::size_t>(std::size_t{4} * keep, 256);
+    pool.reserve(cap + 4);
+    const auto better = [](const scored_item& a, const scored_item& b) {
       return a.score != b.score ? a.score > b.score : a.item < b.item;
     };
     float thr = -std::numeric_limits<float>::infinity();
+    const auto compact = [&] {
+      std::nth_element(pool.begin(), pool.begin() + (keep - 1), pool.end(), better);
+      pool.resize(keep);
+      thr = pool.back().score;
+    };
     const scanner scan(ix, q);
     alignas(16) float sc[scanner::block];
     for (uint32_t first = 0; first < ix.n; first += scanner::block) {
       const uint32_t count = std::min(scanner::block, ix.n - first);
       const uint32_t padded = scan.scores(first, count, sc);
       for (uint32_t j = 0; j < padded; j += 4) {
-        if (heap.size() == keep && !any_above(sc + j, thr)) continue;
+        if (!any_above(sc + j, thr)) continue;
         for (uint32_t r = j; r < j + 4 && r < count; ++r) {
-          if (heap.size() < keep) {
-            heap.push_back({first + r, sc[r]});
-            std::push_heap(heap.begin(), heap.end(), worse);
-            if (heap.size() == keep) thr = heap.front().score;
-          } else if (sc[r] > thr) {
-            std::pop_heap(heap.begin(), heap.end(), worse);
-            heap.back() = {first + r, sc[r]};
-            std::push_heap(heap.begin(), heap.end(), worse);
-            thr = heap.front().score;
-          }
+          if (sc[r] > thr) pool.push_back({first + r, sc[r]});
         }
+        if (pool.size() >= cap) compact();
       }
     }
+    if (pool.size() > keep) compact();
     // Stage 2: re-score the shortlist with the f32 query (exact rows when given,
-    // else the dequantised int8 rows), in a fixed order of operations.
-    for (auto& c : heap) {
-      float s = 0.0f;
-      if (ix.exact) {
-        const float* r = ix.exact + static_cast<std::size_t>(c.item) * dim;
-        for (uint32_t d = 0; d < dim; ++d) s += query[d] * r[d];
-        c.score = s;
-      } else {
-        const int8_t* r = ix.rows + static_cast<std::size_t>(c.item) * dim;
-        for (uint32_t d = 0; d < dim; ++d) s += query[d] * static_cast<float>(r[d]);
-        c.score = s * ix.scales[c.item];
-      }
+    // else the dequantised int8 rows), in a fixed order of operations per row.
+    // Four rows at a time: their cache misses and add chains overlap, and each
+    // row's sum still runs d = 0, 1, ... (the same bits as one at a time).
+    std::size_t c = 0;
+    if (ix.exact) {
+      for (; c + 4 <= pool.size(); c += 4) rescore4_exact(ix, query, dim, &pool[c]);
     }
-    std::sort(heap.begin(), heap.end(), [](const scored_item& a, const scored_item& b) {
-      return a.score != b.score ? a.score > b.score : a.item < b.item;
-    });
-    if (heap.size() > k) heap.resize(k);
-    return heap;
+    for (; c < pool.size(); ++c) pool[c].score = rescore_one(ix, query, dim, pool[c].item);
+    std::sort(pool.begin(), pool.end(), better);
+    if (pool.size() > k) pool.resize(k);
+    return pool;
   } catch (const std::exception& e) {
     return make_error(errc::internal, e.what());
   }

@@ -1,0 +1,31 @@
+// Private: decodes the "events" member of a JSON object straight from its text,
+// without nlohmann's DOM (for a 200-event profile, building and freeing the DOM
+// cost more than the recommendation it feeds).
+//
+// The reader accepts only the plain shape of valid events: strings without
+// escapes, integer timestamps and quantities, no nulls, no duplicate keys.
+// Anything else, including every invalid event, returns nullopt: the caller
+// then takes the DOM path (decode_event_value), which decodes the same events
+// and words the errors. So the reader never reports an error itself, and it
+// must never accept an event the DOM path would reject.
+#pragma once
+
+#include <cstddef>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "tailor/event.hpp"
+
+namespace tailor::detail {
+
+struct events_split {
+  std::string rest;           // the object's other members, as a JSON object text
+  std::vector<event> events;  // the "events" member, decoded in order
+  bool has_events = false;    // whether the object had an "events" member
+};
+
+[[nodiscard]] std::optional<events_split> split_events(std::string_view object_json, std::size_t max_events);
+
+}  // namespace tailor::detail
