@@ -228,7 +228,7 @@ TEST_CASE("recommend experiment: bad variations in the bundle are errors naming 
   json cfg = experiment_config();
   cfg["features"]["home-recs"]["rules"][0]["variations"][2] = {{"size", 0}};
   auto e = open_error(cfg);
-  CHECK(e.code == errc::invalid_config);
+  CHECK(e.code == errc::invalid_field);  // the slot config's own check of `size`
   CHECK(e.where == "config.features.home-recs.rules[0].variations[2].size");
   cfg = experiment_config();
   cfg["features"]["home-recs"]["rules"][0]["variations"][1] = "nowhere";
