@@ -4,6 +4,12 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createServer } from 'node:http';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { launchChromium } from './chromium.mjs';
+import { root } from './runners.mjs';
+import { startStaticServer } from './static-server.mjs';
 import { GrowthBook } from '@growthbook/growthbook';
 import { workerdConfig } from '../../edge/workerd-config.mjs';
 import { startWorkerd } from './workerd.mjs';
@@ -188,6 +194,58 @@ describe('edge and browser share assignments through the cookie, without a datab
     } finally {
       await edge.stop();
       origin.close();
+    }
+  });
+});
+
+describe('in Chromium: the page arrives decided and the browser reads the same assignment from the cookie', () => {
+  test('only the assigned variant is ever in the DOM; the browser core keeps it under new weights', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'tailor-edge-page-'));
+    const changed = { ...features, hero: { ...features.hero, rules: [{ ...features.hero.rules[0], weights: [0, 0, 1] }] } };
+    writeFileSync(join(dir, 'features.json'), JSON.stringify({ changed }));
+    // The inline classic script runs while the HTML is parsed, before the first paint.
+    writeFileSync(join(dir, 'index.html'), page.replace('</body>', `<script>window.parsedVariants =
+  [...document.querySelectorAll('[data-tailor-variant]')].map((e) => e.getAttribute('data-tailor-variant'));</script>
+<script type="module">
+  import { TailorCore, evalAll, stickyCookieDecode } from '/pkg/index.mjs';
+  try {
+    const core = await TailorCore.load();
+    const edge = JSON.parse(document.getElementById('tailor-assignment').textContent);
+    const cookie = document.cookie.split('; ').find((c) => c.startsWith('tailor_sb='));
+    const docs = stickyCookieDecode(core, cookie.slice('tailor_sb='.length)).stickyBucketAssignmentDocs;
+    const { changed } = await (await fetch('/features.json')).json();
+    const browser = evalAll(core, { attributes: { id: edge.uid }, features: changed, stickyBucketAssignmentDocs: docs });
+    window.result = { uid: edge.uid, edge: edge.features.hero.value, browser: browser.features.hero.value,
+      sticky: browser.features.hero.experimentResult.stickyBucketUsed };
+  } catch (e) {
+    window.result = { error: String(e?.stack ?? e) };
+  }
+  document.title = 'done';
+</script></body>`));
+    const origin = await startStaticServer({ mounts: { '/': dir, '/pkg/': join(root, 'build/wasm/pkg') } });
+    const edge = await startEdge({ address: new URL(origin.url).host }, JSON.stringify({ features }));
+    const browser = await launchChromium();
+    try {
+      const seen = new Map();
+      for (let i = 0; i < 6; i++) {
+        await browser.context.clearCookies();
+        await browser.page.goto(`${edge.url}/`);
+        await browser.page.waitForFunction(() => document.title === 'done', null, { timeout: 20000 });
+        const { result, parsed } = await browser.page.evaluate(() => ({ result: window.result, parsed: window.parsedVariants }));
+        assert.equal(result.error, undefined, result.error);
+        assert.equal(result.edge, sdkHero(result.uid).value);
+        assert.deepEqual(parsed, [result.edge], 'the other variants never reach the DOM');
+        assert.equal(result.browser, result.edge, 'the browser keeps the edge assignment through the cookie');
+        assert.equal(result.sticky, true);
+        seen.set(result.edge, (seen.get(result.edge) ?? 0) + 1);
+      }
+      assert.deepEqual(browser.errors, []);
+      assert.ok(seen.size >= 1);
+    } finally {
+      await browser.close();
+      await edge.stop();
+      await origin.close();
+      rmSync(dir, { recursive: true, force: true });
     }
   });
 });
