@@ -59,14 +59,11 @@ class slot_experiments {
     return c;
   }
 
- private:
-  slot_choice assign(const std::string& feature, const json* context, const json* assignments) const;
-
- public:
   // Serves the control instead: no exposure, a warning naming the feature and `why`.
   static void fall_back(slot_choice& c, const std::string& feature, const std::string& why);
 
  private:
+  slot_choice assign(const std::string& feature, const json* context, const json* assignments) const;
 
   std::optional<gb_definitions> defs_;
   json features_ = json::object();
