@@ -239,7 +239,9 @@ async function personalizePage(request, env) {
   const core = await TailorCore.load(wasmModule);
   let assignment;
   try {
-    const a = assignShopper(core, env.FEATURES, { uid, url: request.url, stickyCookie: cookies.get(STICKY_COOKIE) });
+    const { host, pathname } = new URL(request.url);
+    const a = assignShopper(core, env.FEATURES, { uid, url: request.url, stickyCookie: cookies.get(STICKY_COOKIE),
+      attributes: { url: request.url, path: pathname, host } });
     if (a.stickyCookie !== cookies.get(STICKY_COOKIE)) headers.append('set-cookie', setCookie(STICKY_COOKIE, a.stickyCookie, secure));
     assignment = { uid, features: a.features, exposures: a.exposures, warnings: a.warnings };
   } catch (err) {

@@ -249,3 +249,46 @@ describe('in Chromium: the page arrives decided and the browser reads the same a
     }
   });
 });
+
+describe('the sticky cookie stays within 1 KB, evicting the least recently used assignments', () => {
+  test('two pages with 45 experiments each: the newest page is kept whole, the older one in part', async () => {
+    const many = {};
+    for (const path of ['a', 'b']) {
+      for (let i = 0; i < 45; i++) {
+        // GrowthBook looks sticky assignments up by variation meta key: without `meta` nothing is sticky.
+        many[`${path}${i}`] = { defaultValue: 0, rules: [{ key: `exp-${path}${i}`, condition: { path: `/${path}` }, variations: [0, 1, 2],
+          meta: [{ key: 'x' }, { key: 'y' }, { key: 'z' }] }] };
+      }
+    }
+    const origin = await startOrigin();
+    const edge = await startEdge(origin, JSON.stringify({ features: many }));
+    const core = await TailorCore.load();
+    try {
+      const visit = async (path, cookie) => {
+        const res = await fetch(`${edge.url}${path}`, { headers: { cookie } });
+        const html = await res.text();
+        return { set: cookiesOf(res), a: assignmentOf(html) };
+      };
+      const kept = (sb) => Object.keys(stickyCookieDecode(core, sb).stickyBucketAssignmentDocs['id||lru-1'].assignments);
+      const first = await visit('/a', 'tailor_uid=lru-1');
+      assert.equal(kept(first.set.tailor_sb).length, 45);
+      const second = await visit('/b', `tailor_uid=lru-1; tailor_sb=${first.set.tailor_sb}`);
+      const sb = second.set.tailor_sb;
+      assert.ok(sb.length <= 1024, `${sb.length} bytes`);
+      const names = kept(sb);
+      for (let i = 0; i < 45; i++) assert.ok(names.includes(`exp-b${i}__0`), `exp-b${i} (newest) is kept`);
+      const olds = names.filter((n) => n.startsWith('exp-a'));
+      assert.ok(olds.length > 0 && olds.length < 45, `${olds.length} of the older page's assignments kept`);
+      // Back on /a: what was kept is sticky; what was evicted is re-bucketed by hash (the same value here).
+      const third = await visit('/a', `tailor_uid=lru-1; tailor_sb=${sb}`);
+      for (let i = 0; i < 45; i++) {
+        const r = third.a.features[`a${i}`].experimentResult;
+        assert.equal(r.variationId, first.a.features[`a${i}`].experimentResult.variationId);
+        assert.equal(r.stickyBucketUsed, olds.includes(`exp-a${i}__0`), `a${i}`);
+      }
+    } finally {
+      await edge.stop();
+      origin.close();
+    }
+  });
+});
