@@ -6,6 +6,7 @@
 // rejects anything else), so constants stay private.
 import { Tailor, TailorCore, TailorError } from './pkg/index.mjs';
 import wasmModule from './pkg/tailor_core.wasm';
+import { STICKY_COOKIE, UID_COOKIE, assignShopper, readCookies, rewritePage, setCookie, shopperId } from './assign.mjs';
 
 /** Largest request body accepted, in bytes (the core's own JSON limit is 4 MiB). */
 const MAX_BODY_BYTES = 4 << 20;
@@ -165,7 +166,97 @@ const routes = {
     raw.copyPreview(String(req.template ?? ''), asText(req.data ?? {}), String(req.platform ?? ''), optionsOf(req))),
   // {text, platform?, field?, unresolved?, defaulted?, siblings?, lexicon?}: the body goes to the core as sent.
   'POST /v1/copy/check': (request) => copyRoute(request, (raw, req, text) => raw.copyCheck(text)),
+  // {bundle?: base64, request: object | JSON text}; the bundle defaults to the BUNDLE
+  // data binding. Answer: the decision JSON, byte for byte what `tailor recommend` prints
+  // (200), or the core's error envelope (422).
+  'POST /v1/recommend': async (request, env) => {
+    const body = await readBody(request, MAX_BODY_BYTES);
+    if (body.tooLarge) return failure(413, 'limit_exceeded', `the body is at most ${MAX_BODY_BYTES} bytes`);
+    let req;
+    try {
+      req = JSON.parse(body.text);
+    } catch (err) {
+      return failure(400, 'invalid_json', `the body is not JSON: ${err.message}`);
+    }
+    if (req === null || typeof req !== 'object' || Array.isArray(req)) {
+      return failure(400, 'invalid_field', 'the body must be a JSON object');
+    }
+    let bytes;
+    try {
+      bytes = bundleBytes(req.bundle, env);
+    } catch {
+      return failure(400, 'invalid_field', 'bundle must be base64 text', 'bundle');
+    }
+    if (!bytes) return failure(400, 'missing_field', 'bundle (base64) is required: this worker has no BUNDLE binding', 'bundle');
+    const core = await TailorCore.load(wasmModule);
+    const handle = new core.raw.RecommenderHandle();
+    try {
+      const opened = handle.open(bytes);
+      if (!opened.startsWith('{"ok":true')) return reply(422, opened);
+      const envelope = handle.recommend(asText(req.request ?? {}));
+      const prefix = '{"ok":true,"value":';
+      return envelope.startsWith(prefix) ? reply(200, envelope.slice(prefix.length, -1)) : reply(422, envelope);
+    } finally {
+      handle.delete();
+    }
+  },
+  // A GrowthBook user context ({attributes, url?, stickyBucketAssignmentDocs?,
+  // trackedExperiments?, ...}) evaluated against the FEATURES binding. Answer: the
+  // core's envelope around {features, exposures, stickyBucketAssignmentDocs?}.
+  'POST /v1/assign': async (request, env) => {
+    if (typeof env?.FEATURES !== 'string') return failure(404, 'not_found', 'this worker has no FEATURES binding');
+    const body = await readBody(request, MAX_BODY_BYTES);
+    if (body.tooLarge) return failure(413, 'limit_exceeded', `the body is at most ${MAX_BODY_BYTES} bytes`);
+    const core = await TailorCore.load(wasmModule);
+    const defs = new core.raw.GbDefinitions();
+    try {
+      const loaded = defs.load(env.FEATURES);
+      if (!loaded.startsWith('{"ok":true')) return reply(500, loaded);
+      return envelopeResponse(defs.evalAll(body.text));
+    } finally {
+      defs.delete();
+    }
+  },
 };
+
+/**
+ * A page from the ORIGIN service, with every feature assigned at the edge and
+ * written into the HTML (edge/assign.mjs). Anything but a 200 text/html answer
+ * passes through untouched. When the definitions are broken the page still
+ * goes out, with no assignment (its defaults) and the warning in the page.
+ */
+async function personalizePage(request, env) {
+  const upstream = await env.ORIGIN.fetch(request);
+  const type = upstream.headers.get('content-type') ?? '';
+  if (upstream.status !== 200 || !type.startsWith('text/html') || typeof env.FEATURES !== 'string') return upstream;
+  const cookies = readCookies(request.headers.get('cookie'));
+  const { uid, fresh } = shopperId(cookies);
+  const secure = new URL(request.url).protocol === 'https:';
+  const headers = new Headers(upstream.headers);
+  headers.delete('content-length');
+  headers.set('cache-control', 'private, no-store');
+  if (fresh) headers.append('set-cookie', setCookie(UID_COOKIE, uid, secure));
+  const core = await TailorCore.load(wasmModule);
+  let assignment;
+  try {
+    const { host, pathname } = new URL(request.url);
+    const a = assignShopper(core, env.FEATURES, { uid, url: request.url, stickyCookie: cookies.get(STICKY_COOKIE),
+      attributes: { url: request.url, path: pathname, host } });
+    if (a.stickyCookie !== cookies.get(STICKY_COOKIE)) headers.append('set-cookie', setCookie(STICKY_COOKIE, a.stickyCookie, secure));
+    assignment = { uid, features: a.features, exposures: a.exposures, warnings: a.warnings };
+  } catch (err) {
+    if (!(err instanceof TailorError)) throw err;
+    assignment = { uid, features: {}, exposures: [], warnings: [{ source: 'definitions', code: err.code, message: err.message }] };
+  }
+  const page = new Response(upstream.body, { status: upstream.status, statusText: upstream.statusText, headers });
+  return rewritePage(page, assignment);
+}
+
+/** The bundle bytes from base64 text (a request's `bundle`) or the BUNDLE data binding. */
+function bundleBytes(b64, env) {
+  if (typeof b64 === 'string') return Uint8Array.from(atob(b64), (c) => c.charCodeAt(0));
+  return env?.BUNDLE ? new Uint8Array(env.BUNDLE) : null;
+}
 
 const optionsOf = (req) => (req.options === undefined || req.options === null ? '' : asText(req.options));
 
@@ -189,6 +280,13 @@ export default {
   async fetch(request, env, ctx) {
     const url = new URL(request.url);
     const route = routes[`${request.method} ${url.pathname}`];
+    if (!route && env?.ORIGIN && (request.method === 'GET' || request.method === 'HEAD')) {
+      try {
+        return await personalizePage(request, env);
+      } catch (err) {
+        return failure(500, 'internal', String(err?.message ?? err));
+      }
+    }
     if (!route) {
       const known = Object.keys(routes).some((r) => r.endsWith(` ${url.pathname}`));
       return known

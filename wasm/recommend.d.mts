@@ -12,6 +12,24 @@ export interface RecommendRequest {
   dislikes?: string[];
   size?: number;
   filters?: { category?: string; min_price_minor?: number; max_price_minor?: number; in_stock?: boolean };
+  /** GrowthBook user context for a slot that runs an experiment ({attributes, stickyBucketAssignmentDocs?, trackedExperiments?, ...}). */
+  experiment_context?: Record<string, unknown>;
+  /** Assignments made elsewhere (e.g. by the edge): feature key -> GrowthBook FeatureResult. */
+  assignments?: Record<string, unknown>;
+}
+
+/** Which configuration an experiment gave the slot (see README, "Recommenders as experiment variations"). */
+export interface SlotExperiment {
+  feature: string;
+  source: string | null;
+  experiment_key: string | null;
+  variation_id: number | null;
+  variation_key: string | null;
+  in_experiment: boolean;
+  config: string;
+  exposure: null | { dedupeKey: string; experimentKey: string; featureId: string; variationId: number;
+    variationKey: string; hashAttribute: string; hashValue: string | number };
+  stickyBucketAssignmentDocs?: Record<string, unknown>;
 }
 
 export type ReasonSource =
@@ -29,6 +47,8 @@ export interface Decision {
   items: Recommendation[];
   fallback: null | 'cold_start' | 'builtin_ranker';
   warnings: string[];
+  /** Present when the slot names an experiment. */
+  experiment?: SlotExperiment;
 }
 
 export interface BundleInfo {

@@ -59,6 +59,10 @@ async function recommendUsage(bytes: Uint8Array): Promise<void> {
   const req: RecommendRequest = { slot: 'home', now: 1, filters: { category: 'Home' }, size: 5 };
   const d: Decision = rec.recommend(req);
   console.log(d.items.map((i) => [i.id, i.score, i.reasons[0]?.source]), rec.info.content_hash);
+  const ab = rec.recommend({ slot: 'home', now: 1, experiment_context: { attributes: { id: 'u1' } } });
+  const exposure = ab.experiment?.exposure;
+  if (exposure) console.log(ab.experiment?.variation_id, exposure.dedupeKey, ab.experiment?.config);
+  rec.recommend({ slot: 'home', now: 1, assignments: { 'home-recs': { value: null } } });
   rec.close();
 }
 void recommendUsage;

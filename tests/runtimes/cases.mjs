@@ -49,6 +49,17 @@ modules.copy = (spec) => ({
 // Realistic shoppers cut from the sample stores (tests/runtimes/make-store-goldens.mjs).
 modules['profile-store'] = modules.profile;
 
+// Recommendations whose slot configuration an experiment picks
+// (tests/runtimes/make-recommend-goldens.mjs): {"bundle_file": "bundle.bin" (next to
+// the case), "request": {...}}. Every runtime gets the bundle as base64 and the request text.
+modules['recommend-experiment'] = (spec, dir) => ({
+  op: 'recommend',
+  input: {
+    bundle: readFileSync(join(dir, spec.bundle_file)).toString('base64'),
+    request: JSON.stringify(spec.request),
+  },
+});
+
 /** Every case of the given modules, sorted by id; `expected` is null when .out.json is missing. */
 export function loadCases(names = Object.keys(modules)) {
   const cases = [];
@@ -60,7 +71,7 @@ export function loadCases(names = Object.keys(modules)) {
       const spec = JSON.parse(readFileSync(join(dir, file), 'utf8'));
       const outFile = join(dir, `${name}.out.json`);
       const expected = existsSync(outFile) ? readFileSync(outFile, 'utf8') : null;
-      cases.push({ id: `${module}/${name}`, module, name, outFile, ...modules[module](spec),
+      cases.push({ id: `${module}/${name}`, module, name, outFile, ...modules[module](spec, dir),
         expected: expected === null ? null : expected.replace(/\n$/, '') });
     }
   }

@@ -56,6 +56,8 @@ const workerRequests = {
   profile: (input) => ({ path: '/v1/profile', body: JSON.stringify(input) }),
   // render / preview: strings inside the body; check: the request text is the body.
   copy: (input) => ({ path: `/v1/copy/${input.kind}`, body: input.kind === 'check' ? input.request : JSON.stringify(input) }),
+  // The request text travels as a string, so the worker hands the core the same bytes.
+  recommend: (input) => ({ path: '/v1/recommend', body: JSON.stringify({ bundle: input.bundle, request: input.request }) }),
 };
 
 /** workerd: one process running the real edge worker; one request per case. */
@@ -112,6 +114,10 @@ const cliInvocations = {
       '--options', file('options.json', input.options), '--format', 'envelope');
     if (input.kind === 'preview') args.push('--platform', input.platform);
     return args;
+  },
+  recommend: (input, dir) => {
+    const file = (name, data) => { writeFileSync(join(dir, name), data); return join(dir, name); };
+    return ['recommend', '--bundle', file('bundle.bin', Buffer.from(input.bundle, 'base64')), '--request', file('request.json', input.request)];
   },
 };
 

@@ -14,12 +14,20 @@
 //                "in_stock_only": true, "max_per_category": 0,
 //                "pins": [{"item": "A", "position": 0}],
 //                "boosts": [{"item": "B", "factor": 2} | {"category": "Home", "factor": 1.5}],
-//                "buries": [{"item": "C"} | {"category": "Sale"}]}}}}
+//                "buries": [{"item": "C"} | {"category": "Sale"}]},
+//      "experiment": "home-recs"}},     // optional: a feature whose value picks the configuration
+//   "features": {...}, "savedGroups": {...}}   // GrowthBook definitions for slot experiments
+// A slot experiment's value is null (the slot's own configuration), a slot name (that
+// slot's configuration) or an object merged over the slot's JSON (RFC 7386 merge patch).
 // Request (JSON): {"slot": "home", "now": <ms>, "events": [Tailor events], "context": ["id"],
 //   "cart": ["id"], "exclude": ["id"], "shown": ["id"], "dislikes": ["id"], "size": 5,
-//   "filters": {"category": "Home", "min_price_minor": 100, "max_price_minor": 5000, "in_stock": true}}
+//   "filters": {"category": "Home", "min_price_minor": 100, "max_price_minor": 5000, "in_stock": true},
+//   "experiment_context": {GrowthBook user context}, "assignments": {"<feature>": FeatureResult}}
 // Decision (JSON): {"slot", "items": [{"id", "title", "score", "reasons": [{"source", "because"?, "share"}]}],
-//   "fallback": null | "cold_start", "warnings": [...]}
+//   "fallback": null | "cold_start", "warnings": [...],
+//   "experiment": {...}}  (only for a slot with an experiment: feature, source, experiment_key,
+//   variation_id, variation_key, in_experiment, config, exposure, stickyBucketAssignmentDocs?;
+//   any problem with the assignment serves the slot's own configuration, with a warning)
 #pragma once
 
 #include <cstdint>

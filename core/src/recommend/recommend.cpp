@@ -11,6 +11,7 @@
 #include "common/json.hpp"
 #include "event/event_json.hpp"
 #include "event/event_reader.hpp"
+#include "recommend/slot_experiment.hpp"
 #include "recommend/sources.hpp"
 #include "tailor/event.hpp"
 
@@ -56,6 +57,8 @@ struct slot_config {
   std::vector<pin> pins;
   std::vector<rule_target> boosts;
   std::vector<rule_target> buries;
+  std::string experiment;  // a feature whose value picks this slot's configuration
+  json raw;                // the slot's JSON, for variations that patch it
 };
 
 double decay(int64_t age_ms, double half_life_days) {
@@ -115,11 +118,15 @@ result<std::vector<rule_target>> read_targets(const json& rules, const char* key
 
 result<slot_config> parse_slot(const std::string& name, const json& j, const std::string& where) {
   if (!j.is_object()) return make_error(errc::invalid_config, "slot must be an object", where);
-  if (auto s = detail::check_known_keys(j, {"size", "anchor", "sources", "history_half_life_days", "repeat_power", "rules"}, where); !s) {
+  if (auto s = detail::check_known_keys(j, {"size", "anchor", "sources", "history_half_life_days", "repeat_power", "rules", "experiment"}, where); !s) {
     return s.error();
   }
   slot_config c;
   c.name = name;
+  c.raw = j;
+  auto experiment = detail::read_string(j, "experiment", where, limits::max_id_bytes, false);
+  if (!experiment) return experiment.error();
+  c.experiment = experiment.value();
   auto size = detail::read_int(j, "size", where, 1, limits::max_rec_size, false, 10);
   if (!size) return size.error();
   c.size = static_cast<uint32_t>(size.value());
@@ -224,6 +231,62 @@ result<std::map<std::string, slot_config>> parse_config(std::string_view text) {
   return out;
 }
 
+// The configurations a slot's experiment can pick, parsed once: key = slot
+// name + "\n" + the canonical variation value.
+using variant_map = std::map<std::string, slot_config>;
+
+std::string variant_key(const std::string& slot, const recommend_detail::slot_choice& c) {
+  return slot + "\n" + (c.what == recommend_detail::slot_choice::kind::slot ? "slot:" + c.slot : detail::dump_json(c.patch));
+}
+
+// The configuration a choice stands for (a named slot keeps the requested slot's name).
+result<slot_config> variant_config(const std::map<std::string, slot_config>& slots, const slot_config& base,
+                                   const recommend_detail::slot_choice& c, const std::string& where) {
+  if (c.what == recommend_detail::slot_choice::kind::slot) {
+    auto it = slots.find(c.slot);
+    if (it == slots.end()) return make_error(errc::invalid_config, "no slot named \"" + c.slot + "\"", where);
+    slot_config out = it->second;
+    out.name = base.name;
+    return out;
+  }
+  json merged = base.raw;
+  merged.merge_patch(c.patch);
+  merged.erase("experiment");
+  auto out = parse_slot(base.name, merged, where);
+  if (!out) return out.error();
+  out->experiment.clear();
+  return out;
+}
+
+// Loads the definitions and checks every value they can assign to an
+// experiment slot, so a bad variation is an error when the bundle is built.
+status load_experiments(std::string_view text, const std::map<std::string, slot_config>& slots,
+                        recommend_detail::slot_experiments& experiments, variant_map& variants) {
+  auto j = detail::parse_json(text, limits::max_bundle_config_bytes);
+  if (!j) return j.error();
+  if (auto s = experiments.load(j.value()); !s) return s.error();
+  for (const auto& [name, cfg] : slots) {
+    if (cfg.experiment.empty()) continue;
+    const auto values = experiments.values_of(cfg.experiment);
+    if (experiments.has_definitions() && values.empty() &&
+        !(j->contains("features") && (*j)["features"].contains(cfg.experiment))) {
+      return make_error(errc::invalid_config, "slot \"" + name + "\" names experiment \"" + cfg.experiment +
+                                                  "\", which config.features does not define",
+                        "config.slots." + name + ".experiment");
+    }
+    for (const auto& [value, where] : values) {
+      std::string why;
+      auto c = recommend_detail::choice_of_value(value, why);
+      if (!c) return make_error(errc::invalid_config, why, where);
+      if (c->what == recommend_detail::slot_choice::kind::base) continue;
+      auto v = variant_config(slots, cfg, *c, where);
+      if (!v) return v.error();
+      variants.emplace(variant_key(name, *c), std::move(v.value()));
+    }
+  }
+  return ok_value;
+}
+
 struct candidate {
   uint32_t item = 0;
   // ease, covisit, content: the anchor with the largest contribution; category_trending: the
@@ -290,6 +353,8 @@ constexpr std::array<const char*, f_count> feature_names{
 // Everything one request computes before the ranker orders the candidates.
 struct recommend_state {
   const slot_config* cfg = nullptr;
+  std::unique_ptr<slot_config> variant;  // a variation's configuration not parsed at open
+  json experiment;                       // the decision's "experiment" record (null: none)
   int64_t now = 0;
   uint32_t want = 0;
   std::vector<std::string> warnings;
@@ -317,6 +382,8 @@ struct recommend_state {
 struct recommender::impl {
   bundle_view b;
   std::map<std::string, slot_config> slots;
+  recommend_detail::slot_experiments experiments;
+  variant_map variants;
   std::vector<uint32_t> top_trending, top_popular;  // precomputed fallback candidates
   float max_trending = 0, max_popularity = 0;
   // Open-addressing id -> index table (built at open; the bundle's binary
@@ -351,6 +418,7 @@ struct recommender::impl {
   }
 
   result<recommend_state> gather(std::string_view request_json) const;
+  void choose_config(const slot_config& base, const json& req, recommend_state& st) const;
   std::string decide(recommend_state& st, const char* fallback, const std::vector<double>* model_scores) const;
   recommend_detail::category_trending category_trend;
 };
@@ -383,7 +451,9 @@ status validate_recommend_config(std::string_view config_json) noexcept {
   try {
     auto c = parse_config(config_json);
     if (!c) return c.error();
-    return ok_value;
+    recommend_detail::slot_experiments experiments;
+    variant_map variants;
+    return load_experiments(config_json, c.value(), experiments, variants);
   } catch (const std::exception& e) {
     return make_error(errc::internal, e.what());
   }
@@ -399,6 +469,9 @@ result<recommender> recommender::open(std::string_view bytes) noexcept {
     r.p_ = std::make_unique<impl>();
     r.p_->b = b.value();
     r.p_->slots = std::move(slots.value());
+    if (auto s = load_experiments(r.p_->b.config_json(), r.p_->slots, r.p_->experiments, r.p_->variants); !s) {
+      return s.error();
+    }
     const uint32_t n = r.p_->b.item_count();
     auto top = [&](const float* v) {
       std::vector<uint32_t> idx(n);
@@ -436,7 +509,8 @@ result<recommend_state> recommender::impl::gather(std::string_view request_json)
   if (!jr) return jr.error();
   const json& req = jr.value();
   if (!req.is_object()) return make_error(errc::invalid_field, "request must be an object");
-  if (auto s = detail::check_known_keys(req, {"slot", "now", "events", "context", "cart", "exclude", "shown", "dislikes", "size", "filters"}, "");
+  if (auto s = detail::check_known_keys(req, {"slot", "now", "events", "context", "cart", "exclude", "shown", "dislikes", "size", "filters",
+                                              "experiment_context", "assignments"}, "");
       !s) {
     return s.error();
   }
@@ -444,8 +518,9 @@ result<recommend_state> recommender::impl::gather(std::string_view request_json)
   if (!slot_name) return slot_name.error();
   auto sit = slots.find(slot_name.value());
   if (sit == slots.end()) return make_error(errc::not_found, "unknown slot \"" + slot_name.value() + "\"", "slot");
-  const slot_config& cfg = sit->second;
-  st.cfg = &cfg;
+  st.cfg = &sit->second;
+  if (!sit->second.experiment.empty()) choose_config(sit->second, req, st);
+  const slot_config& cfg = *st.cfg;
   auto now = detail::read_int(req, "now", "", 0, 253402300799999, true);
   if (!now) return now.error();
   st.now = now.value();
@@ -881,7 +956,37 @@ std::string recommender::impl::decide(recommend_state& st, const char* fallback,
            {"items", std::move(items)},
            {"fallback", fallback ? json(fallback) : json(nullptr)},
            {"warnings", warnings}};
+  if (!st.experiment.is_null()) dec["experiment"] = st.experiment;
   return detail::dump_json(dec);
+}
+
+// The slot's experiment picks the configuration; any problem serves the slot's own.
+void recommender::impl::choose_config(const slot_config& base, const json& req, recommend_state& st) const {
+  auto field = [&](const char* k) { return req.contains(k) ? &req[k] : nullptr; };
+  const json* assignments = field("assignments");
+  auto c = experiments.choose(base.experiment, field("experiment_context"), assignments,
+                              [&](const recommend_detail::slot_choice& ch, std::string& why) {
+                                if (ch.what == recommend_detail::slot_choice::kind::base) return true;
+                                if (auto v = variants.find(variant_key(base.name, ch)); v != variants.end()) {
+                                  st.cfg = &v->second;
+                                  return true;
+                                }
+                                auto v = variant_config(slots, base, ch, "variation");
+                                if (!v) {
+                                  why = "the assigned configuration is invalid: " + v.error().message +
+                                        (v.error().where.empty() ? "" : " (at " + v.error().where + ")");
+                                  return false;
+                                }
+                                st.variant = std::make_unique<slot_config>(std::move(v.value()));
+                                st.cfg = st.variant.get();
+                                return true;
+                              });
+  if (assignments && !assignments->is_object()) {
+    c.warnings.insert(c.warnings.begin(), "assignments must be an object of FeatureResults; ignored");
+  }
+  if (c.what == recommend_detail::slot_choice::kind::base) st.cfg = &base;
+  st.experiment = std::move(c.record);
+  for (auto& w : c.warnings) st.warnings.push_back(std::move(w));
 }
 
 result<std::string> recommender::recommend(std::string_view request_json) const noexcept {
