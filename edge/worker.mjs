@@ -154,6 +154,47 @@ const routes = {
       tailor?.close();
     }
   },
+  // Body: {bundle_base64?, request}. The bundle defaults to the BUNDLE binding (an
+  // ArrayBuffer); request is an object or JSON text. Answer: the core's decision
+  // JSON, byte for byte what `tailor recommend` prints; a bad bundle or request is
+  // the core's error envelope (422).
+  'POST /v1/recommend': async (request, env) => {
+    const body = await readBody(request, MAX_BODY_BYTES);
+    if (body.tooLarge) return failure(413, 'limit_exceeded', `the body is at most ${MAX_BODY_BYTES} bytes`);
+    let req;
+    try {
+      req = JSON.parse(body.text);
+    } catch (err) {
+      return failure(400, 'invalid_json', `the body is not JSON: ${err.message}`);
+    }
+    if (req === null || typeof req !== 'object' || Array.isArray(req)) {
+      return failure(400, 'invalid_field', 'the body must be a JSON object');
+    }
+    let bytes;
+    if (typeof req.bundle_base64 === 'string') {
+      try {
+        bytes = Uint8Array.from(atob(req.bundle_base64), (c) => c.charCodeAt(0));
+      } catch {
+        return failure(400, 'invalid_field', 'bundle_base64 is not base64', 'bundle_base64');
+      }
+    } else if (env?.BUNDLE) {
+      bytes = new Uint8Array(env.BUNDLE);
+    } else {
+      return failure(400, 'missing_field', 'bundle_base64 is required: this worker has no BUNDLE binding', 'bundle_base64');
+    }
+    if (req.request === undefined) return failure(400, 'missing_field', 'request is required', 'request');
+    const core = await TailorCore.load(wasmModule);
+    const handle = new core.raw.RecommenderHandle();
+    try {
+      const opened = handle.open(bytes);
+      if (!opened.startsWith('{"ok":true')) return reply(422, opened);
+      const envelope = handle.recommend(asText(req.request));
+      const prefix = '{"ok":true,"value":';
+      return envelope.startsWith(prefix) ? reply(200, envelope.slice(prefix.length, -1)) : reply(422, envelope);
+    } finally {
+      handle.delete();
+    }
+  },
   // Marketing copy. Bodies carry the template as text, data and options as
   // objects or JSON text. Answers: the core's envelopes, byte for byte what
   // `tailor render|check --format envelope` prints (tests/golden/copy).

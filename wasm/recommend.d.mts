@@ -12,14 +12,17 @@ export interface RecommendRequest {
   dislikes?: string[];
   size?: number;
   filters?: { category?: string; min_price_minor?: number; max_price_minor?: number; in_stock?: boolean };
+  /** The shopper's segment ids (profile().segments[].id): source segment_trending. */
+  segments?: string[];
 }
 
 export type ReasonSource =
   | 'repeat' | 'ease' | 'covisit' | 'trending' | 'popular'
-  | 'embedding' | 'content' | 'category_trending'
+  | 'embedding' | 'content' | 'category_trending' | 'segment_trending'
   | 'pinned' | 'boost' | 'bury' | 'negative_feedback' | 'model';
 
-// because: the anchor item (ease, covisit, content, embedding) or the category path (category_trending).
+// because: the anchor item (ease, covisit, content, embedding), the category path (category_trending)
+// or the segment id (segment_trending).
 export interface Reason { source: ReasonSource; share: number; because?: string; factor?: number }
 
 export interface Recommendation { id: string; title: string; score: number; reasons: Reason[] }

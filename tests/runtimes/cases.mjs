@@ -49,6 +49,16 @@ modules.copy = (spec) => ({
 // Realistic shoppers cut from the sample stores (tests/runtimes/make-store-goldens.mjs).
 modules['profile-store'] = modules.profile;
 
+// Recommendations: {"bundle": "<file in the same folder>", "request": {...}}; the bundle
+// bytes travel as base64 (tests/golden/recommend/make-bundle.sh rebuilds them).
+modules.recommend = (spec, dir) => ({
+  op: 'recommend',
+  input: {
+    bundle: readFileSync(join(dir, spec.bundle)).toString('base64'),
+    request: JSON.stringify(spec.request),
+  },
+});
+
 /** Every case of the given modules, sorted by id; `expected` is null when .out.json is missing. */
 export function loadCases(names = Object.keys(modules)) {
   const cases = [];
@@ -60,7 +70,7 @@ export function loadCases(names = Object.keys(modules)) {
       const spec = JSON.parse(readFileSync(join(dir, file), 'utf8'));
       const outFile = join(dir, `${name}.out.json`);
       const expected = existsSync(outFile) ? readFileSync(outFile, 'utf8') : null;
-      cases.push({ id: `${module}/${name}`, module, name, outFile, ...modules[module](spec),
+      cases.push({ id: `${module}/${name}`, module, name, outFile, ...modules[module](spec, dir),
         expected: expected === null ? null : expected.replace(/\n$/, '') });
     }
   }

@@ -37,6 +37,21 @@ export const ops = {
     if (input.kind === 'check') return raw.copyCheck(input.request);
     throw new Error(`unknown copy op ${input.kind}`);
   },
+  // input: {bundle (base64), request (JSON text)}. Output: the decision JSON text, as
+  // `tailor recommend` prints it (the envelope's value, spliced out unchanged).
+  recommend: (pkg, core, input) => {
+    const bytes = Uint8Array.from(atob(input.bundle), (c) => c.charCodeAt(0));
+    const handle = new core.raw.RecommenderHandle();
+    try {
+      const opened = handle.open(bytes);
+      if (!opened.startsWith('{"ok":true')) return `!open: ${opened}`;
+      const envelope = handle.recommend(input.request);
+      const prefix = '{"ok":true,"value":';
+      return envelope.startsWith(prefix) ? envelope.slice(prefix.length, -1) : `!error: ${envelope}`;
+    } finally {
+      handle.delete();
+    }
+  },
 };
 
 /** Runs every case; an exception becomes an output that can never match a golden. */

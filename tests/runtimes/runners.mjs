@@ -56,6 +56,7 @@ const workerRequests = {
   profile: (input) => ({ path: '/v1/profile', body: JSON.stringify(input) }),
   // render / preview: strings inside the body; check: the request text is the body.
   copy: (input) => ({ path: `/v1/copy/${input.kind}`, body: input.kind === 'check' ? input.request : JSON.stringify(input) }),
+  recommend: (input) => ({ path: '/v1/recommend', body: JSON.stringify({ bundle_base64: input.bundle, request: input.request }) }),
 };
 
 /** workerd: one process running the real edge worker; one request per case. */
@@ -112,6 +113,11 @@ const cliInvocations = {
       '--options', file('options.json', input.options), '--format', 'envelope');
     if (input.kind === 'preview') args.push('--platform', input.platform);
     return args;
+  },
+  recommend: (input, dir) => {
+    writeFileSync(join(dir, 'bundle.bin'), Buffer.from(input.bundle, 'base64'));
+    writeFileSync(join(dir, 'request.json'), input.request);
+    return ['recommend', '--bundle', join(dir, 'bundle.bin'), '--request', join(dir, 'request.json')];
   },
 };
 
