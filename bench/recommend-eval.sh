@@ -20,6 +20,8 @@ for th in 14 7 30; do
   $tailor eval --train "$out/val/train.jsonl" --test "$out/val/test.tsv" --k 20 --method blend --variant all \
     --trend-half-life $th --w-trend 0.025,0.05,0.1 --dim 0
 done
+$tailor eval --train "$out/val/train.jsonl" --test "$out/val/test.tsv" --k 20 --method blend --variant all --dim 0 \
+  --history-half-life 180,240,360 --repeat-power 0.25,0.5,1 --w-ease 0.2,0.25,0.35
 echo "== validation split (tuning)"
 $tailor eval --train "$out/val/train.jsonl" --test "$out/val/test.tsv" --k 10,20 \
   --method repeat,ease,embedding,blend --variant all,new
