@@ -33,6 +33,10 @@ for l2 in 1 100; do
   echo "l2=$l2 candidates=200: $($tailor eval --train "$out/val/train.jsonl" --test "$out/val/test.tsv" --k 20 \
     --method ranker --ranker "$out/ranker/pre-$l2.json" --variant all 2>/dev/null | tail -1)"
 done
+for rc in 50 100 200 300; do
+  echo "l2=100 ranker-candidates=$rc: $($tailor eval --train "$out/val/train.jsonl" --test "$out/val/test.tsv" --k 20 \
+    --method ranker --ranker "$out/ranker/pre-100.json" --variant all --ranker-candidates $rc 2>/dev/null | tail -1)"
+done
 echo "== test split (reported)"
 /usr/bin/time -f "eval wall %e s, max RSS %M KB" \
   $tailor eval --train "$out/test/train.jsonl" --test "$out/test/test.tsv" --k 10,20 \
