@@ -15,6 +15,13 @@ $tailor import-online-retail "$csv" --out "$out/test"
 $tailor import-online-retail "$csv" --out "$out/val" --split 2011-10-01 --until 2011-11-01
 # Ranker tuning split: train < 2011-09-01, labels September; its rankers are scored on "val".
 $tailor import-online-retail "$csv" --out "$out/pre" --split 2011-09-01 --until 2011-10-01
+echo "== trending half-life and weight of the blend (validation; no change: every cell within 0.001)"
+for th in 14 7 30; do
+  $tailor eval --train "$out/val/train.jsonl" --test "$out/val/test.tsv" --k 20 --method blend --variant all \
+    --trend-half-life $th --w-trend 0.025,0.05,0.1 --dim 0
+done
+$tailor eval --train "$out/val/train.jsonl" --test "$out/val/test.tsv" --k 20 --method blend --variant all --dim 0 \
+  --history-half-life 180,240,360 --repeat-power 0.25,0.5,1 --w-ease 0.2,0.25,0.35
 echo "== validation split (tuning)"
 $tailor eval --train "$out/val/train.jsonl" --test "$out/val/test.tsv" --k 10,20 \
   --method repeat,ease,embedding,blend --variant all,new
@@ -25,6 +32,10 @@ for l2 in 1 100; do
     --l2 $l2 --candidates 200 >/dev/null
   echo "l2=$l2 candidates=200: $($tailor eval --train "$out/val/train.jsonl" --test "$out/val/test.tsv" --k 20 \
     --method ranker --ranker "$out/ranker/pre-$l2.json" --variant all 2>/dev/null | tail -1)"
+done
+for rc in 50 100 200 300; do
+  echo "l2=100 ranker-candidates=$rc: $($tailor eval --train "$out/val/train.jsonl" --test "$out/val/test.tsv" --k 20 \
+    --method ranker --ranker "$out/ranker/pre-100.json" --variant all --ranker-candidates $rc 2>/dev/null | tail -1)"
 done
 echo "== test split (reported)"
 /usr/bin/time -f "eval wall %e s, max RSS %M KB" \
@@ -52,7 +63,14 @@ $tailor eval --train "$out/test/train.jsonl" --test "$out/test/sessions.tsv" --s
   --method session --variant all --w-repeat 0 --w-ease 0.25
 echo "== training time, full train split, with progress"
 /usr/bin/time -f "train wall %e s, user %U s, max RSS %M KB" \
-  $tailor build-bundle --events "$out/test/events.jsonl" --items "$out/test/items.jsonl" --out "$out/bundle.bin" --progress
+  $tailor build-bundle --events "$out/test/events.jsonl" --items "$out/test/items.jsonl" --out "$out/bundle.bin" --progress \
+    --profile-config bench/recommend-segments.profile.json
+echo "== trending per segment: training cost of the profile fold (EASE, embeddings, content off)"
+for pc in "" "--profile-config bench/recommend-segments.profile.json"; do
+  /usr/bin/time -f "segments[${pc:+on}] wall %e s, user %U s, max RSS %M KB" \
+    $tailor build-bundle --events "$out/test/events.jsonl" --items "$out/test/items.jsonl" --out "$out/bundle-lite.bin" \
+    --no-ease --dim 0 --no-content $pc
+done
 echo "== purchase intent (synthetic store: Online Retail has no sessions without a purchase)"
 $tailor generate --out "$out/store" --shoppers 20000 >/dev/null
 $tailor train-intent --events "$out/store/events.jsonl" --out "$out/intent.json"

@@ -9,6 +9,8 @@
 
 #include "commands.hpp"
 #include "tailor/bundle.hpp"
+#include "tailor/catalog.hpp"
+#include "tailor/profile.hpp"
 #include "tailor/recommend.hpp"
 #include "tailor/train.hpp"
 
@@ -71,6 +73,51 @@ bool read_items(const std::string& path, std::map<std::string, bundle_item>& out
   return true;
 }
 
+// Trending per segment of a profile config (--profile-config): the bundle's items
+// become the profiler's catalog (category path, brand and tags from --items).
+bool add_segment_trending(const std::string& path, const std::vector<event>& events, const interaction_log& log,
+                          const std::vector<bundle_item>& items, const std::map<std::string, content_item>& content,
+                          const train_options& topt, model& m) {
+  std::string text;
+  if (!read_file(path, text)) return std::cerr << "tailor: cannot read " << path << "\n", false;
+  auto cfg = parse_profile_config(text);
+  if (!cfg) {
+    std::cerr << "tailor: " << path << ": " << cfg.error().where << ": " << cfg.error().message << "\n";
+    return false;
+  }
+  std::vector<item> cat_items;
+  for (const auto& bi : items) {
+    item it;
+    it.id = bi.id;
+    it.title = bi.title;
+    it.price_minor = bi.price_minor;
+    for (std::size_t p = 0; p < bi.category.size();) {
+      std::size_t q = bi.category.find('/', p);
+      if (q == std::string::npos) q = bi.category.size();
+      if (q > p) it.category.push_back(bi.category.substr(p, q - p));
+      p = q + 1;
+    }
+    if (auto c = content.find(bi.id); c != content.end()) {
+      for (const auto& attr : c->second.attributes) {
+        if (attr.rfind("brand=", 0) == 0) it.brand = attr.substr(6);
+        if (attr.rfind("tag=", 0) == 0) it.tags.push_back(attr.substr(4));
+      }
+    }
+    cat_items.push_back(std::move(it));
+  }
+  auto cat = catalog::from_items(std::move(cat_items));
+  if (!cat) return std::cerr << "tailor: catalog for segments: " << cat.error().message << "\n", false;
+  auto prof = profiler::create(std::make_shared<const catalog>(std::move(cat.value())), std::move(cfg.value()));
+  if (!prof) return std::cerr << "tailor: profiler: " << prof.error().message << "\n", false;
+  auto members = profile_segment_membership(log, events, prof.value());
+  if (!members) return std::cerr << "tailor: segments: " << members.error().message << "\n", false;
+  auto lists = train_segment_trending(log, members.value(), topt);
+  if (!lists) return std::cerr << "tailor: segment trending: " << lists.error().message << "\n", false;
+  m.segments = std::move(members->segments);
+  m.segment_trending = std::move(lists.value());
+  return true;
+}
+
 }  // namespace
 
 bool train_options_from_flags(const args& a, train_options& t);
@@ -80,6 +127,9 @@ int cmd_build_bundle(const args& a) {
   if (events_path.empty() || out_path.empty()) {
     std::cerr << "usage: tailor build-bundle --events EVENTS.jsonl --out BUNDLE.bin\n"
                  "         [--items ITEMS.jsonl] [--config SLOTS.json] [--progress] [--no-content]\n"
+                 "         [--profile-config PROFILE.json]\n"
+                 "  --profile-config: trending per segment of that profile config (each shopper's\n"
+                 "  events folded at the newest event); served by source segment_trending\n"
                  "  --items: titles, categories, prices, stock; items without events are added\n"
                  "  (cold items) and titles/categories/brand/tags/attributes give content neighbours\n"
                  "         [training flags of tailor eval: --lambda --ease-top-n --top-n ...]\n";
@@ -146,6 +196,12 @@ int cmd_build_bundle(const args& a) {
     bi.id = id;
     if (it == meta.end() && last_price.count(id)) bi.price_minor = last_price[id];
     items.push_back(std::move(bi));
+  }
+  if (has_flag(a, "profile-config")) {
+    if (!add_segment_trending(flag(a, "profile-config"), batch->events, log.value(), items, content, topt, m.value())) {
+      return 1;
+    }
+    if (progress) progress("segments", 1.0);
   }
   std::string config = default_recommend_config();
   if (has_flag(a, "config") && !read_file(flag(a, "config"), config)) {

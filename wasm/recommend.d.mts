@@ -16,6 +16,8 @@ export interface RecommendRequest {
   experiment_context?: Record<string, unknown>;
   /** Assignments made elsewhere (e.g. by the edge): feature key -> GrowthBook FeatureResult. */
   assignments?: Record<string, unknown>;
+  /** The shopper's segment ids (profile().segments[].id): source segment_trending. */
+  segments?: string[];
 }
 
 /** Which configuration an experiment gave the slot (see README, "Recommenders as experiment variations"). */
@@ -34,10 +36,11 @@ export interface SlotExperiment {
 
 export type ReasonSource =
   | 'repeat' | 'ease' | 'covisit' | 'trending' | 'popular'
-  | 'embedding' | 'content' | 'category_trending'
+  | 'embedding' | 'content' | 'category_trending' | 'segment_trending'
   | 'pinned' | 'boost' | 'bury' | 'negative_feedback' | 'model';
 
-// because: the anchor item (ease, covisit, content, embedding) or the category path (category_trending).
+// because: the anchor item (ease, covisit, content, embedding), the category path (category_trending)
+// or the segment id (segment_trending).
 export interface Reason { source: ReasonSource; share: number; because?: string; factor?: number }
 
 export interface Recommendation { id: string; title: string; score: number; reasons: Reason[] }

@@ -337,7 +337,7 @@ TEST_CASE("recommend: embedding, content and category-trending sources with reas
       R"("sim":{"size":5,"anchor":"context","sources":{"content":1}},)"
       R"("cat":{"size":3,"anchor":"profile","sources":{"category_trending":1}}}})";
   served s(m, items, config, emb);
-  CHECK(s.r.bundle().format_version() == 2);
+  CHECK(s.r.bundle().format_version() == bundle_format_version);
   const json evs_a = json::array({view("v1", "a", 4000)});
   auto d = s.run({{"slot", "emb"}, {"now", 5000}, {"events", evs_a}});
   REQUIRE(d["items"].size() >= 2);

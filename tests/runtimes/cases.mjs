@@ -60,6 +60,16 @@ modules['recommend-experiment'] = (spec, dir) => ({
   },
 });
 
+// Recommendations: {"bundle": "<file in the same folder>", "request": {...}}; the bundle
+// bytes travel as base64 (tests/golden/recommend/make-bundle.sh rebuilds them).
+modules.recommend = (spec, dir) => ({
+  op: 'recommend',
+  input: {
+    bundle: readFileSync(join(dir, spec.bundle)).toString('base64'),
+    request: JSON.stringify(spec.request),
+  },
+});
+
 /** Every case of the given modules, sorted by id; `expected` is null when .out.json is missing. */
 export function loadCases(names = Object.keys(modules)) {
   const cases = [];

@@ -163,7 +163,7 @@ export function renderFromTemplate(slotEl, item) {
 const SOURCE_TEXT = {
   repeat: 'you looked at it before', ease: 'matches your taste', covisit: 'often viewed together',
   trending: 'trending now', popular: 'popular', pinned: 'featured', boost: 'promoted', bury: 'shown less',
-  negative_feedback: 'shown less (you hid similar)',
+  negative_feedback: 'shown less (you hid similar)', segment_trending: 'trending in your segment',
 };
 
 /** Human text for the core's reasons (display only; the reasons themselves are the core's). */

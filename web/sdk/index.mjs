@@ -518,6 +518,8 @@ export class TailorSDK extends EventTarget {
     if (p.personalized) {
       req.events = this.#recommendEvents();
       if (p.cart?.length) req.cart = p.cart.map((l) => l.item_id);
+      // The profile's segments pick the bundle's per-segment trending lists (source segment_trending).
+      if (p.segments?.length) req.segments = p.segments.map((s) => s.id);
     }
     if (size !== undefined) req.size = size;
     if (exclude) req.exclude = exclude;

@@ -20,9 +20,11 @@
 
 namespace tailor {
 
-// Version 2 added the content-similarity sections (18..20); version 1 bundles
-// (without them) are still read, with empty content lists.
-inline constexpr uint32_t bundle_format_version = 2;
+// Version 2 added the content-similarity sections (18..20), version 3 the
+// per-segment trending sections (21..24); older bundles are still read, with
+// empty content lists / no segments. A newer bundle is an error naming both
+// versions (rebuild it with this Tailor, or upgrade the reader).
+inline constexpr uint32_t bundle_format_version = 3;
 inline constexpr uint32_t bundle_min_format_version = 1;
 inline constexpr std::size_t bundle_header_bytes = 64;
 inline constexpr std::size_t bundle_alignment = 64;
@@ -55,6 +57,10 @@ enum class section_id : uint32_t {
   content_offsets = 18,  // u32[n+1]   (format version >= 2)
   content_items = 19,    // u32[nnz]
   content_weights = 20,  // f32[nnz]   TF-IDF cosine of titles, category paths, attributes
+  segment_ids = 21,      // string table, ids strictly ascending   (format version >= 3)
+  segment_offsets = 22,  // u32[segments+1]
+  segment_items = 23,    // u32[nnz]   per segment: its trending items, best first
+  segment_weights = 24,  // f32[nnz]   time-decayed weighted interactions of the segment's shoppers
 };
 
 // Item metadata carried in the bundle (catalog facts the serving rules need).
@@ -107,6 +113,12 @@ class bundle_view {
   neighbours ease(uint32_t i) const noexcept;
   neighbours content(uint32_t i) const noexcept;  // empty in version 1 bundles
 
+  // Shopper segments with trending lists (none before format version 3).
+  uint32_t segment_count() const noexcept { return segment_ids_.count; }
+  std::string_view segment_id(uint32_t s) const noexcept;
+  int64_t find_segment(std::string_view id) const noexcept;  // index, or -1
+  neighbours segment_trending(uint32_t s) const noexcept;    // items best first; weights > 0
+
   uint32_t embedding_dim() const noexcept { return dim_; }
   const int8_t* embeddings() const noexcept { return emb_; }
   const float* embedding_scales() const noexcept { return scales_; }
@@ -130,12 +142,15 @@ class bundle_view {
     const float* weights = nullptr;
   };
   uint32_t n_ = 0;
-  strings ids_, titles_, categories_;
+  strings ids_, titles_, categories_, segment_ids_;
   const uint8_t* meta_ = nullptr;
   const float* pop_ = nullptr;
   const float* trend_ = nullptr;
   const float* repeat_ = nullptr;
   csr covisit_, ease_, content_;
+  const uint32_t* segment_offsets_ = nullptr;
+  const uint32_t* segment_items_ = nullptr;
+  const float* segment_weights_ = nullptr;
   uint32_t dim_ = 0;
   const int8_t* emb_ = nullptr;
   const float* scales_ = nullptr;

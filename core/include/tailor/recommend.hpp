@@ -8,7 +8,9 @@
 //      "anchor": "profile" | "context" | "cart" | "last_order",
 //      "sources": {"repeat": 1, "ease": 0.25, "covisit": 0, "trending": 0.025, "popular": 0, "embedding": 0},
 //                  (embedding: the shopper vector folded in from the anchors, matched against the
-//                   bundle's int8 item embeddings; its reason names the anchor that contributed most)
+//                   bundle's int8 item embeddings; its reason names the anchor that contributed most;
+//                   also "content", "category_trending" and "segment_trending": the request's
+//                   segments' trending lists, equal shares, reason "because": the segment id)
 //      "history_half_life_days": 240, "repeat_power": 0.5,
 //      "rules": {"exclude_purchased": false, "exclude_in_cart": true, "exclude_shown": true,
 //                "in_stock_only": true, "max_per_category": 0,
@@ -22,6 +24,8 @@
 // Request (JSON): {"slot": "home", "now": <ms>, "events": [Tailor events], "context": ["id"],
 //   "cart": ["id"], "exclude": ["id"], "shown": ["id"], "dislikes": ["id"], "size": 5,
 //   "filters": {"category": "Home", "min_price_minor": 100, "max_price_minor": 5000, "in_stock": true},
+//   "segments": ["vip"],  (the profile's segment ids; ids without a list in the bundle are ignored
+//   with a warning; a cold-start decision with known segments leads with their trending items)
 //   "experiment_context": {GrowthBook user context}, "assignments": {"<feature>": FeatureResult}}
 // Decision (JSON): {"slot", "items": [{"id", "title", "score", "reasons": [{"source", "because"?, "share"}]}],
 //   "fallback": null | "cold_start", "warnings": [...],

@@ -176,6 +176,10 @@ struct model {
   neighbour_lists transitions;           // sequential rules (what comes next in a session)
   neighbour_lists user_items;            // per log user: items and normalised weights (not bundled)
   neighbour_lists item_users;            // per item: users and the same weights (not bundled)
+  // Trending per shopper segment (set by the caller, may be empty): segment ids
+  // (sorted, unique) and per segment its best items (offsets: segments + 1).
+  std::vector<std::string> segments;
+  neighbour_lists segment_trending;
   std::vector<uint32_t> ease_items;      // model item of each EASE row (empty: no EASE)
   std::vector<int32_t> ease_index;       // EASE row of each model item, or -1
   std::vector<float> ease_b;             // dense EASE weights, ease_items^2 (not bundled)
@@ -190,6 +194,36 @@ using progress_fn = std::function<void(std::string_view stage, double fraction)>
 
 [[nodiscard]] result<model> train(const interaction_log& log, const train_options& options = {},
                                   const progress_fn& progress = {}) noexcept;
+
+// ---------------------------------------------------------------------------
+// Trending per segment: the same time-decayed weighted interactions as
+// model::trending (train_options weights and trending_half_life_days, at the
+// log's newest event), counted only over each segment's shoppers.
+
+struct segment_membership {
+  std::vector<std::string> segments;               // ids, sorted, unique
+  std::vector<std::vector<uint32_t>> of_user;      // per log user: indices into segments
+};
+
+// Per segment its `top_n` best items by decayed score (ties by item index),
+// weights = the decayed scores. Errors: invalid_config (membership of another
+// log, an index out of range), limit_exceeded (more than limits::max_segments).
+[[nodiscard]] result<neighbour_lists> train_segment_trending(const interaction_log& log,
+                                                             const segment_membership& members,
+                                                             const train_options& options,
+                                                             uint32_t top_n = 100) noexcept;
+
+class profiler;
+
+// Segment membership from a profile config's segment rules: every log user's
+// events (those whose uid is the user) are folded into a profile at the log's
+// newest event and the profile's `segments` are read. All of the config's
+// segment ids are listed, members or not. Membership is the one at the end of
+// the log: with a trending half-life of days, the events that count are the
+// recent ones, when the shopper was (nearly always) already in the segment.
+[[nodiscard]] result<segment_membership> profile_segment_membership(const interaction_log& log,
+                                                                    const std::vector<event>& events,
+                                                                    const profiler& profiles) noexcept;
 
 // ---------------------------------------------------------------------------
 // Scoring one shopper against every item (the offline full ranking).

@@ -56,6 +56,45 @@ error bad(std::string message, std::string where) {
 
 std::string sname(uint32_t id) { return "section " + std::to_string(id); }
 
+// The per-segment trending sections (21..24); zero segments write empty tables.
+template <class Add>
+status add_segment_sections(const model& m, std::size_t n, Add&& add) {
+  const auto& ids = m.segments;
+  const auto& nl = m.segment_trending;
+  if (ids.size() > limits::max_segments) {
+    return make_error(errc::limit_exceeded, "more than " + std::to_string(limits::max_segments) + " segments");
+  }
+  const bool empty_lists = nl.offsets.empty() && nl.items.empty();
+  if (!empty_lists && nl.offsets.size() != ids.size() + 1) {
+    return make_error(errc::invalid_config, "segment trending needs one list per segment");
+  }
+  for (std::size_t s = 0; s < ids.size(); ++s) {
+    const std::string where = "segments[" + std::to_string(s) + "]";
+    if (ids[s].empty() || ids[s].size() > limits::max_id_bytes || !detail::is_valid_utf8(ids[s])) {
+      return make_error(errc::invalid_config, "invalid segment id", where);
+    }
+    if (s > 0 && !(ids[s - 1] < ids[s])) return make_error(errc::invalid_config, "segment ids not strictly ascending", where);
+  }
+  std::vector<uint32_t> offsets = empty_lists ? std::vector<uint32_t>(ids.size() + 1, 0) : nl.offsets;
+  if (offsets.front() != 0 || offsets.back() != nl.items.size() || nl.weights.size() != nl.items.size()) {
+    return make_error(errc::invalid_config, "segment trending lists are inconsistent");
+  }
+  for (std::size_t s = 0; s + 1 < offsets.size(); ++s) {
+    if (offsets[s + 1] < offsets[s]) return make_error(errc::invalid_config, "segment offsets not ascending");
+  }
+  for (std::size_t k = 0; k < nl.items.size(); ++k) {
+    if (nl.items[k] >= n || !std::isfinite(nl.weights[k]) || !(nl.weights[k] > 0)) {
+      return make_error(errc::invalid_config, "segment trending item out of range or weight not positive",
+                        "segment_trending[" + std::to_string(k) + "]");
+    }
+  }
+  add(section_id::segment_ids, string_table(ids));
+  add(section_id::segment_offsets, pod_bytes(offsets));
+  add(section_id::segment_items, pod_bytes(nl.items));
+  add(section_id::segment_weights, pod_bytes(nl.weights));
+  return ok_value;
+}
+
 }  // namespace
 
 uint64_t bundle_hash_v1(const uint8_t* data, std::size_t size) noexcept {
@@ -142,6 +181,7 @@ result<std::string> write_bundle(const model& m, const std::vector<bundle_item>&
     add_csr(m.covisit, section_id::covisit_offsets, section_id::covisit_items, section_id::covisit_weights);
     add_csr(m.ease_neighbours, section_id::ease_offsets, section_id::ease_items, section_id::ease_weights);
     add_csr(m.content, section_id::content_offsets, section_id::content_items, section_id::content_weights);
+    if (auto st = add_segment_sections(m, n, add); !st) return st.error();
     if (emb.dim > 0) {
       std::string info;
       store<uint32_t>(info, emb.dim);
@@ -262,6 +302,27 @@ bundle_view::neighbours bundle_view::ease(uint32_t i) const noexcept {
   return {ease_.items + b, ease_.weights + b, e - b};
 }
 
+std::string_view bundle_view::segment_id(uint32_t s) const noexcept { return segment_ids_.at(s); }
+
+int64_t bundle_view::find_segment(std::string_view id) const noexcept {
+  uint32_t lo = 0, hi = segment_ids_.count;
+  while (lo < hi) {
+    const uint32_t mid = lo + (hi - lo) / 2;
+    if (segment_ids_.at(mid) < id) {
+      lo = mid + 1;
+    } else {
+      hi = mid;
+    }
+  }
+  return lo < segment_ids_.count && segment_ids_.at(lo) == id ? static_cast<int64_t>(lo) : -1;
+}
+
+bundle_view::neighbours bundle_view::segment_trending(uint32_t s) const noexcept {
+  if (s >= segment_ids_.count) return {};
+  const uint32_t b = segment_offsets_[s], e = segment_offsets_[s + 1];
+  return {segment_items_ + b, segment_weights_ + b, e - b};
+}
+
 result<bundle_view> open_bundle(std::string_view bytes) noexcept {
   try {
     const auto* p = reinterpret_cast<const uint8_t*>(bytes.data());
@@ -277,8 +338,12 @@ result<bundle_view> open_bundle(std::string_view bytes) noexcept {
     bundle_view v;
     v.version_ = load<uint32_t>(p + 8);
     if (v.version_ < bundle_min_format_version || v.version_ > bundle_format_version) {
-      return bad("format version " + std::to_string(v.version_) + " is not supported (this core reads " +
-                     std::to_string(bundle_min_format_version) + ".." + std::to_string(bundle_format_version) + ")",
+      const std::string reads = " (this core reads " + std::to_string(bundle_min_format_version) + ".." +
+                                std::to_string(bundle_format_version) + ")";
+      return bad("format version " + std::to_string(v.version_) +
+                     (v.version_ > bundle_format_version
+                          ? " is newer than this core" + reads + ": upgrade the core or rebuild the bundle with it"
+                          : " is not supported" + reads),
                  "header.format_version");
     }
     const uint32_t count = load<uint32_t>(p + 12);
@@ -329,9 +394,11 @@ result<bundle_view> open_bundle(std::string_view bytes) noexcept {
       const std::string where = "sections[" + std::to_string(s) + "]";
       if (load<uint32_t>(e + 4) != 0) return bad("reserved field must be zero", where);
       const uint64_t off = load<uint64_t>(e + 8), len = load<uint64_t>(e + 16);
-      const auto last_id = v.version_ >= 2 ? section_id::content_weights : section_id::embedding_scales;
+      const auto last_id = v.version_ >= 3   ? section_id::segment_weights
+                           : v.version_ >= 2 ? section_id::content_weights
+                                             : section_id::embedding_scales;
       if (id < 1 || id > static_cast<uint32_t>(last_id)) {
-        return bad("unknown section id " + std::to_string(id), where);
+        return bad("unknown section id " + std::to_string(id) + " in format version " + std::to_string(v.version_), where);
       }
       if (sec.count(id)) return bad("duplicate " + sname(id), where);
       if (off % bundle_alignment != 0) return bad("misaligned section offset", where);
@@ -435,6 +502,40 @@ result<bundle_view> open_bundle(std::string_view bytes) noexcept {
       if (auto s = csr_of(section_id::content_offsets, section_id::content_items, section_id::content_weights, v.content_);
           !s) {
         return s.error();
+      }
+    }
+    if (v.version_ >= 3) {
+      if (auto s = strings_of(section_id::segment_ids, v.segment_ids_); !s) return s.error();
+      const uint32_t segs = v.segment_ids_.count;
+      if (segs > limits::max_segments) return bad("too many segments: " + std::to_string(segs), sname(21));
+      for (uint32_t s = 0; s < segs; ++s) {
+        const auto id = v.segment_ids_.at(s);
+        if (id.empty() || id.size() > limits::max_id_bytes || !detail::is_valid_utf8(id)) {
+          return bad("invalid segment id", "segments[" + std::to_string(s) + "]");
+        }
+        if (s > 0 && !(v.segment_ids_.at(s - 1) < id)) {
+          return bad("segment ids not strictly ascending", "segments[" + std::to_string(s) + "]");
+        }
+      }
+      auto od = fixed(section_id::segment_offsets, (uint64_t{segs} + 1) * 4);
+      if (!od) return od.error();
+      v.segment_offsets_ = reinterpret_cast<const uint32_t*>(od.value());
+      if (v.segment_offsets_[0] != 0) return bad("segment offsets must start at 0", sname(22));
+      for (uint32_t s = 0; s < segs; ++s) {
+        if (v.segment_offsets_[s + 1] < v.segment_offsets_[s]) {
+          return bad("segment offsets not ascending", sname(22) + "[" + std::to_string(s) + "]");
+        }
+      }
+      const uint64_t nnz = v.segment_offsets_[segs];
+      auto it = fixed(section_id::segment_items, nnz * 4);
+      if (!it) return it.error();
+      v.segment_items_ = reinterpret_cast<const uint32_t*>(it.value());
+      for (uint64_t k = 0; k < nnz; ++k) {
+        if (v.segment_items_[k] >= n) return bad("segment item out of range", sname(23) + "[" + std::to_string(k) + "]");
+      }
+      if (auto s = floats(section_id::segment_weights, nnz, v.segment_weights_); !s) return s.error();
+      for (uint64_t k = 0; k < nnz; ++k) {
+        if (!(v.segment_weights_[k] > 0)) return bad("segment weight not positive", sname(24) + "[" + std::to_string(k) + "]");
       }
     }
     if (sec.count(static_cast<uint32_t>(section_id::embedding_info))) {

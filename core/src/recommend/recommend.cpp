@@ -24,10 +24,12 @@ constexpr double ms_per_day = 86'400'000.0;
 constexpr uint32_t no_category = 0xFFFFFFFFu;
 
 enum source : int {
-  src_repeat, src_ease, src_covisit, src_trending, src_popular, src_embedding, src_content, src_category_trending, src_count
+  src_repeat, src_ease, src_covisit, src_trending, src_popular, src_embedding, src_content, src_category_trending,
+  src_segment_trending, src_count
 };
 constexpr std::array<const char*, src_count> source_names{"repeat",  "ease",      "covisit", "trending",
-                                                          "popular", "embedding", "content", "category_trending"};
+                                                          "popular", "embedding", "content", "category_trending",
+                                                          "segment_trending"};
 
 enum class anchor_kind { profile, context, cart, last_order };
 
@@ -154,7 +156,8 @@ result<slot_config> parse_slot(const std::string& name, const json& j, const std
   if (auto it = j.find("sources"); it != j.end()) {
     const std::string sp = detail::path_join(where, "sources");
     if (!it->is_object()) return make_error(errc::invalid_config, "expected an object", sp);
-    if (auto s = detail::check_known_keys(*it, {"repeat", "ease", "covisit", "trending", "popular", "embedding", "content", "category_trending"}, sp); !s) {
+    if (auto s = detail::check_known_keys(*it, {"repeat", "ease", "covisit", "trending", "popular", "embedding", "content", "category_trending",
+                                                      "segment_trending"}, sp); !s) {
       return s.error();
     }
     for (int s = 0; s < src_count; ++s) {
@@ -290,10 +293,10 @@ status load_experiments(std::string_view text, const std::map<std::string, slot_
 struct candidate {
   uint32_t item = 0;
   // ease, covisit, content: the anchor with the largest contribution; category_trending: the
-  // category path (index + 1; 0 = none)
-  std::array<uint32_t, 4> because{};
+  // category path; segment_trending: the segment (index + 1; 0 = none)
+  std::array<uint32_t, 5> because{};
   std::array<double, src_count> raw{};
-  std::array<double, 4> best{};
+  std::array<double, 5> best{};
   double score = 0;
   double blend = 0;  // the built-in ranker's score (before rules)
   bool pinned = false;
@@ -308,6 +311,7 @@ int because_slot(int s) {
     case src_covisit: return 1;
     case src_content: return 2;
     case src_category_trending: return 3;
+    case src_segment_trending: return 4;
     default: return -1;
   }
 }
@@ -439,7 +443,7 @@ std::vector<std::string> recommender::slot_names() const {
 std::string default_recommend_config() {
   return R"({"slots":{)"
          R"("home":{"size":10,"anchor":"profile","sources":{"repeat":1,"ease":0.25,"trending":0.025},"rules":{"max_per_category":3}},)"
-         R"("browse":{"size":10,"anchor":"profile","sources":{"ease":1,"covisit":0.3,"trending":0.1,"embedding":0.2,"category_trending":0.1},"rules":{"exclude_purchased":true,"max_per_category":4}},)"
+         R"("browse":{"size":10,"anchor":"profile","sources":{"ease":1,"covisit":0.3,"trending":0.1,"embedding":0.2,"category_trending":0.1,"segment_trending":0.1},"rules":{"exclude_purchased":true,"max_per_category":4}},)"
          R"("similar":{"size":10,"anchor":"context","sources":{"ease":1,"covisit":0.5,"popular":0.01,"embedding":0.2,"content":0.3}},)"
          R"("bought_together":{"size":6,"anchor":"context","sources":{"covisit":1,"ease":0.3}},)"
          R"("cart":{"size":6,"anchor":"cart","sources":{"ease":1,"covisit":0.5,"trending":0.02},"rules":{"exclude_in_cart":true}},)"
@@ -510,6 +514,7 @@ result<recommend_state> recommender::impl::gather(std::string_view request_json)
   const json& req = jr.value();
   if (!req.is_object()) return make_error(errc::invalid_field, "request must be an object");
   if (auto s = detail::check_known_keys(req, {"slot", "now", "events", "context", "cart", "exclude", "shown", "dislikes", "size", "filters",
+                                              "segments",
                                               "experiment_context", "assignments"}, "");
       !s) {
     return s.error();
@@ -542,6 +547,8 @@ result<recommend_state> recommender::impl::gather(std::string_view request_json)
     if (!ids) return ids.error();
     lists[static_cast<std::size_t>(k)] = std::move(ids.value());
   }
+  auto segments = recommend_detail::read_request_segments(req, b, warnings);
+  if (!segments) return segments.error();
   // Filters.
   st.filter_in_stock = cfg.in_stock_only;
   if (auto f = req.find("filters"); f != req.end()) {
@@ -748,15 +755,25 @@ result<recommend_state> recommender::impl::gather(std::string_view request_json)
     }
   };
   if (cfg.weights[src_category_trending] > 0) category_source(st.anchor_strength, -1);
+  auto segment_source = [&] {
+    for (const auto& hit : recommend_detail::segment_trending_source(b, segments.value())) {
+      contribute(cand(hit.item), src_segment_trending, hit.score, hit.segment);  // because: the segment
+    }
+  };
+  if (cfg.weights[src_segment_trending] > 0) segment_source();
   st.personal = !cands.empty();
   st.wts = cfg.weights;
-  if (!st.personal) {  // cold start: trending (of the filtered category, if any), then popularity
+  if (!st.personal) {  // cold start: trending (of the filtered category / the shopper's segments), then popularity
     st.wts = {};
     st.wts[src_trending] = 1.0;
     st.wts[src_popular] = 0.01;
     if (const int64_t path = category_trend.find(st.filter_category); !st.filter_category.empty() && path >= 0) {
       category_source({}, path);
       st.wts[src_category_trending] = 1.0;
+    }
+    if (!segments->empty()) {
+      segment_source();
+      st.wts[src_segment_trending] = 1.0;
     }
   }
   const auto& wts = st.wts;
@@ -930,8 +947,9 @@ std::string recommender::impl::decide(recommend_state& st, const char* fallback,
         json r{{"source", source_names[k]}, {"share", detail::round_to(total > 0 ? part[k] / total : 0, 4)}};
         const int bk = because_slot(k);
         if (bk >= 0 && c.because[bk] > 0) {
-          r["because"] = k == src_category_trending ? category_trend.paths[c.because[bk] - 1]
-                                                    : std::string(b.item_id(c.because[bk] - 1));
+          r["because"] = k == src_category_trending  ? category_trend.paths[c.because[bk] - 1]
+                         : k == src_segment_trending ? std::string(b.segment_id(c.because[bk] - 1))
+                                                     : std::string(b.item_id(c.because[bk] - 1));
         }
         if (k == src_embedding) {
           if (const int64_t a = recommend_detail::embedding_because(b, st.anchor_strength, c.item); a >= 0) {

@@ -8,6 +8,7 @@
 #include <string_view>
 #include <vector>
 
+#include "common/json.hpp"
 #include "tailor/bundle.hpp"
 #include "tailor/recommend.hpp"
 
@@ -55,5 +56,25 @@ struct category_hit {
 std::vector<category_hit> category_trending_source(const bundle_view& b, const category_trending& ct,
                                                    const std::map<uint32_t, double>& anchors,
                                                    int64_t fallback_path);
+
+}  // namespace tailor::recommend_detail
+
+namespace tailor::recommend_detail {
+
+// Per-segment trending. The request names the shopper's segments (the profile's
+// segment ids, `"segments": ["vip"]`); ids the bundle has no list for are ignored
+// with a warning. Each known segment gets an equal share; within a segment an
+// item scores its trending weight / the segment's best.
+struct segment_hit {
+  uint32_t item = 0;
+  double score = 0;
+  uint32_t segment = 0;  // index into the bundle's segments (the reason)
+};
+
+// Errors: invalid_field / limit_exceeded naming "segments" or "segments[i]".
+[[nodiscard]] result<std::vector<uint32_t>> read_request_segments(const detail::json& request, const bundle_view& b,
+                                                                  std::vector<std::string>& warnings);
+
+std::vector<segment_hit> segment_trending_source(const bundle_view& b, const std::vector<uint32_t>& segments);
 
 }  // namespace tailor::recommend_detail
