@@ -92,6 +92,9 @@ class connection {
 
   static result<std::unique_ptr<connection>> open(const std::string& path, bool create,
                                                   int busy_ms, bool sync_full) {
+    // No global statistics of SQLite's allocations: each malloc would take a mutex.
+    static const bool configured = sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0) == SQLITE_OK;
+    (void)configured;
     auto c = std::make_unique<connection>();
     int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX | (create ? SQLITE_OPEN_CREATE : 0);
     if (sqlite3_open_v2(path.c_str(), &c->db_, flags, nullptr) != SQLITE_OK) {
@@ -101,13 +104,16 @@ class connection {
     }
     sqlite3_busy_timeout(c->db_, busy_ms);
     sqlite3_extended_result_codes(c->db_, 1);
-    // A large page cache and memory-mapped reads: ingest touches pages all over
-    // the per-uid indexes. Checkpoints are batched (wal_autocheckpoint) so each
+    // A large page cache, and memory-mapped reads for the readers (create marks
+    // the writer, which would copy every page it changes out of the map: it
+    // reads through its page cache). Ingest touches pages all over the per-uid
+    // index. Checkpoints are batched (wal_autocheckpoint) so each
     // group commit does not also rewrite the database file.
     for (const char* pragma : {"PRAGMA journal_mode=WAL",
                                sync_full ? "PRAGMA synchronous=FULL" : "PRAGMA synchronous=NORMAL",
                                "PRAGMA foreign_keys=ON", "PRAGMA cache_size=-131072",
-                               "PRAGMA mmap_size=1073741824", "PRAGMA wal_autocheckpoint=16384",
+                               create ? "PRAGMA mmap_size=0" : "PRAGMA mmap_size=1073741824",
+                               "PRAGMA wal_autocheckpoint=16384",
                                "PRAGMA temp_store=MEMORY"}) {
       if (auto s = c->exec(pragma); !s) {
         return make_error(errc::invalid_config,
