@@ -724,8 +724,11 @@ void app::on_events(const call_ptr& c) {
       }
     }
     metrics_.events(accepted, dup, n_rejected, erased);
-    json out{{"accepted", accepted}, {"duplicates", dup}, {"rejected", *shared_rejected}};
-    respond(c, 200, out.dump(-1, ' ', false, json::error_handler_t::replace));
+    // This runs on the writer thread, between commits: no JSON tree for the common case.
+    std::string out = fmt::format("{{\"accepted\":{},\"duplicates\":{},\"rejected\":", accepted, dup);
+    out += shared_rejected->empty() ? "[]" : shared_rejected->dump(-1, ' ', false, json::error_handler_t::replace);
+    out += '}';
+    respond(c, 200, std::move(out));
   });
   if (!queued) {
     fail(c, 503, "overloaded", "the ingest queue is full or the server is stopping; retry later",
