@@ -350,6 +350,7 @@ class sqlite_storage final : public storage {
           continue;
         }
         known = known_.find(info->second.canonical);  // uid_state put it there
+        if (known == known_.end()) return make_error(errc::internal, "uid cache lost a shopper", "sqlite");
       }
       const std::string& canon = known->first;
       // The event and known_'s key outlive this statement's step.
