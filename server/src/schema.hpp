@@ -51,6 +51,14 @@ inline constexpr migration sqlite_migrations[] = {
      " updated_ms INTEGER NOT NULL, PRIMARY KEY(uid, doc_key)) WITHOUT ROWID;"
      "CREATE TABLE profile_settings(uid TEXT PRIMARY KEY, doc TEXT NOT NULL,"
      " updated_ms INTEGER NOT NULL);"},
+    // The idempotency index in event-id order: the SDK's ids begin with the
+    // event time (newEventId: "e-<ts base36>-<random>"), so new entries land
+    // at the right edge and a group commit dirties a few pages of this index
+    // instead of one page per event, as (uid, id) did with shoppers spread
+    // over the whole key space. Same uniqueness: (uid, id) pairs.
+    {4, "idempotency index in id order",
+     "DROP INDEX events_by_id;"
+     "CREATE UNIQUE INDEX events_by_id_uid ON events(id, uid);"},
 };
 
 inline constexpr migration postgres_migrations[] = {

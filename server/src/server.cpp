@@ -208,7 +208,6 @@ class app {
   void on_settings(const call_ptr& c, const std::string& uid);
   // The stored settings of a canonical uid as a profile_state (empty when none).
   result<profile_state> settings_of(const std::string& canonical);
-  std::mutex settings_mu_;  // read-merge-write of settings on this replica
   void on_keys_create(const call_ptr& c);
   void on_keys_revoke(const call_ptr& c, const std::string& name);
   void on_tokens(const call_ptr& c);
@@ -725,8 +724,11 @@ void app::on_events(const call_ptr& c) {
       }
     }
     metrics_.events(accepted, dup, n_rejected, erased);
-    json out{{"accepted", accepted}, {"duplicates", dup}, {"rejected", *shared_rejected}};
-    respond(c, 200, out.dump(-1, ' ', false, json::error_handler_t::replace));
+    // This runs on the writer thread, between commits: no JSON tree for the common case.
+    std::string out = fmt::format("{{\"accepted\":{},\"duplicates\":{},\"rejected\":", accepted, dup);
+    out += shared_rejected->empty() ? "[]" : shared_rejected->dump(-1, ' ', false, json::error_handler_t::replace);
+    out += '}';
+    respond(c, 200, std::move(out));
   });
   if (!queued) {
     fail(c, 503, "overloaded", "the ingest queue is full or the server is stopping; retry later",
@@ -937,7 +939,6 @@ void app::on_identify(const call_ptr& c) {
   {
     // Settings follow the events: previous_uid's are merged into uid's first
     // (identify then deletes previous_uid's row).
-    std::lock_guard lock(settings_mu_);
     auto to = store_->resolve(uid.value());
     auto from = store_->resolve(prev.value());
     if (!to) return storage_failed(c, to.error());
@@ -945,14 +946,27 @@ void app::on_identify(const call_ptr& c) {
     if (to.value() != from.value()) {
       auto prev_settings = store_->read_settings(from.value());
       if (!prev_settings) return storage_failed(c, prev_settings.error());
-      if (prev_settings.value()) {
-        auto mine = settings_of(to.value());
-        auto theirs = import_state(*prev_settings.value());
-        if (mine && theirs && mine->merge(theirs.value())) {
-          if (auto w = store_->write_settings(to.value(), export_state(mine.value()), now_ms()); !w) {
-            return storage_failed(c, w.error());
-          }
-        }
+      auto theirs = prev_settings.value() ? import_state(*prev_settings.value())
+                                          : result<profile_state>(error{errc::not_found, "", ""});
+      if (theirs) {
+        // Unreadable stored settings on either side are left as they are.
+        bool refused = false;
+        auto w = store_->update_settings(
+            to.value(),
+            [&](const std::optional<std::string>& stored) -> result<std::string> {
+              refused = true;
+              profile_state mine;
+              if (stored) {
+                auto imported = import_state(*stored);
+                if (!imported) return imported.error();
+                mine = std::move(imported.value());
+              }
+              if (auto m = mine.merge(theirs.value()); !m) return m.error();
+              refused = false;
+              return export_state(mine);
+            },
+            now_ms());
+        if (!w && !refused) return storage_failed(c, w.error());
       }
     }
   }
@@ -1365,21 +1379,41 @@ void app::on_settings(const call_ptr& c, const std::string& uid) {
   if (erased.value()) return fail(c, 410, "erased", "this profile was erased", "uid");
   auto canon = store_->resolve(uid);
   if (!canon) return storage_failed(c, canon.error());
-  std::lock_guard lock(settings_mu_);
-  auto current = settings_of(canon.value());
-  if (!current) {
-    const auto& e = current.error();
-    if (e.where.starts_with("sqlite") || e.where.starts_with("postgres")) return storage_failed(c, e);
-    return fail(c, 500, "internal", "stored settings are unreadable: " + e.message, e.where);
+  // Union of suppressions, last writer wins for the switch ("off" wins ties):
+  // the core's merge, inside the store's transaction so concurrent writers on
+  // other replicas are merged, not overwritten.
+  std::optional<std::pair<int, error>> refused;  // the merge's own failure, not the store's
+  auto out = store_->update_settings(
+      canon.value(),
+      [&](const std::optional<std::string>& stored) -> result<std::string> {
+        refused.reset();
+        profile_state current;
+        if (stored) {
+          auto imported = import_state(*stored);
+          if (!imported) {
+            refused.emplace(500, error{errc::internal, "stored settings are unreadable: " +
+                                                           imported.error().message,
+                                       imported.error().where});
+            return refused->second;
+          }
+          current = std::move(imported.value());
+        }
+        if (auto m = current.merge(incoming.value()); !m) {
+          refused.emplace(status_for(m.error().code), m.error());
+          return m.error();
+        }
+        return export_state(current);
+      },
+      now_ms());
+  if (!out) {
+    if (refused) {
+      const auto& [code, e] = *refused;
+      return fail(c, code, errc_name(e.code), e.message, e.where);
+    }
+    return storage_failed(c, out.error());
   }
-  // Union of suppressions, last writer wins for the switch ("off" wins ties): the core's merge.
-  if (auto m = current->merge(incoming.value()); !m) {
-    return fail(c, status_for(m.error().code), errc_name(m.error().code), m.error().message, m.error().where);
-  }
-  const std::string out = export_state(current.value());
-  if (auto w = store_->write_settings(canon.value(), out, now_ms()); !w) return storage_failed(c, w.error());
   respond(c, 200, "{\"uid\":" + json_quote(uid) + ",\"canonical_uid\":" + json_quote(canon.value()) +
-                      ",\"settings\":" + out + "}");
+                      ",\"settings\":" + out.value() + "}");
 }
 
 void app::on_results(const call_ptr& c, const std::string& key) {

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -171,8 +172,15 @@ class storage {
   // A shopper's profile settings (the core's export_state of suppressions and
   // the personalization switch, no events), by canonical uid; erased with it.
   [[nodiscard]] virtual result<std::optional<std::string>> read_settings(std::string_view uid) noexcept = 0;
-  [[nodiscard]] virtual status write_settings(std::string_view uid, std::string_view doc,
-                                              int64_t now_ms) noexcept = 0;
+  // Read-modify-write of a shopper's settings in one transaction under a
+  // per-uid lock, so two writers at once (replicas on one PostgreSQL) each keep
+  // their change. change gets the stored doc (nullopt when none) and returns
+  // the doc to store (it may run again when a transaction is retried); its
+  // error is returned as it is. Returns the stored doc.
+  using settings_change = std::function<result<std::string>(const std::optional<std::string>&)>;
+  [[nodiscard]] virtual result<std::string> update_settings(std::string_view uid,
+                                                            const settings_change& change,
+                                                            int64_t now_ms) noexcept = 0;
   [[nodiscard]] virtual status write_sticky(std::string_view uid, const std::vector<sticky_doc>& docs,
                                             int64_t now_ms) noexcept = 0;
 
@@ -202,7 +210,7 @@ struct storage_options {
                                                              const storage_options& options) noexcept;
 
 // Schema versions shipped with this binary (migrations are append-only).
-inline constexpr int64_t schema_version_latest_sqlite = 3;
+inline constexpr int64_t schema_version_latest_sqlite = 4;
 inline constexpr int64_t schema_version_latest_postgres = 2;
 
 // Sticky bucket docs read per shopper (one per hash attribute value in use).

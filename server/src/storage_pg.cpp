@@ -250,6 +250,7 @@ constexpr const char* sql_put_key =
     " created_ms = excluded.created_ms, revoked = FALSE";
 constexpr const char* sql_revoke_key = "UPDATE api_keys SET revoked = TRUE WHERE name = $1";
 constexpr const char* sql_lock_kind = "SELECT pg_advisory_xact_lock(hashtextextended($1, 11))";
+constexpr const char* sql_lock_settings = "SELECT pg_advisory_xact_lock(hashtextextended($1, 13))";
 constexpr const char* sql_current_meta =
     "SELECT a.version, a.etag, octet_length(a.body), a.created_ms FROM artifact_current c"
     " JOIN artifacts a ON a.kind = c.kind AND a.version = c.version WHERE c.kind = $1";
@@ -754,11 +755,23 @@ class pg_storage final : public storage {
     });
   }
 
-  status write_settings(std::string_view uid, std::string_view doc, int64_t now_ms) noexcept override {
-    return with_conn<ok_t>("write_settings", [&](connection& c) -> status {
-      auto r = c.run(sql_write_settings, {param(uid), param(doc), param(now_ms)});
-      if (!r) return r.error();
-      return ok_value;
+  result<std::string> update_settings(std::string_view uid, const settings_change& change,
+                                      int64_t now_ms) noexcept override {
+    return with_conn<std::string>("update_settings", [&](connection& c) {
+      return in_tx(c, [&]() -> result<std::string> {
+        // Serializes the read-merge-write with other replicas' for this uid.
+        if (auto r = c.run(sql_lock_settings, {param(uid)}); !r) return r.error();
+        auto r = c.run(sql_read_settings, {param(uid)});
+        if (!r) return r.error();
+        std::optional<std::string> stored;
+        if (r->rows() > 0) stored = r->text(0, 0);
+        auto doc = change(stored);
+        if (!doc) return doc.error();
+        if (auto w = c.run(sql_write_settings, {param(uid), param(doc.value()), param(now_ms)}); !w) {
+          return w.error();
+        }
+        return std::move(doc.value());
+      });
     });
   }
 

@@ -92,6 +92,9 @@ class connection {
 
   static result<std::unique_ptr<connection>> open(const std::string& path, bool create,
                                                   int busy_ms, bool sync_full) {
+    // No global statistics of SQLite's allocations: each malloc would take a mutex.
+    static const bool configured = sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0) == SQLITE_OK;
+    (void)configured;
     auto c = std::make_unique<connection>();
     int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX | (create ? SQLITE_OPEN_CREATE : 0);
     if (sqlite3_open_v2(path.c_str(), &c->db_, flags, nullptr) != SQLITE_OK) {
@@ -101,13 +104,16 @@ class connection {
     }
     sqlite3_busy_timeout(c->db_, busy_ms);
     sqlite3_extended_result_codes(c->db_, 1);
-    // A large page cache and memory-mapped reads: ingest touches pages all over
-    // the per-uid indexes. Checkpoints are batched (wal_autocheckpoint) so each
+    // A large page cache, and memory-mapped reads for the readers (create marks
+    // the writer, which would copy every page it changes out of the map: it
+    // reads through its page cache). Ingest touches pages all over the per-uid
+    // index. Checkpoints are batched (wal_autocheckpoint) so each
     // group commit does not also rewrite the database file.
     for (const char* pragma : {"PRAGMA journal_mode=WAL",
                                sync_full ? "PRAGMA synchronous=FULL" : "PRAGMA synchronous=NORMAL",
                                "PRAGMA foreign_keys=ON", "PRAGMA cache_size=-131072",
-                               "PRAGMA mmap_size=1073741824", "PRAGMA wal_autocheckpoint=16384",
+                               create ? "PRAGMA mmap_size=0" : "PRAGMA mmap_size=1073741824",
+                               "PRAGMA wal_autocheckpoint=16384",
                                "PRAGMA temp_store=MEMORY"}) {
       if (auto s = c->exec(pragma); !s) {
         return make_error(errc::invalid_config,
@@ -305,94 +311,102 @@ class sqlite_storage final : public storage {
                                              int64_t now_ms) noexcept override {
     return guarded<std::vector<ingest_outcome>>("ingest", [&]() -> result<std::vector<ingest_outcome>> {
       std::lock_guard lock(write_mu_);
-      connection& c = *writer_;
-      std::unordered_map<std::string, std::pair<int64_t, bool>> seqs;  // canonical -> (last, dirty)
-      auto r = in_write_tx(c, [&]() -> result<std::vector<ingest_outcome>> {
-        struct uid_info {
-          bool erased = false;
-          std::string canonical;
-        };
-        std::unordered_map<std::string, uid_info> uids;
-        std::set<std::string> fresh;  // canonical uids without events before this commit
-        std::vector<ingest_outcome> out;
-        out.reserve(events.size());
-        for (const auto& ev : events) {
-          auto it = uids.find(ev.uid);
-          if (it == uids.end()) {
-            // A uid this process has written before: not erased, not an alias, and
-            // its newest seq is known (identify and erase drop it from the cache).
-            if (auto hit = known_.find(ev.uid); hit != known_.end()) {
-              seqs.emplace(ev.uid, std::make_pair(hit->second, false));
-              it = uids.emplace(ev.uid, uid_info{false, ev.uid}).first;
-            }
-          }
-          if (it == uids.end()) {
-            uid_info info;
-            auto st = c.prepare(sql_uid_state);
-            if (!st) return st.error();
-            st->bind(1, sha256_hex(ev.uid)).bind(2, ev.uid);
-            auto row = st->step();
-            if (!row) return row.error();
-            info.erased = st->i64(0) != 0;
-            const bool aliased = sqlite3_column_type(st->raw(), 1) != SQLITE_NULL;
-            info.canonical = aliased ? st->text(1) : ev.uid;
-            const int64_t last = st->i64(2);  // NULL (no events yet) reads as 0
-            if (!info.erased && !aliased && !seqs.count(info.canonical)) {
-              seqs.emplace(info.canonical, std::make_pair(last, false));
-              if (last == 0) fresh.insert(info.canonical);
-            }
-            it = uids.emplace(ev.uid, std::move(info)).first;
-          }
-          if (it->second.erased) {
-            out.push_back(ingest_outcome::erased);
-            continue;
-          }
-          const std::string& canon = it->second.canonical;
-          auto sq = seqs.find(canon);
-          if (sq == seqs.end()) {
-            auto last = scalar(c, sql_max_seq, canon, 0);
-            if (!last) return last.error();
-            sq = seqs.emplace(canon, std::make_pair(last.value(), false)).first;
-            if (last.value() == 0) fresh.insert(canon);
-          }
-          auto s = c.prepare(sql_insert_event);
-          if (!s) return s.error();
-          // The event and the uid map outlive this statement's step.
-          s->bind_static(1, canon).bind_static(2, ev.id).bind(3, sq->second.first + 1).bind(4, ev.ts_ms);
-          s->bind_static(5, ev.type);
-          if (!ev.experiment.empty()) {
-            s->bind_static(6, ev.experiment).bind_static(7, ev.variation);
-          } else {
-            s->bind_null(6).bind_null(7);
-          }
-          s->bind_static(8, ev.body);
-          if (auto r = s->run(); !r) return r.error();
-          if (c.changes() == 1) {
-            ++sq->second.first;
-            sq->second.second = true;
-            out.push_back(ingest_outcome::accepted);
-          } else {
-            out.push_back(ingest_outcome::duplicate);
-          }
-        }
-        for (const auto& uid : fresh) {
-          if (!seqs[uid].second) continue;
-          auto p = c.prepare(sql_new_profile);
-          if (!p) return p.error();
-          p->bind(1, uid).bind(2, seqs[uid].first).bind(3, now_ms);
-          if (auto r = p->run(); !r) return r.error();
-        }
-        return out;
-      });
-      if (!r) {
-        known_.clear();  // rolled back: what was read may be stale
-        return r;
-      }
-      // Committed: remember the newest seq of every canonical uid this group saw.
-      if (known_.size() + seqs.size() > max_known_uids) known_.clear();
-      for (const auto& [uid, st] : seqs) known_[uid] = st.first;
+      if (known_.size() > max_known_uids) known_.clear();
+      auto r = in_write_tx(*writer_, [&] { return ingest_in_tx(events, now_ms); });
+      if (!r) known_.clear();  // rolled back: the seqs advanced in known_ were not committed
       return r;
     });
+  }
+
+  struct uid_info {
+    bool erased = false;
+    std::string canonical;  // the uid itself unless identify made it an alias
+  };
+
+  // One INSERT per event with the seq read from known_ (the newest committed
+  // seq of every canonical uid this process has written): a known shopper
+  // costs no state query and no SHA-256. known_ is advanced in place; the
+  // caller clears it when the transaction rolls back.
+  result<std::vector<ingest_outcome>> ingest_in_tx(const std::vector<stored_event>& events,
+                                                   int64_t now_ms) {
+    connection& c = *writer_;
+    std::unordered_map<std::string, uid_info> unknown;  // uids not in known_: this commit's answers
+    std::vector<std::string> fresh;                     // canonical uids without events before
+    std::vector<ingest_outcome> out;
+    out.reserve(events.size());
+    auto insert = c.prepare(sql_insert_event);
+    if (!insert) return insert.error();
+    for (const auto& ev : events) {
+      auto known = known_.find(ev.uid);
+      if (known == known_.end()) {
+        auto info = unknown.find(ev.uid);
+        if (info == unknown.end()) {
+          auto looked = uid_state(c, ev.uid, fresh);
+          if (!looked) return looked.error();
+          info = unknown.emplace(ev.uid, std::move(looked.value())).first;
+        }
+        if (info->second.erased) {
+          out.push_back(ingest_outcome::erased);
+          continue;
+        }
+        known = known_.find(info->second.canonical);  // uid_state put it there
+        if (known == known_.end()) return make_error(errc::internal, "uid cache lost a shopper", "sqlite");
+      }
+      const std::string& canon = known->first;
+      // The event and known_'s key outlive this statement's step.
+      auto& s = insert.value();
+      s.bind_static(1, canon).bind_static(2, ev.id).bind(3, known->second + 1).bind(4, ev.ts_ms);
+      s.bind_static(5, ev.type);
+      if (!ev.experiment.empty()) {
+        s.bind_static(6, ev.experiment).bind_static(7, ev.variation);
+      } else {
+        s.bind_null(6).bind_null(7);
+      }
+      s.bind_static(8, ev.body);
+      auto step = s.run();
+      sqlite3_reset(s.raw());
+      if (!step) return step.error();
+      if (c.changes() == 1) {
+        ++known->second;
+        out.push_back(ingest_outcome::accepted);
+      } else {
+        out.push_back(ingest_outcome::duplicate);
+      }
+    }
+    for (const auto& uid : fresh) {
+      const int64_t last = known_[uid];
+      if (last == 0) continue;  // only duplicates or nothing: no profile row yet
+      auto p = c.prepare(sql_new_profile);
+      if (!p) return p.error();
+      p->bind(1, uid).bind(2, last).bind(3, now_ms);
+      if (auto w = p->run(); !w) return w.error();
+    }
+    return out;
+  }
+
+  // Tombstone, alias and newest seq of a uid this process has not written yet;
+  // a live canonical uid enters known_ (and fresh when it has no events).
+  result<uid_info> uid_state(connection& c, const std::string& uid, std::vector<std::string>& fresh) {
+    uid_info info;
+    auto st = c.prepare(sql_uid_state);
+    if (!st) return st.error();
+    st->bind(1, sha256_hex(uid)).bind_static(2, uid);
+    auto row = st->step();
+    if (!row) return row.error();
+    info.erased = st->i64(0) != 0;
+    if (info.erased) return info;
+    const bool aliased = sqlite3_column_type(st->raw(), 1) != SQLITE_NULL;
+    info.canonical = aliased ? st->text(1) : uid;
+    if (known_.count(info.canonical)) return info;
+    int64_t last = st->i64(2);  // NULL (no events yet) reads as 0
+    if (aliased) {
+      auto m = scalar(c, sql_max_seq, info.canonical, 0);
+      if (!m) return m.error();
+      last = m.value();
+    }
+    known_.emplace(info.canonical, last);
+    if (last == 0) fresh.push_back(info.canonical);
+    return info;
   }
 
   result<event_page> read_events(std::string_view uid, int64_t since,
@@ -807,13 +821,29 @@ class sqlite_storage final : public storage {
     });
   }
 
-  status write_settings(std::string_view uid, std::string_view doc, int64_t now_ms) noexcept override {
-    return guarded<ok_t>("write_settings", [&]() -> status {
+  result<std::string> update_settings(std::string_view uid, const settings_change& change,
+                                      int64_t now_ms) noexcept override {
+    return guarded<std::string>("update_settings", [&]() -> result<std::string> {
       std::lock_guard lock(write_mu_);
-      auto s = writer_->prepare(sql_write_settings);
-      if (!s) return s.error();
-      s->bind(1, uid).bind(2, doc).bind(3, now_ms);
-      return s->run();
+      connection& c = *writer_;
+      return in_write_tx(c, [&]() -> result<std::string> {
+        std::optional<std::string> stored;
+        {
+          auto r = c.prepare(sql_read_settings);
+          if (!r) return r.error();
+          r->bind(1, uid);
+          auto row = r->step();
+          if (!row) return row.error();
+          if (row.value()) stored = r->text(0);
+        }
+        auto doc = change(stored);
+        if (!doc) return doc.error();
+        auto s = c.prepare(sql_write_settings);
+        if (!s) return s.error();
+        s->bind(1, uid).bind(2, doc.value()).bind(3, now_ms);
+        if (auto w = s->run(); !w) return w.error();
+        return std::move(doc.value());
+      });
     });
   }
 

@@ -50,7 +50,7 @@ export function storageSuite(backend, setup) {
     test('healthz names the storage and schema version; hello answers', async () => {
       const h = await call(base, 'GET', '/healthz');
       assert.equal(h.status, 200);
-      assert.deepEqual(h.json, { status: 'ok', storage: backend, schema_version: backend === 'sqlite' ? 3 : 2 });
+      assert.deepEqual(h.json, { status: 'ok', storage: backend, schema_version: backend === 'sqlite' ? 4 : 2 });
       const hello = await call(base, 'GET', '/hello');
       assert.equal(hello.body.toString(), 'hello\n');
     });
