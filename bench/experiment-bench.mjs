@@ -86,31 +86,38 @@ for (const attrs of shoppers) {
 }
 // Repetitions are interleaved (every contender once per round), so a burst of
 // load on the shared machine hits all contenders alike.
+// Wall time and CPU time (user + system of all the process's threads, GC
+// helpers included) are both recorded: on a loaded machine wall time also
+// counts waiting for a core, CPU time only the work done.
 const times = Object.fromEntries(names.map((n) => [n, []]));
+const cpu = Object.fromEntries(names.map((n) => [n, []]));
 for (const n of names) for (let i = 0; i < Math.min(200, N); i++) contenders[n].page(shoppers[i]); // warm up
 for (let rep = 0; rep < R; rep++) {
   for (const n of names) {
     const { page } = contenders[n];
+    const c0 = process.cpuUsage();
     const t0 = process.hrtime.bigint();
     for (const attrs of shoppers) page(attrs);
     times[n].push(Number(process.hrtime.bigint() - t0) / 1e6);
+    const c = process.cpuUsage(c0);
+    cpu[n].push((c.user + c.system) / 1e3);
   }
 }
+const median = (xs) => xs.slice().sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const stats = {};
-for (const n of names) {
-  const t = times[n].sort((a, b) => a - b);
-  stats[n] = { median: t[Math.floor(R / 2)], min: t[0] };
-}
+for (const n of names) stats[n] = { median: median(times[n]), min: Math.min(...times[n]), cpu: median(cpu[n]) };
 console.error = consoleError;
 console.log(`node ${process.version}, ${keys.length} features x ${N} shoppers, R=${R}, ` +
   `${inExperiment} of ${keys.length * N} evaluations in an experiment`);
 for (const n of names) {
   const s = stats[n];
-  console.log(`${n.padEnd(48)} median ${s.median.toFixed(1)} ms  min ${s.min.toFixed(1)} ms  ` +
-    `(${(s.median * 1000 / N).toFixed(1)} us/shopper)`);
+  console.log(`${n.padEnd(48)} wall median ${s.median.toFixed(1)} ms  min ${s.min.toFixed(1)} ms  ` +
+    `cpu median ${s.cpu.toFixed(1)} ms  (${(s.cpu * 1000 / N).toFixed(1)} us cpu/shopper)`);
 }
+// Paired ratios (same round) are the most robust wall-time figure under changing load.
 for (const n of names.slice(1)) {
-  console.log(`ratio (growthbook / ${n}): median ${(stats[names[0]].median / stats[n].median).toFixed(2)}x, ` +
-    `min ${(stats[names[0]].min / stats[n].min).toFixed(2)}x`);
+  const paired = median(times[names[0]].map((t, i) => t / times[n][i]));
+  console.log(`ratio (growthbook / ${n}): cpu ${(stats[names[0]].cpu / stats[n].cpu).toFixed(2)}x, ` +
+    `wall paired median ${paired.toFixed(2)}x, wall mins ${(stats[names[0]].min / stats[n].min).toFixed(2)}x`);
 }
 defs.close();

@@ -123,12 +123,11 @@ const unknownFeature = () => ({ value: null, on: false, off: true, source: 'unkn
 export class FeatureSet {
   #plan;
   #w;
-  #bucket;
+  #bucket = null; // a Float64Array view of the words, made when a bucket is read
   #attributes;
   constructor(plan, words, attributes) {
     this.#plan = plan;
     this.#w = words;
-    this.#bucket = new Float64Array(words.buffer, words.byteOffset, words.length >> 1);
     this.#attributes = attributes;
   }
   /** Feature keys, in the core's order. */
@@ -193,6 +192,7 @@ export class FeatureSet {
         hashUsed: (flags & HASH_USED) !== 0, variationId, value, hashAttribute: rule.hashAttribute,
         hashValue: this.#attributes[rule.hashAttribute], stickyBucketUsed: false };
       if (variation.name !== undefined) x.name = variation.name;
+      this.#bucket ??= new Float64Array(w.buffer, w.byteOffset, w.length >> 1);
       x.bucket = this.#bucket[(b >> 1) + 3];
       r.experiment = rule.experiment;
       r.experimentResult = x;

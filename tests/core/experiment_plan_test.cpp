@@ -142,3 +142,25 @@ TEST_CASE("experiment plan: bad attributes are clear errors", "[experiment][plan
   CHECK_FALSE(gb_compact(bandit.value()));
   CHECK(eval_all_compact(bandit.value(), "{}", hash_encoding::utf16, out).error().code == errc::invalid_state);
 }
+
+TEST_CASE("experiment plan: numeric, boolean and non-ASCII ids hash as String(id)", "[experiment][plan]") {
+  const json definitions = {
+      {"features",
+       {{"f", {{"rules", {{{"key", "e"}, {"variations", {0, 1, 2, 3}}, {"hashVersion", 2}}}}}},
+        {"g", {{"rules", {{{"force", true}, {"coverage", 0.5}, {"hashAttribute", "n"}}}}}},
+        {"h", {{"rules", {{{"variations", {"a", "b"}}, {"namespace", {"ns", 0, 0.6}}, {"condition", {{"c", 1}}}},
+                          {{"variations", {"x", "y"}}, {"condition", {{"c", 1}}}, {"seed", "s"}}}}}}}}};
+  auto defs = load_gb_definitions(definitions.dump());
+  REQUIRE(defs.ok());
+  const char* ids[] = {"7", "-5", "0", "42.5", "1e21", "-0", "true", "9007199254740993", "12345678901234567890",
+                       "\"\\u7528\\u6237\"", "\"a\\ud83d\\ude00b\"", "[1,2]", "{\"a\":1}"};
+  for (const char* id : ids) {
+    INFO(id);
+    const json id_value = json::parse(id);
+    for (const json& c : {json(1), json(2)}) {
+      const json attributes = {{"id", id_value}, {"n", id_value}, {"c", c}};
+      both_paths_agree(defs.value(), attributes, hash_encoding::utf16);
+      both_paths_agree(defs.value(), attributes, hash_encoding::utf8);
+    }
+  }
+}

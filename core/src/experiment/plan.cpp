@@ -30,9 +30,6 @@ seeded_hash make_hash(std::string seed, int32_t version) {
   return h;
 }
 
-std::string hash_attribute_of(const json* attr) {
-  return truthy(attr) ? detail::js_string_of(*attr) : std::string("id");
-}
 
 // Ranges as chooseVariation reads them: [lo, hi) pairs, malformed ones skipped.
 std::vector<bucket> buckets_of(const json* ranges) {
@@ -71,11 +68,26 @@ class compiler {
     return static_cast<int32_t>(p_.values.size() - 1);
   }
 
-  compiled_check check_of(const json* c) const {
+  std::string hash_attribute_of(const json* attr) const {
+    return truthy(attr) ? detail::js_string_of(*attr) : std::string("id");
+  }
+  int32_t slot_of(const std::string& attribute) {
+    auto& names = p_.attributes;
+    auto it = std::find(names.begin(), names.end(), attribute);
+    if (it != names.end()) return static_cast<int32_t>(it - names.begin());
+    names.push_back(attribute);
+    return static_cast<int32_t>(names.size() - 1);
+  }
+
+  compiled_check check_of(const json* c) {
     compiled_check out;
     if (!truthy(c)) return out;
     if (auto it = conditions_.find(c); it != conditions_.end()) out.compiled = &it->second.get();
     else out.raw = c;
+    // Objects hold their keys sorted, so equal text means an equal condition.
+    auto [slot, added] = memo_.emplace(detail::dump_json(*c), p_.condition_count);
+    if (added) ++p_.condition_count;
+    out.memo = slot->second;
     return out;
   }
 
@@ -108,7 +120,7 @@ class compiler {
     c.has_filters = truthy(filters);
     if (c.has_filters && filters->is_array()) {
       for (const json& f : *filters) {
-        c.filters.push_back({hash_attribute_of(member(f, "attribute")),
+        c.filters.push_back({slot_of(hash_attribute_of(member(f, "attribute"))),
                              make_hash(str_of(member(f, "seed")), version_of(member(f, "hashVersion"), 2)),
                              buckets_of(member(f, "ranges"))});
       }
@@ -127,6 +139,7 @@ class compiler {
     const json* seed = member(r, "seed");
     c.hash = make_hash(truthy(seed) ? detail::js_string_of(*seed) : id, version_of(member(r, "hashVersion"), 1));
     c.hash_attribute = hash_attribute_of(member(r, "hashAttribute"));
+    c.hash_slot = slot_of(c.hash_attribute);
     const json* range = member(r, "range");
     c.has_range = truthy(range);
     c.range_valid = c.has_range && range->is_array() && range->size() >= 2;
@@ -151,6 +164,7 @@ class compiler {
     const json& exp = c.experiment;
     c.key_text = detail::js_string_of(exp["key"]);
     c.hash_attribute = hash_attribute_of(member(exp, "hashAttribute"));
+    c.hash_slot = slot_of(c.hash_attribute);
     c.condition = check_of(member(r, "condition"));  // exp's copy of it, compiled once
     const json* seed = member(exp, "seed");
     c.hash = make_hash(truthy(seed) ? detail::js_string_of(*seed) : c.key_text,
@@ -184,17 +198,11 @@ class compiler {
   const json& doc_;
   const std::unordered_map<const json*, condition>& conditions_;
   std::unordered_map<std::string, int32_t> index_;
+  std::unordered_map<std::string, int32_t> memo_;  // condition text -> memo slot
   plan p_;
 };
 
 // ---------------------------------------------------------------------------
-
-// String(value) of an attribute, without a copy when it is a string.
-std::string_view id_text(const json& v, std::string& scratch) {
-  if (v.is_string()) return v.get_ref<const std::string&>();
-  scratch = detail::js_string_of(v);
-  return scratch;
-}
 
 std::optional<double> hash_of(const seeded_hash& h, std::string_view id, hash_encoding enc) {
   if (h.version == 2) {
@@ -213,6 +221,19 @@ std::optional<double> hash_of(const seeded_hash& h, std::string_view id, hash_en
   return std::nullopt;
 }
 
+// An integer JS holds exactly (|n| <= 2^53), whose String() is its digits.
+std::optional<int64_t> exact_integer(const json& v) {
+  constexpr int64_t max_safe = int64_t{1} << 53;
+  if (v.is_number_unsigned()) {
+    const auto u = v.get<uint64_t>();
+    if (u <= static_cast<uint64_t>(max_safe)) return static_cast<int64_t>(u);
+  } else if (v.is_number_integer()) {
+    const auto i = v.get<int64_t>();
+    if (i >= -max_safe && i <= max_safe) return i;
+  }
+  return std::nullopt;
+}
+
 int32_t choose(const std::vector<bucket>& buckets, double n) {
   for (const bucket& b : buckets) {
     if (n >= b.lo && n < b.hi) return b.index;
@@ -223,7 +244,8 @@ int32_t choose(const std::vector<bucket>& buckets, double n) {
 class plan_evaluation {
  public:
   plan_evaluation(const plan& p, const json& attributes, const saved_groups::impl* groups, hash_encoding enc)
-      : p_(p), attributes_(attributes), groups_(groups), enc_(enc) {}
+      : p_(p), attributes_(attributes), groups_(groups), enc_(enc), slots_(p.attributes.size()),
+        memo_(static_cast<std::size_t>(p.condition_count), unknown) {}
 
   // Evaluates feature f from the top (a fresh prerequisite path).
   gb_outcome top(int32_t f) {
@@ -262,10 +284,32 @@ class plan_evaluation {
     return valued(gb_source::default_value, cf.default_value, -1);
   }
 
-  const json* hash_value(const std::string& attribute) const {
-    auto it = attributes_.find(attribute);
-    if (it == attributes_.end() || !detail::js_truthy(*it)) return nullptr;
-    return &*it;
+  // The id an attribute slot holds: its value and String(value), or nullptr
+  // when it is missing or falsy (the SDK's "" then). Looked up once per shopper.
+  struct hash_id {
+    const json* value = nullptr;
+    std::string_view text;
+  };
+  const hash_id& id_of(int32_t slot) {
+    attribute_slot& s = slots_[static_cast<std::size_t>(slot)];
+    if (!s.looked_up) {
+      s.looked_up = true;
+      auto it = attributes_.find(p_.attributes[static_cast<std::size_t>(slot)]);
+      if (it != attributes_.end() && detail::js_truthy(*it)) {
+        s.id.value = &*it;
+        if (it->is_string()) {
+          s.id.text = it->get_ref<const std::string&>();
+        } else if (const auto n = exact_integer(*it)) {  // String(7) without the general number printer
+          char digits[24];
+          s.text.assign(digits, std::to_chars(digits, digits + sizeof digits, *n).ptr);
+          s.id.text = s.text;
+        } else {
+          s.text = detail::js_string_of(*it);
+          s.id.text = s.text;
+        }
+      }
+    }
+    return s.id;
   }
 
  private:
@@ -283,9 +327,13 @@ class plan_evaluation {
     return o;
   }
 
-  bool passes(const compiled_check& c) const {
-    if (c.compiled) return detail::evaluate_json(*c.compiled, attributes_, groups_);
-    return detail::evaluate_uncompiled(*c.raw, attributes_, groups_);
+  bool passes(const compiled_check& c) {
+    int8_t& known = memo_[static_cast<std::size_t>(c.memo)];
+    if (known == unknown) {
+      known = (c.compiled ? detail::evaluate_json(*c.compiled, attributes_, groups_)
+                          : detail::evaluate_uncompiled(*c.raw, attributes_, groups_)) ? 1 : 0;
+    }
+    return known == 1;
   }
 
   bool parent_passes(const compiled_parent& pc, const gb_outcome& parent) const {
@@ -295,15 +343,11 @@ class plan_evaluation {
     return detail::evaluate_uncompiled(pc.condition ? *pc.condition : empty, obj, groups_);
   }
 
-  std::optional<double> hash(const seeded_hash& h, const json& value) {
-    return hash_of(h, id_text(value, scratch_), enc_);
-  }
-
   bool filtered_out(const std::vector<compiled_filter>& filters) {
     for (const compiled_filter& f : filters) {
-      const json* v = hash_value(f.attribute);
-      if (!v) return true;
-      auto n = hash(f.hash, *v);
+      const hash_id& id = id_of(f.attribute);
+      if (!id.value) return true;
+      auto n = hash_of(f.hash, id.text, enc_);
       if (!n || choose(f.ranges, *n) < 0) return true;
     }
     return false;
@@ -312,9 +356,9 @@ class plan_evaluation {
   bool in_rollout(const compiled_rule& rule) {
     if (!rule.has_range && !rule.has_coverage) return true;
     if (!rule.has_range && rule.coverage_zero) return false;
-    const json* v = hash_value(rule.hash_attribute);
-    if (!v) return false;
-    auto n = hash(rule.hash, *v);
+    const hash_id& id = id_of(rule.hash_slot);
+    if (!id.value) return false;
+    auto n = hash_of(rule.hash, id.text, enc_);
     if (!n) return false;
     if (rule.has_range) return rule.range_valid && *n >= rule.range_lo && *n < rule.range_hi;
     return *n <= rule.coverage;
@@ -324,17 +368,17 @@ class plan_evaluation {
   // in it and the variation is not a passthrough.
   bool run(const compiled_rule& rule, int32_t r, gb_outcome& out) {
     if (rule.variation_count < 2) return false;
-    const json* v = hash_value(rule.hash_attribute);
-    if (!v) return false;
+    const hash_id& id = id_of(rule.hash_slot);
+    if (!id.value) return false;
     if (rule.has_filters) {
       if (filtered_out(rule.filters)) return false;
     } else if (rule.has_namespace) {
       if (!rule.namespace_valid) return false;
-      auto n = hash(rule.namespace_hash, *v);
+      auto n = hash_of(rule.namespace_hash, id.text, enc_);
       if (!n || !(*n >= rule.namespace_lo && *n < rule.namespace_hi)) return false;
     }
     if (rule.condition.present() && !passes(rule.condition)) return false;
-    auto n = hash(rule.hash, *v);
+    auto n = hash_of(rule.hash, id.text, enc_);
     if (!n) return false;
     const int32_t assigned = choose(rule.buckets, *n);
     if (assigned < 0 || assigned >= rule.variation_count) return false;
@@ -350,22 +394,30 @@ class plan_evaluation {
   const json& attributes_;
   const saved_groups::impl* groups_;
   hash_encoding enc_;
+  struct attribute_slot {
+    bool looked_up = false;
+    hash_id id;
+    std::string text;  // String(value) when the value is not a string
+  };
+
+  static constexpr int8_t unknown = -1;
+
   std::vector<int32_t> path_;  // features being evaluated (cycle detection)
-  std::string scratch_;
+  std::vector<attribute_slot> slots_;
+  std::vector<int8_t> memo_;   // condition answers by memo slot: unknown, 0 or 1
 };
 
 // Marks the first outcome of each exposure dedupe key (hashAttribute +
 // hashValue + experiment key + variationId), as exposures() does.
-void mark_exposures(const plan& p, const plan_evaluation& ev, std::vector<gb_outcome>& out) {
+void mark_exposures(const plan& p, plan_evaluation& ev, std::vector<gb_outcome>& out) {
   std::vector<std::string> seen;
   for (gb_outcome& o : out) {
     if (o.source != gb_source::experiment || (o.flags & gb_in_experiment) == 0 || (o.flags & gb_hash_used) == 0) {
       continue;
     }
     const compiled_rule& rule = p.rules[static_cast<std::size_t>(o.rule)];
-    const json* v = ev.hash_value(rule.hash_attribute);
-    std::string key = rule.hash_attribute + (v ? detail::js_string_of(*v) : std::string()) + rule.key_text +
-                      std::to_string(o.variation);
+    std::string key = rule.hash_attribute;
+    key.append(ev.id_of(rule.hash_slot).text).append(rule.key_text).append(std::to_string(o.variation));
     if (std::find(seen.begin(), seen.end(), key) != seen.end()) continue;
     seen.push_back(std::move(key));
     o.flags |= gb_first_exposure;

@@ -28,15 +28,18 @@ struct bucket {
 };
 
 struct compiled_filter {
-  std::string attribute;
+  int32_t attribute = 0;  // slot in plan::attributes
   seeded_hash hash;
   std::vector<bucket> ranges;
 };
 
 // A rule or parent condition: compiled, raw JSON (not an object), or none.
+// Identical conditions (same JSON) share a memo slot: one shopper's answer is
+// computed once per page, however many rules repeat the targeting.
 struct compiled_check {
   const condition::impl* compiled = nullptr;
   const detail::json* raw = nullptr;
+  int32_t memo = -1;  // slot in the evaluation's memo; plan::condition_count slots
   bool present() const { return compiled || raw; }
 };
 
@@ -54,6 +57,7 @@ struct compiled_rule {
   std::vector<compiled_filter> filters;
   compiled_check condition;
   std::string hash_attribute;
+  int32_t hash_slot = 0;  // hash_attribute's slot in plan::attributes
   seeded_hash hash;
   detail::json id;  // ruleId of the FeatureResult
   // Force rules: value and rollout (range, else coverage).
@@ -85,6 +89,8 @@ struct plan {
   std::vector<compiled_rule> rules;
   std::vector<const detail::json*> values;  // results' values, by id
   std::vector<bool> truthy_values;          // Boolean(value), by id
+  std::vector<std::string> attributes;      // attributes ids are hashed from, by slot
+  int32_t condition_count = 0;             // distinct rule conditions (memo slots)
 };
 
 // Builds the plan of parsed definitions (whose conditions are compiled in
