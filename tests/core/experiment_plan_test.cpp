@@ -77,7 +77,7 @@ TEST_CASE("experiment plan: differential vectors, compact path equals the SDK an
       ++against_sdk;
     }
   }
-  CHECK(compared > 1000);
+  CHECK(compared == doc.at("cases").size());  // every generated definition set is compact
   CHECK(against_sdk > 500);
 }
 
@@ -98,8 +98,8 @@ TEST_CASE("experiment plan: cases.json features through the compact path", "[exp
       ++against_sdk;
     }
   }
-  CHECK(compared > 100);
-  CHECK(against_sdk > 50);
+  CHECK(compared >= 50);
+  CHECK(against_sdk >= 45);
 }
 
 TEST_CASE("experiment plan: outcomes say what decided each feature", "[experiment][plan]") {
