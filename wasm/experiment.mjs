@@ -104,7 +104,7 @@ function heapOf(raw) {
 class Plan {
   constructor(desc) {
     this.compact = desc.compact;
-    this.keys = desc.features;
+    this.keys = Object.freeze(desc.features);
     this.index = new Map(this.keys.map((k, i) => [k, i]));
     // Values and experiment objects are shared by every result (as the SDK shares its
     // definitions' objects): frozen, so no caller can change another shopper's answer.
@@ -153,7 +153,13 @@ export class FeatureSet {
   get features() {
     const out = {};
     const { keys } = this.#plan;
-    for (let i = 0; i < keys.length; ++i) out[keys[i]] = this.#result(i);
+    for (let i = 0; i < keys.length; ++i) {
+      if (keys[i] === '__proto__') { // an own property, as JSON.parse makes it
+        Object.defineProperty(out, keys[i], { value: this.#result(i), enumerable: true, writable: true, configurable: true });
+      } else {
+        out[keys[i]] = this.#result(i);
+      }
+    }
     return out;
   }
   /** Exposure events, one per experiment and shopper (see evalAll). */

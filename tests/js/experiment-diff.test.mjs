@@ -167,3 +167,16 @@ test('GrowthBookDefinitions.evaluate: unknown keys, shared values frozen, other 
   assert.equal(d2.evaluate({ id: 'u1' }).value('f'), 2);
   d2.close();
 });
+
+test('GrowthBookDefinitions.evaluate: feature keys that are Object.prototype names', () => {
+  const features = { __proto__: null, constructor: { defaultValue: 1 }, toString: { defaultValue: 2 } };
+  Object.defineProperty(features, '__proto__', { value: { defaultValue: 3 }, enumerable: true });
+  const defs = GrowthBookDefinitions.load(core, JSON.stringify({ features }));
+  const set = defs.evaluate({ id: 'u' });
+  assert.deepEqual(set.features, defs.evalAll(JSON.stringify({ attributes: { id: 'u' } })).features);
+  assert.equal(set.value('__proto__'), 3);
+  assert.equal(Object.getPrototypeOf(set.features), Object.prototype);
+  assert.equal(set.features.constructor.value, 1);
+  assert.equal(set.value('hasOwnProperty'), null);
+  defs.close();
+});
