@@ -84,9 +84,24 @@ export declare function banditWeights(core: TailorCore, input: { arms: ArmStats[
   draws?: number; exploration_floor?: number } | string): { weights: number[]; draws: number; seed: number };
 
 export type UserContext = Omit<GrowthBookContext, 'features' | 'savedGroups' | 'contextualBandits'>;
+/**
+ * Every feature for one shopper, as the core decided them. value/isOn are lookups;
+ * result/features/exposures build the SDK's objects on demand. Values and
+ * experiment objects are shared between results and frozen.
+ */
+export interface FeatureSet {
+  readonly keys: readonly string[];
+  value(key: string): unknown;
+  isOn(key: string): boolean;
+  result(key: string): FeatureResult;
+  readonly features: Record<string, FeatureResult>;
+  readonly exposures: Exposure[];
+}
 export declare class GrowthBookDefinitions {
   static load(core: TailorCore, definitions: { features?: Record<string, unknown>; savedGroups?: Record<string, unknown>;
     contextualBandits?: Record<string, unknown> } | string): GrowthBookDefinitions;
+  /** The fast path for a page: attributes alone (a plain object), evaluated in one wasm call. */
+  evaluate(attributes: Record<string, unknown> | null | undefined, options?: { hashEncoding?: 'utf16' | 'utf8' }): FeatureSet;
   evalAll(user: UserContext | string): { features: Record<string, FeatureResult>; exposures: Exposure[]; stickyBucketAssignmentDocs?: StickyDocs };
   evalFeature(user: UserContext | string, key: string): { result: FeatureResult; stickyBucketAssignmentDocs?: StickyDocs };
   close(): void;

@@ -111,3 +111,72 @@ test('GrowthBookDefinitions: load once, evaluate per shopper, same answers', () 
   d.close();
   assert.throws(() => d.evalAll({}), /closed/);
 });
+
+test('GrowthBookDefinitions.evaluate (compact path) agrees with the SDK and the JSON path', () => {
+  let evaluations = 0;
+  let inExperiment = 0;
+  let exposures = 0;
+  const mismatches = [];
+  for (const ctx of generateContexts(seed + 2, 1500)) {
+    const { attributes, features } = ctx;
+    const defs = GrowthBookDefinitions.load(core, { features });
+    const set = defs.evaluate(attributes);
+    const want = sdkResults(GrowthBook, { attributes, features });
+    const all = set.features;
+    for (const [key, w] of Object.entries(want)) {
+      evaluations++;
+      if (w.experimentResult?.inExperiment) inExperiment++;
+      const same = isDeepStrictEqual(all[key], w) && isDeepStrictEqual(set.result(key), w) &&
+        isDeepStrictEqual(set.value(key), w.value) && set.isOn(key) === w.on;
+      if (!same) mismatches.push({ ctx, key, want: w, got: all[key] });
+    }
+    // The JSON path (a user context given as text never takes the compact path).
+    for (const hashEncoding of ['utf16', 'utf8']) {
+      const json = defs.evalAll(JSON.stringify({ attributes, hashEncoding }));
+      const compact = defs.evaluate(attributes, { hashEncoding });
+      assert.deepEqual({ features: compact.features, exposures: compact.exposures }, json);
+      assert.deepEqual(defs.evalAll({ attributes, hashEncoding }), json);
+      exposures += json.exposures.length;
+    }
+    defs.close();
+  }
+  assert.deepEqual(mismatches.slice(0, 3), [], `${mismatches.length} of ${evaluations} differ`);
+  assert.ok(evaluations > 3000 && inExperiment > evaluations / 10, `${evaluations} / ${inExperiment}`);
+  assert.ok(exposures > 500, `exposures are exercised (${exposures})`);
+});
+
+test('GrowthBookDefinitions.evaluate: unknown keys, shared values frozen, other contexts and bad input', () => {
+  const defs = GrowthBookDefinitions.load(core, { features: { f: { defaultValue: { color: 'red' } } } });
+  const set = defs.evaluate({ id: 'u' });
+  assert.deepEqual(set.keys, ['f']);
+  assert.deepEqual(set.result('nope'), { value: null, on: false, off: true, source: 'unknownFeature', ruleId: '' });
+  assert.equal(set.value('nope'), null);
+  assert.throws(() => { set.value('f').color = 'blue'; }, TypeError);
+  assert.equal(defs.evaluate({ id: 'u' }).value('f').color, 'red');
+  assert.deepEqual(defs.evaluate(null).features, defs.evaluate({}).features);
+  assert.throws(() => defs.evaluate([1]), (e) => e instanceof TailorError && e.where === 'attributes');
+  // Sticky docs are not attributes alone: evalAll takes the JSON path and returns them.
+  assert.deepEqual(defs.evalAll({ attributes: { id: 'u' }, stickyBucketAssignmentDocs: {} }).stickyBucketAssignmentDocs, {});
+  defs.close();
+  assert.throws(() => defs.evaluate({}), /closed/);
+  // Contextual bandits are evaluated by the JSON path, with the same answers.
+  const bandit = { features: { f: { rules: [{ key: 'b', variations: [1, 2], contextualBanditRef: 'cb' }] } },
+    contextualBandits: { cb: { contexts: [{ condition: {}, leafId: 3, weights: [0, 1] }] } } };
+  const d2 = GrowthBookDefinitions.load(core, bandit);
+  assert.deepEqual(d2.evaluate({ id: 'u1' }).features, evalAll(core, { ...bandit, attributes: { id: 'u1' } }).features);
+  assert.equal(d2.evaluate({ id: 'u1' }).value('f'), 2);
+  d2.close();
+});
+
+test('GrowthBookDefinitions.evaluate: feature keys that are Object.prototype names', () => {
+  const features = { __proto__: null, constructor: { defaultValue: 1 }, toString: { defaultValue: 2 } };
+  Object.defineProperty(features, '__proto__', { value: { defaultValue: 3 }, enumerable: true });
+  const defs = GrowthBookDefinitions.load(core, JSON.stringify({ features }));
+  const set = defs.evaluate({ id: 'u' });
+  assert.deepEqual(set.features, defs.evalAll(JSON.stringify({ attributes: { id: 'u' } })).features);
+  assert.equal(set.value('__proto__'), 3);
+  assert.equal(Object.getPrototypeOf(set.features), Object.prototype);
+  assert.equal(set.features.constructor.value, 1);
+  assert.equal(set.value('hasOwnProperty'), null);
+  defs.close();
+});

@@ -2,7 +2,8 @@
 import { TailorCore, TailorError, type TailorEvent, type ErrorCode } from '../../wasm/index.mjs';
 import { Tailor, type Profile, type TrackResult, type Segment } from '../../wasm/index.mjs';
 import { evalCondition, checkCondition, type Condition } from '../../wasm/index.mjs';
-import { assign, evalAll, gbHash, type FeatureResult, type GrowthBookContext } from '../../wasm/index.mjs';
+import { assign, evalAll, gbHash, GrowthBookDefinitions, type FeatureResult, type FeatureSet, type GrowthBookContext }
+  from '../../wasm/index.mjs';
 
 async function usage(): Promise<void> {
   const core = await TailorCore.load();
@@ -82,6 +83,13 @@ async function experimentUsage(): Promise<FeatureResult> {
   const all = evalAll(core, ctx);
   const h: number | null = gbHash(core, 'seed', 'u1', 2, 'utf8');
   console.log(all.features.f?.value, h);
+  const defs = GrowthBookDefinitions.load(core, { features: ctx.features });
+  const page: FeatureSet = defs.evaluate({ id: 'u1' }, { hashEncoding: 'utf16' });
+  const on: boolean = page.isOn('f');
+  console.log(page.value('f'), on, page.exposures.length, page.keys.length, page.features.f?.source);
+  const one: FeatureResult = page.result('f');
+  defs.close();
+  console.log(one.ruleId);
   return assign(core, ctx, 'f').result;
 }
 void experimentUsage;

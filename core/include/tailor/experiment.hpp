@@ -76,6 +76,55 @@ class gb_definitions {
                                                std::string_view user_context_json,
                                                std::string_view feature_key) noexcept;
 
+// The fast path for a page's worth of features: every feature of the
+// definitions evaluated for one shopper's attributes into compact outcomes
+// (what decided each feature), which a caller turns into FeatureResults only
+// for what it reads. Same decisions as eval_all_features(defs, {"attributes":
+// ...}); contexts with more than attributes (sticky docs, url, forced
+// variations, qaMode, ...) and definitions with contextual bandits take the
+// JSON path.
+enum class gb_source : int32_t {
+  unknown_feature = 0, default_value = 1, force = 2, experiment = 3, prerequisite = 4,
+  cyclic_prerequisite = 5,
+};
+enum gb_outcome_flag : int32_t {
+  gb_on = 1,               // the value is truthy (FeatureResult.on)
+  gb_in_experiment = 2,    // experimentResult.inExperiment
+  gb_hash_used = 4,        // experimentResult.hashUsed
+  gb_first_exposure = 8,   // first of its dedupe key: one exposure event
+};
+// One feature's outcome; 32 bytes, read in place from wasm memory.
+struct gb_outcome {
+  gb_source source = gb_source::unknown_feature;
+  int32_t value = -1;      // index into the definitions' value table; -1: null
+  int32_t rule = -1;       // index of the deciding rule in the plan; -1: none
+  int32_t variation = -1;  // variationId (source experiment)
+  int32_t flags = 0;       // gb_outcome_flag bits
+  int32_t reserved = 0;
+  double bucket = 0;       // experimentResult.bucket (source experiment)
+};
+static_assert(sizeof(gb_outcome) == 32);
+
+// Whether the definitions can be evaluated compactly (no contextual bandits).
+[[nodiscard]] bool gb_compact(const gb_definitions& defs) noexcept;
+
+// What a caller needs to turn outcomes into FeatureResults, as JSON, once per
+// definitions: {"compact":bool,"features":[key..],"values":[..],"rules":[{"id":
+// ruleId,"hashAttribute":..,"experiment":{..},"variations":[{"key":..,"name"?:..}]}]}.
+[[nodiscard]] result<std::string> gb_plan_json(const gb_definitions& defs) noexcept;
+
+// Evaluates every feature (in the order of gb_plan_json's "features") for the
+// attributes (JSON object text); `out` is resized to the number of features.
+// Errors: invalid_json / invalid_field for bad attributes, invalid_state when
+// the definitions are not compact.
+[[nodiscard]] status eval_all_compact(const gb_definitions& defs, std::string_view attributes_json,
+                                      hash_encoding enc, std::vector<gb_outcome>& out) noexcept;
+
+// eval_all_compact turned into eval_all_features' JSON ({"features","exposures"}).
+[[nodiscard]] result<std::string> eval_all_compact_json(const gb_definitions& defs,
+                                                        std::string_view attributes_json,
+                                                        hash_encoding enc = hash_encoding::utf16) noexcept;
+
 // Auto experiments (context `experiments`, with `url`): runs them in order as
 // the SDK does on load and stops after the first redirect experiment the user
 // is in. {"tracked":[{"experimentKey":..,"result":{..}}],"redirectUrl":"..."}.

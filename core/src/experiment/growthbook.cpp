@@ -8,7 +8,12 @@
 namespace tailor {
 
 uint32_t fnv1a32(std::string_view text, hash_encoding enc) noexcept {
-  uint32_t h = 0x811c9dc5u;
+  return experiment_detail::fnv1a32_extend(experiment_detail::fnv_offset_basis, text, enc);
+}
+
+namespace experiment_detail {
+
+uint32_t fnv1a32_extend(uint32_t h, std::string_view text, hash_encoding enc) noexcept {
   if (enc == hash_encoding::utf8) {
     for (char c : text) {
       h ^= static_cast<unsigned char>(c);
@@ -53,6 +58,8 @@ uint32_t fnv1a32(std::string_view text, hash_encoding enc) noexcept {
   return h;
 }
 
+}  // namespace experiment_detail
+
 std::optional<double> gb_hash(std::string_view seed, std::string_view value, int32_t version,
                               hash_encoding enc) noexcept {
   try {
@@ -71,7 +78,6 @@ std::optional<double> gb_hash(std::string_view seed, std::string_view value, int
 }
 
 namespace experiment_detail {
-namespace {
 
 namespace cd = condition_detail;
 
@@ -80,8 +86,6 @@ const json* member(const json& obj, const char* key) {
   auto it = obj.find(key);
   return it == obj.end() ? nullptr : &*it;
 }
-
-bool truthy(const json* v) { return v && detail::js_truthy(*v); }
 
 // ToNumber for config values (coverage, ranges): null -> 0, strings parsed.
 double to_num(const json& v) {
@@ -93,6 +97,8 @@ double to_num(const json& v) {
 }
 
 std::string str_of(const json* v) { return v ? detail::js_string_of(*v) : std::string("undefined"); }
+
+namespace {
 
 // The SDK's toString(): strings as they are, anything else JSON.stringify'd.
 std::string sticky_string(const json& v) {
@@ -338,6 +344,25 @@ bool included_in_rollout(evaluation& ev, const std::string& seed, const json* ha
 
 }  // namespace
 
+json rule_experiment(const json& rule, const json& variations, const std::string& id) {
+  json exp = json::object();
+  exp["variations"] = variations;
+  const json* key = member(rule, "key");
+  exp["key"] = truthy(key) ? *key : json(id);
+  if (const json* v = member(rule, "coverage")) exp["coverage"] = *v;
+  for (const char* k : {"weights", "hashAttribute", "fallbackAttribute", "disableStickyBucketing"}) {
+    if (const json* v = member(rule, k); truthy(v)) exp[k] = *v;
+  }
+  for (const char* k : {"bucketVersion", "minBucketVersion"}) {
+    if (const json* v = member(rule, k)) exp[k] = *v;
+  }
+  for (const char* k : {"namespace", "meta", "ranges", "name", "phase", "seed", "hashVersion",
+                        "filters", "condition"}) {
+    if (const json* v = member(rule, k); truthy(v)) exp[k] = *v;
+  }
+  return exp;
+}
+
 json evaluation::eval_feature(const std::string& id) {
   if (std::find(stack.begin(), stack.end(), id) != stack.end()) {
     return feature_result(nullptr, "cyclicPrerequisite", nullptr);
@@ -391,21 +416,7 @@ json evaluation::eval_feature(const std::string& id) {
       if (!variations || variations->is_null()) variations = member(rule, "variations");
       if (!truthy(variations)) continue;
 
-      json exp = json::object();
-      exp["variations"] = *variations;
-      const json* key = member(rule, "key");
-      exp["key"] = truthy(key) ? *key : json(id);
-      if (const json* v = member(rule, "coverage")) exp["coverage"] = *v;
-      for (const char* k : {"weights", "hashAttribute", "fallbackAttribute", "disableStickyBucketing"}) {
-        if (const json* v = member(rule, k); truthy(v)) exp[k] = *v;
-      }
-      for (const char* k : {"bucketVersion", "minBucketVersion"}) {
-        if (const json* v = member(rule, k)) exp[k] = *v;
-      }
-      for (const char* k : {"namespace", "meta", "ranges", "name", "phase", "seed", "hashVersion",
-                            "filters", "condition"}) {
-        if (const json* v = member(rule, k); truthy(v)) exp[k] = *v;
-      }
+      json exp = rule_experiment(rule, *variations, id);
       if (const json* ref = member(rule, "contextualBanditRef"); truthy(ref)) {
         const json* def = contextual_bandits ? member(*contextual_bandits, detail::js_string_of(*ref).c_str()) : nullptr;
         if (truthy(def)) {
@@ -728,10 +739,12 @@ result<json> parse_context(std::string_view text) {
   return doc;
 }
 
+}  // namespace
+
 // Exposure events for the experiments a shopper was bucketed into, deduplicated
 // by the SDK's key (hashAttribute + hashValue + experiment key + variationId),
 // within this evaluation and against the context's `trackedExperiments` list.
-json exposures(const json& ctx, const json& features) {
+json experiment_detail::exposures(const json& ctx, const json& features) {
   std::vector<std::string> seen;
   if (ctx.contains("trackedExperiments") && ctx["trackedExperiments"].is_array()) {
     for (const json& k : ctx["trackedExperiments"]) {
@@ -755,6 +768,8 @@ json exposures(const json& ctx, const json& features) {
   }
   return out;
 }
+
+namespace {
 
 std::string with_docs(const experiment_detail::evaluation& ev, const char* name, json value) {
   json out = json::object();
@@ -790,7 +805,7 @@ result<std::string> eval_all_features(std::string_view context_json) noexcept {
       }
     }
     json out = json::object();
-    out["exposures"] = exposures(ev.ctx, all);
+    out["exposures"] = experiment_detail::exposures(ev.ctx, all);
     out["features"] = std::move(all);
     if (ev.sticky) out["stickyBucketAssignmentDocs"] = ev.sticky_docs;
     return detail::dump_json(out);
@@ -852,6 +867,7 @@ result<gb_definitions> load_gb_definitions(std::string_view definitions_json) no
         }
       }
     }
+    p->plan = experiment_detail::compile_plan(p->doc, p->conditions);
     return gb_definitions(std::move(p));
   } catch (const std::exception& e) {
     return make_error(errc::internal, e.what());
@@ -871,7 +887,7 @@ result<std::string> eval_all_features(const gb_definitions& defs, std::string_vi
       }
     }
     json out = json::object();
-    out["exposures"] = exposures(ev.ctx, all);
+    out["exposures"] = experiment_detail::exposures(ev.ctx, all);
     out["features"] = std::move(all);
     if (ev.sticky) out["stickyBucketAssignmentDocs"] = ev.sticky_docs;
     return detail::dump_json(out);

@@ -11,11 +11,23 @@
 
 #include "common/json.hpp"
 #include "condition/condition_impl.hpp"
+#include "experiment/plan.hpp"
 #include "tailor/experiment.hpp"
 
 namespace tailor::experiment_detail {
 
 using detail::json;
+
+inline constexpr uint32_t fnv_offset_basis = 0x811c9dc5u;
+// FNV-1a 32-bit continued from state `h` (fnv1a32(a + b) == extend(extend(basis, a), b)
+// for valid UTF-8 a and b), so seeds can be hashed once, ahead of the ids.
+uint32_t fnv1a32_extend(uint32_t h, std::string_view text, hash_encoding enc) noexcept;
+
+// Small readers of definition JSON with the SDK's JavaScript semantics.
+const json* member(const json& obj, const char* key);
+inline bool truthy(const json* v) { return v && detail::js_truthy(*v); }
+double to_num(const json& v);  // ToNumber for config values: null -> 0, strings parsed
+std::string str_of(const json* v);  // String(v), "undefined" when missing
 
 std::optional<double> hash_json(std::string_view seed, const json& value, const json& version,
                                 hash_encoding enc);
@@ -27,6 +39,13 @@ std::optional<int64_t> query_string_override(const std::string& id, const std::s
                                              int64_t num_variations);
 bool in_namespace(const json& hash_value, const json& ns, hash_encoding enc);
 
+// The `experiment` object the SDK builds from an experiment rule of feature `id`
+// (before contextual bandits are applied).
+json rule_experiment(const json& rule, const json& variations, const std::string& id);
+
+// Exposure events of evaluated FeatureResults (see eval_all_features).
+json exposures(const json& ctx, const json& features);
+
 }  // namespace tailor::experiment_detail
 
 namespace tailor {
@@ -36,6 +55,7 @@ struct gb_definitions::impl {
   detail::json doc = detail::json::object();
   saved_groups groups;
   std::unordered_map<const detail::json*, condition> conditions;
+  experiment_detail::plan plan;  // the same definitions as plain structs (eval_all_compact)
 };
 }  // namespace tailor
 
