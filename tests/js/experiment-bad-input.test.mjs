@@ -49,13 +49,17 @@ test('weights that do not sum to 1 and coverage outside [0, 1] are normalized ex
   }
 });
 
-// Known difference, left for the experiment module's owner (core/src/experiment/growthbook.cpp,
-// bucket_ranges): with non-numeric weights the SDK's ranges become NaN, so nobody is in the
-// experiment (everyone gets the default, the safe answer); the core falls back to equal weights.
-test('non-numeric weights put nobody in the experiment, as in the SDK', { todo: 'core uses equal weights' }, () => {
-  const features = experiment({ weights: ['x', 'y', 'z'] });
-  for (const id of users.slice(0, 20)) {
-    assert.deepEqual(evalAll(core, { attributes: { id }, features }).features.f, sdk({ attributes: { id }, features }, 'f'));
+test('non-numeric weights put nobody in the experiment, as in the SDK', () => {
+  // Text or objects make the SDK's ranges NaN; null and booleans are 0 / 1 in its arithmetic.
+  for (const weights of [['x', 'y', 'z'], [{}, 0.5, 0.5], [null, 0.5, 0.5], [true, 0, 0], [false, true, null]]) {
+    const features = experiment({ weights });
+    for (const id of users.slice(0, 50)) {
+      const want = sdk({ attributes: { id }, features }, 'f');
+      assert.deepEqual(evalAll(core, { attributes: { id }, features }).features.f, want, `${JSON.stringify(weights)} ${id}`);
+      const defs = GrowthBookDefinitions.load(core, { features });
+      assert.deepEqual(defs.evaluate({ id }).result('f'), want);
+      defs.close();
+    }
   }
 });
 

@@ -150,6 +150,13 @@ std::vector<double> equal_weights(int64_t n) {
   return std::vector<double>(static_cast<std::size_t>(n), 1.0 / static_cast<double>(n));
 }
 
+// Every range empty: no hash falls in any of them.
+json nobody_ranges(int64_t num_variations) {
+  json out = json::array();
+  for (int64_t i = 0; i < num_variations; ++i) out.push_back(json::array({0.0, 0.0}));
+  return out;
+}
+
 json bucket_ranges(int64_t num_variations, const json* coverage_in, const json* weights_in) {
   double coverage = coverage_in ? to_num(*coverage_in) : 1.0;
   if (coverage < 0) coverage = 0;
@@ -158,13 +165,16 @@ json bucket_ranges(int64_t num_variations, const json* coverage_in, const json* 
   std::vector<double> weights = equal;
   if (weights_in && weights_in->is_array() &&
       weights_in->size() == static_cast<std::size_t>(std::max<int64_t>(num_variations, 0))) {
-    bool numeric = true;
     std::vector<double> w;
     for (const json& x : *weights_in) {
-      if (!x.is_number()) numeric = false;
-      else w.push_back(x.get<double>());
+      // JS arithmetic turns null and booleans into 0 / 1; text or objects make the SDK's
+      // ranges NaN, so nobody is in the experiment: the safe default, and the SDK's answer.
+      if (x.is_number()) w.push_back(x.get<double>());
+      else if (x.is_null()) w.push_back(0);
+      else if (x.is_boolean()) w.push_back(x.get<bool>() ? 1 : 0);
+      else return nobody_ranges(num_variations);
     }
-    if (numeric) weights = w;
+    weights = w;
   }
   double total = 0;
   for (double w : weights) total = total + w;
