@@ -154,7 +154,7 @@ value lookup_name(const value& base, std::string_view key) {
       if (key == "first") return value::boolean(l.index0 == 0);
       if (key == "last") return value::boolean(l.index0 == l.length - 1);
       if (key == "length") return value::integer(l.length);
-      if (key == "name") return value::string(l.name);
+      if (key == "name") return value::string(std::string(l.name));
       if (key == "parentloop") {
         if (!l.parent) return value::nil();
         value v; v.t = value::type::loop; v.loop = l.parent; return v;
@@ -301,23 +301,23 @@ value render_ctx::resolve_root(std::string_view name) const {
 namespace {
 
 result<value> apply_filters(const expr& e, value v, render_ctx& ctx) {
-  std::vector<value> args;
-  std::vector<std::pair<std::string, value>> kwargs;
+  value args[max_filter_args];  // the parser checked each call's arity against its filter's
+  std::vector<std::pair<std::string, value>> kwargs;  // rare: allocates only when used
   for (const auto& f : e.filters) {
     if (auto s = ctx.step(f.p); !s) return s.error();
-    args.clear();
-    kwargs.clear();
-    for (const auto& a : f.args) {
-      auto av = eval(*a, ctx);
+    const std::size_t n = f.args.size();
+    for (std::size_t k = 0; k < n; ++k) {
+      auto av = eval(*f.args[k], ctx);
       if (!av) return av.error();
-      args.push_back(std::move(av.value()));
+      args[k] = std::move(av.value());
     }
+    kwargs.clear();
     for (const auto& kv : f.kwargs) {
       auto av = eval(*kv.second, ctx);
       if (!av) return av.error();
       kwargs.emplace_back(kv.first, std::move(av.value()));
     }
-    filter_args fa{args.data(), args.size(), &kwargs};
+    filter_args fa{args, n, &kwargs};
     if (f.def->name == "default" && filters::default_applies(v, fa.kw("allow_false") && truthy(*fa.kw("allow_false")))) {
       if (e.input && e.input->k == expr::kind::variable &&
           std::find(ctx.defaulted.begin(), ctx.defaulted.end(), e.input->path_text) == ctx.defaulted.end())
@@ -566,12 +566,16 @@ result<render_options> parse_render_options(std::string_view text) noexcept {
 
 namespace detail {
 
-status load_data(std::string_view json_text, data_tree& out) {
-  if (json_text.size() > limits::max_data_bytes)
+status check_data_size(std::size_t bytes) {
+  if (bytes > limits::max_data_bytes)
     return make_error(errc::limit_exceeded,
-                      "render data is " + std::to_string(json_text.size()) + " bytes, limit " +
-                          std::to_string(limits::max_data_bytes),
+                      "render data is " + std::to_string(bytes) + " bytes, limit " + std::to_string(limits::max_data_bytes),
                       "byte " + std::to_string(limits::max_data_bytes));
+  return ok_value;
+}
+
+status load_data(std::string_view json_text, data_tree& out) {
+  if (auto s = check_data_size(json_text.size()); !s) return s;
   return parse_data_tree(json_text.empty() ? std::string_view("{}") : json_text, out);
 }
 
@@ -589,8 +593,9 @@ result<render_data> parse_data(std::string_view json_text) noexcept {
   }
 }
 
-result<render_result> render(const compiled_template& t, const render_data& data, const render_options& opt) noexcept {
-  using namespace detail;
+namespace detail {
+
+status render_into(const compiled_template& t, const data_tree* data, const render_options& opt, render_result& out) noexcept {
   try {
     if (!t.ast()) return make_error(errc::invalid_state, "template is not compiled");
     const render_limits& l = opt.limits;
@@ -599,21 +604,39 @@ result<render_result> render(const compiled_template& t, const render_data& data
       return make_error(errc::invalid_config, "render limits above the hard maxima", "limits");
     render_ctx ctx;
     ctx.opt = &opt;
-    ctx.data = data.tree();
+    ctx.data = data;
     ctx.bud.lim = l;
-    render_result out;
-    if (auto s = render_block(t.ast()->nodes, ctx, out.text); !s) return s.error();
-    std::sort(ctx.unresolved.begin(), ctx.unresolved.end());
-    std::sort(ctx.defaulted.begin(), ctx.defaulted.end());
-    out.unresolved = std::move(ctx.unresolved);
-    out.defaulted = std::move(ctx.defaulted);
+    // The reports collect in out's vectors (their capacity is kept from call to call).
+    out.text.clear();
+    out.unresolved.clear();
+    out.defaulted.clear();
+    ctx.unresolved.swap(out.unresolved);
+    ctx.defaulted.swap(out.defaulted);
+    status s = render_block(t.ast()->nodes, ctx, out.text);
+    ctx.unresolved.swap(out.unresolved);
+    ctx.defaulted.swap(out.defaulted);
+    if (!s) return s;
+    std::sort(out.unresolved.begin(), out.unresolved.end());
+    std::sort(out.defaulted.begin(), out.defaulted.end());
     out.steps = ctx.bud.steps;
     out.memory_bytes = ctx.bud.memory;
-    return out;
+    return ok_value;
   } catch (const std::bad_alloc&) {
     return make_error(errc::limit_exceeded, "out of memory while rendering");
   } catch (const std::exception& e) {
     return make_error(errc::internal, e.what());
+  }
+}
+
+}  // namespace detail
+
+result<render_result> render(const compiled_template& t, const render_data& data, const render_options& opt) noexcept {
+  try {
+    render_result out;
+    if (auto s = detail::render_into(t, data.tree(), opt, out); !s) return s.error();
+    return out;
+  } catch (const std::bad_alloc&) {
+    return make_error(errc::limit_exceeded, "out of memory while rendering");
   }
 }
 
