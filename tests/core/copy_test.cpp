@@ -324,7 +324,7 @@ TEST_CASE("copy: a loop variable's reads are narrowed to the fields used", "[cop
     "cols": [{"products": [{"title": "P1", "x": 1}, {"title": "P2"}], "other": 1}, {"products": {"k": {"title": "hash"}}}],
     "hash": {"b": {"title": "T2", "n": 2}, "a": {"title": "T1", "n": 1}},
     "m": [[1, 2], [3]], "r": {"items": [{"t": 1}], "a": 1, "b": 2, "c": 3}, "n": 3, "k": "title",
-    "forloop": {"d": "data"}, "best": {"t": "data"})");
+    "forloop": {"d": "data"}, "best": {"t": "data"}})");
   const char* templates[] = {
       "{% for r in recs.home limit: 3 %}{{ forloop.index }} {{ r.title }}{% if r.badge %}!{% endif %}{% endfor %}",
       "{% for r in recs.home %}[{{ r.title | default: '-' }}|{{ r.tags | join: ',' }}|{{ r.t.deep }}]{% endfor %}",

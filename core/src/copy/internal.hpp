@@ -325,10 +325,25 @@ struct render_ctx {
   enum class jump : uint8_t { none, brk, cont } interrupt = jump::none;
   uint32_t depth = 0;
 
-  [[nodiscard]] status step(pos p, uint64_t n = 1);
-  [[nodiscard]] status charge(pos p, uint64_t bytes);
+  // Budget checks, inline on every node: the error is built out of line.
+  [[nodiscard]] status step(pos p, uint64_t n = 1) {
+    bud.steps += n;
+    return bud.steps > bud.lim.steps ? steps_exceeded(p) : status(ok_value);
+  }
+  [[nodiscard]] status charge(pos p, uint64_t bytes) {
+    bud.memory += bytes;
+    return bud.memory > bud.lim.memory_bytes ? memory_exceeded(p) : status(ok_value);
+  }
   [[nodiscard]] status iterate(pos p);
-  [[nodiscard]] status emit(pos p, std::string& out, std::string_view text);
+  [[nodiscard]] status emit(pos p, std::string& out, std::string_view text) {
+    if (out.size() + text.size() > bud.lim.output_bytes) return output_exceeded(p);
+    if (auto s = charge(p, text.size()); !s) return s;
+    out.append(text);
+    return ok_value;
+  }
+  [[nodiscard]] error steps_exceeded(pos p) const;
+  [[nodiscard]] error memory_exceeded(pos p) const;
+  [[nodiscard]] error output_exceeded(pos p) const;
   value* find_assign(std::string_view name);
   void set_assign(std::string_view name, value v);
   value resolve_root(std::string_view name) const;

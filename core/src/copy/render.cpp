@@ -248,32 +248,22 @@ int compare(const value& a, const value& b) {
 error limit_error(std::string what, pos p) { return make_error(errc::limit_exceeded, std::move(what), where_of(p)); }
 error arg_error(std::string msg, pos p) { return make_error(errc::invalid_field, std::move(msg), where_of(p)); }
 
-status render_ctx::step(pos p, uint64_t n) {
-  bud.steps += n;
-  if (bud.steps > bud.lim.steps)
-    return limit_error("render step budget of " + std::to_string(bud.lim.steps) + " exceeded", p);
-  return ok_value;
+error render_ctx::steps_exceeded(pos p) const {
+  return limit_error("render step budget of " + std::to_string(bud.lim.steps) + " exceeded", p);
 }
 
-status render_ctx::charge(pos p, uint64_t bytes) {
-  bud.memory += bytes;
-  if (bud.memory > bud.lim.memory_bytes)
-    return limit_error("render memory budget of " + std::to_string(bud.lim.memory_bytes) + " bytes exceeded", p);
-  return ok_value;
+error render_ctx::memory_exceeded(pos p) const {
+  return limit_error("render memory budget of " + std::to_string(bud.lim.memory_bytes) + " bytes exceeded", p);
+}
+
+error render_ctx::output_exceeded(pos p) const {
+  return limit_error("output limit of " + std::to_string(bud.lim.output_bytes) + " bytes exceeded", p);
 }
 
 status render_ctx::iterate(pos p) {
   if (++bud.loops > bud.lim.loop_iterations)
     return limit_error("loop iteration budget of " + std::to_string(bud.lim.loop_iterations) + " exceeded", p);
   return step(p);
-}
-
-status render_ctx::emit(pos p, std::string& out, std::string_view text) {
-  if (out.size() + text.size() > bud.lim.output_bytes)
-    return limit_error("output limit of " + std::to_string(bud.lim.output_bytes) + " bytes exceeded", p);
-  if (auto s = charge(p, text.size()); !s) return s;
-  out.append(text);
-  return ok_value;
 }
 
 value* render_ctx::find_assign(std::string_view name) {
