@@ -109,6 +109,8 @@ export class CompiledTemplate {
       this.#options = opt;
     }
     const w = this.#renderInput(this.#self, this.#writeInput(data)) >>> 2;
+    // Emscripten's export wrapper replaces itself with the wasm function on its first call.
+    this.#renderInput = this.#raw._tailor_copy_render_input;
     if (w === 0) throw new Error('copy: out of memory while rendering');
     let m = this.#mem;
     if (m === undefined || m.u8.byteLength === 0) m = this.#mem = heapOf(this.#raw); // memory may have grown
