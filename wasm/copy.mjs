@@ -2,7 +2,7 @@
 // rendered many times, preview per platform, checks, variants. JS only moves
 // bytes; the core renders, measures, scores and checks.
 import { unwrap } from './index.mjs';
-import { isPlainObject, planOf, writeData } from './copy_data.mjs';
+import { compileWriter, isPlainObject, planOf, writeData } from './copy_data.mjs';
 
 const toText = (v) => (typeof v === 'string' ? v : JSON.stringify(v ?? {}));
 const optionsText = (o) => (o === undefined || o === null ? '' : JSON.stringify(o));
@@ -15,6 +15,8 @@ const rawOf = (core) => (core && core.raw ? core.raw : core);
 // strings, no JSON envelope).
 /** copy::limits::max_data_bytes: the core reports larger data (limit_exceeded) without reading it. */
 const MAX_DATA_BYTES = 1 << 20;
+/** Object renders of a template before its data writer is generated. */
+const WRITER_TIER = 8;
 const decoder = new TextDecoder();
 
 // Views of wasm memory per module, renewed when memory growth detaches them.
@@ -69,6 +71,10 @@ export class CompiledTemplate {
   #self = 0;         // the template's address, for the direct export (no Embind dispatch)
   #renderInput;
   #writing = false;  // data is being written (a getter or toJSON may call back)
+  // The data writer: the plan walk at first; a writer generated for the plan from the
+  // WRITER_TIER-th object render on (not on the cold path), where code generation is allowed.
+  #write = (view, data) => writeData(view, data, this.#plan);
+  #objectRenders = 0;
   constructor(raw, source) {
     this.#raw = raw;
     this.#h = new raw.CopyTemplate();
@@ -132,6 +138,7 @@ export class CompiledTemplate {
   #writeInput(data) {
     if (this.#writing) throw new Error('copy: render of a template called back while its data is being read (getter or toJSON)');
     this.#writing = true;
+    if (++this.#objectRenders === WRITER_TIER) this.#write = compileWriter(this.#plan) ?? this.#write;
     try {
       for (;;) {
         let view = this.#inputView;
@@ -139,7 +146,7 @@ export class CompiledTemplate {
           if (this.#inputSize === 0) this.#growInput(4096);
           view = this.#inputView = heapOf(this.#raw).u8.subarray(this.#input, this.#input + this.#inputSize);
         }
-        const n = writeData(view, data, this.#plan);
+        const n = this.#write(view, data);
         if (n <= view.length || n > MAX_DATA_BYTES) return n; // beyond the limit: the core reports it
         if (view.byteLength !== 0) this.#growInput(n);
       }

@@ -66,6 +66,55 @@ export function writeData(view, data, plan) {
   return writeMembers(view, data, plan, 0);
 }
 
+// Code generation is refused by workerd and by pages with a strict CSP: writeData serves there.
+const canGenerate = (() => {
+  try {
+    return new Function('return 1')() === 1; // eslint-disable-line no-new-func
+  } catch {
+    return false;
+  }
+})();
+
+/**
+ * A writer specialized to `plan`, with the same contract as writeData: one generated function
+ * per object level, reading members by constant keys (monomorphic property loads instead of the
+ * plan walk), or null where code generation is not allowed. Keys enter the code only as
+ * JSON.stringify string literals; arrays (`each`) and whole values go through the shared writers.
+ */
+export function compileWriter(plan) {
+  if (!canGenerate) return null;
+  const plans = [];
+  const levels = [];
+  const level = (at) => {
+    const id = levels.length;
+    levels.push('');
+    plans.push(at);
+    let body = `function w${id}(b, o, p) {\n  b[p] = 0x7b;\n  const first = p + 1;\n  let q = first, v, m, r;\n`;
+    at.keys.forEach((key, i) => {
+      const k = JSON.stringify(key);
+      const below = at.below[i];
+      let value;
+      if (below === null) {
+        value = `typeof v === 'string' ? writeString(b, v, q) : writeValue(b, ${k}, v, null, q)`;
+      } else if (below.each === null) {
+        value = `isPlainObject(v) ? w${level(below)}(b, v, q) : writeValue(b, ${k}, v, plans[${plans.indexOf(below)}], q)`;
+      } else {
+        plans.push(below);
+        value = `writeValue(b, ${k}, v, plans[${plans.length - 1}], q)`;
+      }
+      const head = Array.from(at.heads[i], (byte, j) => `b[q + ${j}] = ${byte};`).join(' ');
+      body += `  if (isEnumerable.call(o, ${k})) {\n    v = o[${k}];\n    m = q;\n    if (q !== first) b[q++] = 0x2c;\n` +
+        `    ${head}\n    q += ${at.heads[i].length};\n    r = ${value};\n    q = r < 0 ? m : r;\n  }\n`;
+    });
+    levels[id] = `${body}  b[q] = 0x7d;\n  return q + 1;\n}\n`;
+    return id;
+  };
+  level(plan);
+  const make = new Function('isEnumerable', 'isPlainObject', 'writeString', 'writeValue', 'plans', // eslint-disable-line no-new-func
+    `${levels.join('')}return (view, data) => w0(view, data, 0);`);
+  return make(isEnumerable, isPlainObject, writeString, writeValue, plans);
+}
+
 // Each writer puts its text at b[p…] and returns the position after it.
 
 function writeMembers(b, o, plan, p) {

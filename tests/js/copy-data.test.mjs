@@ -6,7 +6,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { TailorCore, Copy } from '../../build/wasm/pkg/index.mjs';
-import { planOf, writeData } from '../../build/wasm/pkg/copy_data.mjs';
+import { spawnSync } from 'node:child_process';
+import { compileWriter, planOf, writeData } from '../../build/wasm/pkg/copy_data.mjs';
 import { prng } from '../oracles/condition-gen.mjs';
 
 const copy = new Copy(await TailorCore.load());
@@ -74,10 +75,15 @@ function cutRef(v, plan, key) {
   }
   return jsonOf(key, v);
 }
+// Both writers: the plan walk and the one generated for the plan; they must agree.
 const written = (data, plan, size = 1 << 16) => {
   const view = new Uint8Array(size);
   const n = writeData(view, data, plan);
-  return { n, text: n <= size ? decoder.decode(view.subarray(0, n)) : undefined };
+  const text = n <= size ? decoder.decode(view.subarray(0, n)) : undefined;
+  const generated = new Uint8Array(size);
+  assert.equal(compileWriter(plan)(generated, data), n);
+  if (n <= size) assert.equal(decoder.decode(generated.subarray(0, n)), text);
+  return { n, text };
 };
 
 test('writeData writes every kind of value byte for byte as JSON.stringify', () => {
@@ -117,9 +123,11 @@ test('writeData into a view too small counts the exact length and writes again',
   const plan = planOf([['s'], ['n'], ['big'], ['list', null], ['list', null, 'title'], ['d']]);
   const { n, text } = written(data, plan);
   for (let size = 0; size <= n + 2; ++size) {
-    const view = new Uint8Array(size);
-    assert.equal(writeData(view, data, plan), n, `view of ${size} bytes`);
-    if (size >= n) assert.equal(decoder.decode(view.subarray(0, n)), text);
+    for (const write of [(v) => writeData(v, data, plan), (v) => compileWriter(plan)(v, data)]) {
+      const view = new Uint8Array(size);
+      assert.equal(write(view), n, `view of ${size} bytes`);
+      if (size >= n) assert.equal(decoder.decode(view.subarray(0, n)), text);
+    }
   }
 });
 
@@ -169,4 +177,20 @@ test('a getter that renders the same template while its data is written is refus
   assert.equal(t.renderText({ a: { b: 'after' } }), 'after');
   t.close();
   u.close();
+});
+
+test('where code generation is refused (workerd, strict CSP), the plan walk writes the data', () => {
+  const script = `
+    import { TailorCore, Copy } from './build/wasm/pkg/index.mjs';
+    import { compileWriter, planOf } from './build/wasm/pkg/copy_data.mjs';
+    if (compileWriter(planOf([['a']])) !== null) throw new Error('generated a writer');
+    const copy = new Copy(await TailorCore.load());
+    const t = copy.compile('{% for r in a.list %}{{ r.t }}{% endfor %}');
+    let out = '';
+    for (let i = 0; i < 20; ++i) out += t.renderText({ a: { list: [{ t: i }, { t: '-' }] } });
+    console.log(out);`;
+  const r = spawnSync(process.execPath, ['--disallow-code-generation-from-strings', '--input-type=module', '-e', script],
+    { cwd: new URL('../..', import.meta.url), encoding: 'utf8' });
+  assert.equal(r.stderr, '');
+  assert.equal(r.stdout.trim(), Array.from({ length: 20 }, (_, i) => `${i}-`).join(''));
 });
