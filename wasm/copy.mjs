@@ -137,8 +137,8 @@ export class CompiledTemplate {
   /** Writes the data's JSON into the core's input buffer (grown as needed); its length in bytes. */
   #writeInput(data) {
     if (this.#writing) throw new Error('copy: render of a template called back while its data is being read (getter or toJSON)');
-    this.#writing = true;
     if (++this.#objectRenders === WRITER_TIER) this.#write = compileWriter(this.#plan) ?? this.#write;
+    this.#writing = true;
     try {
       for (;;) {
         let view = this.#inputView;

@@ -327,12 +327,28 @@ result<value> eval(const expr& e, render_ctx& ctx) {
     case expr::kind::literal: return e.lit;
     case expr::kind::variable: {
       value v = ctx.resolve_root(e.root);
-      for (const auto& k : e.path) {
+      std::size_t k = 0;
+      // Literal keys found in data objects: walk node ids and build one value at the end
+      // (what lookup would return key by key); anything else goes the general way below.
+      if (v.t == value::type::object && v.dt) {
+        const data_tree& t = *v.dt;
+        uint32_t id = v.dn;
+        for (; k < e.path.size(); ++k) {
+          const expr& key = *e.path[k];
+          if (key.k != expr::kind::literal || !key.lit.is_string() || t.nodes[id].k != data_tree::kind::object) break;
+          const data_tree::node* m = t.find(t.nodes[id], key.lit.str());
+          if (!m) break;
+          id = static_cast<uint32_t>(m - t.nodes.data());
+        }
+        if (k > 0) v = value::from_data(t, id);
+      }
+      for (; k < e.path.size(); ++k) {
+        const auto& key = e.path[k];
         if (v.is_nil()) break;
-        if (k->k == expr::kind::literal) {
-          v = lookup(v, k->lit);
+        if (key->k == expr::kind::literal) {
+          v = lookup(v, key->lit);
         } else {
-          auto kv = eval(*k, ctx);
+          auto kv = eval(*key, ctx);
           if (!kv) return kv.error();
           v = lookup(v, kv.value());
         }
