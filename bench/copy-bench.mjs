@@ -42,20 +42,36 @@ console.log(`contenders: liquidjs ${liquidVersion} (parse once, renderSync) | ta
   '(compile once; render with bound CopyData / with a plain JS object)');
 console.log(`R=${R} repetitions, median and min of R; N iterations per repetition\n`);
 
+// One chunk of n calls: wall-clock and process CPU time (the machine is shared:
+// CPU time leaves out the time this process waited for a core).
 function time(fn, n) {
+  const c0 = process.cpuUsage();
   const t0 = process.hrtime.bigint();
   for (let i = 0; i < n; ++i) fn();
-  return Number(process.hrtime.bigint() - t0) / 1e3 / n; // µs per call
+  const wall = Number(process.hrtime.bigint() - t0) / 1e3 / n; // µs per call
+  const c = process.cpuUsage(c0);
+  return { wall, cpu: (c.user + c.system) / n };
 }
-function measure(fn, n) {
-  for (let i = 0; i < Math.max(50, n / 10); ++i) fn(); // warm-up
-  const runs = [];
-  for (let r = 0; r < R; ++r) runs.push(time(fn, n));
-  runs.sort((a, b) => a - b);
-  return { median: runs[Math.floor(R / 2)], min: runs[0] };
+const stats = (xs) => { xs.sort((a, b) => a - b); return { median: xs[Math.floor(xs.length / 2)], min: xs[0] }; };
+// Contenders measured in turn within each repetition, so a busy moment hits them alike.
+function measureAll(fns, n) {
+  for (const fn of Object.values(fns)) for (let i = 0; i < Math.max(50, n / 10); ++i) fn(); // warm-up
+  const runs = Object.fromEntries(Object.keys(fns).map((k) => [k, { wall: [], cpu: [] }]));
+  for (let r = 0; r < R; ++r) {
+    for (const [k, fn] of Object.entries(fns)) {
+      const t = time(fn, n);
+      runs[k].wall.push(t.wall);
+      runs[k].cpu.push(t.cpu);
+    }
+  }
+  return Object.fromEntries(Object.entries(runs).map(([k, v]) => [k, { ...stats(v.wall), cpu: stats(v.cpu) }]));
 }
 const fmt = (x) => x.toFixed(2).padStart(8);
 
+// Two equal data objects, alternated call by call for both contenders: nothing
+// may be cached on the object's identity (Tailor reads the object on every call).
+const datas = [data, JSON.parse(dataText)];
+const alternating = (fn) => { let i = 0; return () => fn(datas[(i++) & 1]); };
 const rows = [];
 for (const [name, src] of Object.entries(templates)) {
   const ljTpl = engine.parse(src);
@@ -64,30 +80,36 @@ for (const [name, src] of Object.entries(templates)) {
   const viaBound = t.renderText(bound);
   const viaFull = t.render(bound).text;
   const viaObject = t.render(data).text;
-  if (viaBound !== ref || viaObject !== ref || viaFull !== ref) {
+  if (viaBound !== ref || viaObject !== ref || viaFull !== ref || t.render(datas[1]).text !== ref) {
     throw new Error(`${name}: outputs differ\nliquidjs: ${JSON.stringify(ref)}\ntailor:   ${JSON.stringify(viaBound)}`);
   }
   const n = quick ? 500 : (src.length > 300 ? 2000 : 5000);
-  const lj = measure(() => engine.renderSync(ljTpl, data), n);
-  const tb = measure(() => t.renderText(bound), n);
-  const tf = measure(() => t.render(bound), n);
-  const to = measure(() => t.render(data), n);
-  const ljCold = measure(() => engine.parseAndRenderSync(src, data), n / 2);
-  const tCold = measure(() => { const c = copy.compile(src); c.render(bound); c.close(); }, n / 2);
-  rows.push({ name, n, lj, tb, tf, to, ljCold, tCold });
+  const m = measureAll({
+    lj: alternating((d) => engine.renderSync(ljTpl, d)),
+    tb: () => t.renderText(bound),
+    tf: () => t.render(bound),
+    to: alternating((d) => t.render(d)),
+  }, n);
+  const cold = measureAll({
+    ljCold: () => engine.parseAndRenderSync(src, data),
+    tCold: () => { const c = copy.compile(src); c.render(data); c.close(); },
+  }, n / 2);
+  rows.push({ name, n, ...m, ...cold });
   t.close();
 }
 
-console.log('render throughput (µs per render, median / min)');
-console.log('  text   = renderText(CopyData): bound data, text only (the hot path)');
+console.log('render throughput (µs per render, median / min of wall-clock; ratios of medians)');
+console.log('  text   = renderText(CopyData): bound data, text only');
 console.log('  full   = render(CopyData): bound data, full result (unresolved, defaulted, budget) as JSON');
-console.log('  object = render(jsObject): a plain object every call; only the data the template reads');
-console.log('           (data_paths) is serialized, written into wasm memory and parsed into a flat tree');
-console.log('template              N   liquidjs            tailor text         tailor full         tailor object       ratio text  full  object');
+console.log('  object = render(jsObject): a plain object every call (two objects alternated, as for liquidjs);');
+console.log('           only the data the template reads (data_paths) is written into wasm memory as JSON bytes');
+console.log('  cpu    = the object ratio in process CPU time (median of chunks)');
+console.log('template              N   liquidjs            tailor text         tailor full         tailor object       ratio text  full  object    cpu');
 for (const r of rows) {
   const ratio = (x) => (r.lj.median / x.median).toFixed(1);
   console.log(`${r.name.padEnd(19)} ${String(r.n).padStart(5)} ${fmt(r.lj.median)} /${fmt(r.lj.min)}  ${fmt(r.tb.median)} /${fmt(r.tb.min)}  ` +
-    `${fmt(r.tf.median)} /${fmt(r.tf.min)}  ${fmt(r.to.median)} /${fmt(r.to.min)}  ${ratio(r.tb).padStart(8)}x ${ratio(r.tf).padStart(5)}x ${ratio(r.to).padStart(6)}x`);
+    `${fmt(r.tf.median)} /${fmt(r.tf.min)}  ${fmt(r.to.median)} /${fmt(r.to.min)}  ${ratio(r.tb).padStart(8)}x ${ratio(r.tf).padStart(5)}x ${ratio(r.to).padStart(6)}x ` +
+    `${(r.lj.cpu.median / r.to.cpu.median).toFixed(1).padStart(5)}x`);
 }
 console.log('\nparse + render latency, cold template (µs, median / min)');
 console.log('template              liquidjs            tailor              ratio');
@@ -98,6 +120,6 @@ for (const r of rows) {
 const geo = (xs) => Math.exp(xs.reduce((a, x) => a + Math.log(x), 0) / xs.length);
 console.log(`\ngeometric mean ratio (liquidjs / tailor): render text ${geo(rows.map((r) => r.lj.median / r.tb.median)).toFixed(1)}x, ` +
   `render full ${geo(rows.map((r) => r.lj.median / r.tf.median)).toFixed(1)}x, ` +
-  `render object ${geo(rows.map((r) => r.lj.median / r.to.median)).toFixed(1)}x, ` +
+  `render object ${geo(rows.map((r) => r.lj.median / r.to.median)).toFixed(1)}x (cpu ${geo(rows.map((r) => r.lj.cpu.median / r.to.cpu.median)).toFixed(1)}x), ` +
   `parse+render ${geo(rows.map((r) => r.ljCold.median / r.tCold.median)).toFixed(1)}x`);
 bound.close();

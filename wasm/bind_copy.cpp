@@ -47,7 +47,14 @@ class copy_template {
       auto t = copy::compile(source);
       if (!t) return fail(t.error());
       t_ = t.value();
-      return succeed({{"variables", t_.variables()}, {"data_paths", t_.data_paths()}});
+      // A path step is its key, or null for `each` (every element of an array).
+      json paths = json::array();
+      for (const auto& path : t_.data_paths()) {
+        json steps = json::array();
+        for (const auto& step : path) steps.push_back(step.each ? json(nullptr) : json(step.key));
+        paths.push_back(std::move(steps));
+      }
+      return succeed({{"variables", t_.variables()}, {"data_paths", std::move(paths)}});
     });
   }
 
@@ -82,14 +89,13 @@ class copy_template {
   uint32_t render_input_words(uint32_t len) {
     std::string env = guarded([&]() -> std::string {
       if (!t_.ast()) return fail(make_error(errc::invalid_state, "template is not compiled"));
+      // Data over the limit is measured by JS but not written: report it first.
+      if (auto s = copy::detail::check_data_size(len); !s) return fail(s.error());
       if (len > input_.size()) return fail(make_error(errc::invalid_field, "input length beyond the buffer", "data"));
       if (opts_.text == "\x01") return fail(make_error(errc::invalid_state, "options are not set"));
-      // The tree's buffers are reused from call to call (nothing else holds it between calls).
-      if (!tree_ || tree_.use_count() > 1) tree_ = std::make_shared<copy::detail::data_tree>();
-      if (auto s = copy::detail::load_data(std::string_view(input_.data(), len), *tree_); !s) return fail(s.error());
-      auto r = copy::render(t_, copy::render_data(tree_), opts_.opt);
-      if (!r) return fail(r.error());
-      last_ = std::move(r.value());
+      // The tree's and the result's buffers are reused from call to call.
+      if (auto s = copy::detail::load_data(std::string_view(input_.data(), len), tree_); !s) return fail(s.error());
+      if (auto s = copy::detail::render_into(t_, &tree_, opts_.opt, last_); !s) return fail(s.error());
       return {};
     });
     if (!env.empty()) {
@@ -156,7 +162,7 @@ class copy_template {
   copy::compiled_template t_;
   options_cache opts_;
   std::string input_;
-  std::shared_ptr<copy::detail::data_tree> tree_;
+  copy::detail::data_tree tree_;
   copy::render_result last_;
   std::string err_;
   std::vector<uint32_t> words_;

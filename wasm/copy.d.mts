@@ -36,7 +36,7 @@ export declare class CopyData {
 export declare class CompiledTemplate {
   readonly variables: string[];
   render(data: RenderInput, options?: RenderOptions): RenderResult;
-  /** Only the text; fastest with bound CopyData. */
+  /** Only the text (no result object); with bound CopyData or a plain object. */
   renderText(data: RenderInput, options?: RenderOptions): string;
   close(): void;
 }

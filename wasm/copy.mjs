@@ -2,85 +2,22 @@
 // rendered many times, preview per platform, checks, variants. JS only moves
 // bytes; the core renders, measures, scores and checks.
 import { unwrap } from './index.mjs';
+import { compileWriter, isPlainObject, planOf, writeData } from './copy_data.mjs';
 
 const toText = (v) => (typeof v === 'string' ? v : JSON.stringify(v ?? {}));
 const optionsText = (o) => (o === undefined || o === null ? '' : JSON.stringify(o));
 const rawOf = (core) => (core && core.raw ? core.raw : core);
 
 // ---- render(compiled, plainObject): the data the template can read, straight into wasm memory.
-// compile() lists the data subtrees the template can read (data_paths); only those are
-// serialized, exactly as JSON.stringify(data) would serialize them, and written with
-// TextEncoder.encodeInto into a buffer of the core, which renders it and lays the result
-// out as words in its memory (no Embind strings, no JSON envelope).
-const isEnumerable = Object.prototype.propertyIsEnumerable;
-/** copy::limits::max_data_bytes: larger data goes the JSON-text way, which reports the limit. */
+// compile() lists the parts of the data the template can read (data_paths); only those are
+// written (copy_data.mjs), as JSON.stringify(data) would write them, into a buffer of the
+// core, which renders them and lays the result out as words in its memory (no Embind
+// strings, no JSON envelope).
+/** copy::limits::max_data_bytes: the core reports larger data (limit_exceeded) without reading it. */
 const MAX_DATA_BYTES = 1 << 20;
-const encoder = new TextEncoder();
+/** Object renders of a template before its data writer is generated. */
+const WRITER_TIER = 8;
 const decoder = new TextDecoder();
-
-/**
- * data_paths (sorted, none inside another) → a plan: one level per object, as parallel arrays
- * of keys, their JSON text and the plan below each key (null: the whole subtree).
- */
-function planOf(paths) {
-  const root = new Map();
-  for (const path of paths) {
-    let level = root;
-    path.forEach((key, i) => {
-      if (i === path.length - 1) { level.set(key, null); return; }
-      if (!(level.get(key) instanceof Map)) level.set(key, new Map());
-      level = level.get(key);
-    });
-  }
-  const freeze = (level) => {
-    const plan = { keys: [], json: [], below: [] };
-    for (const [k, c] of level) {
-      plan.keys.push(k);
-      plan.json.push(`${JSON.stringify(k)}:`);
-      plan.below.push(c === null ? null : freeze(c));
-    }
-    return plan;
-  };
-  return freeze(root);
-}
-
-/** An object JSON.stringify writes member by member: plain (not an array, class instance, Date, …), no toJSON. */
-const isPlainObject = (v) => {
-  if (typeof v !== 'object' || v === null) return false;
-  const proto = Object.getPrototypeOf(v);
-  return (proto === Object.prototype || proto === null) && typeof v.toJSON !== 'function';
-};
-
-/** JSON text of `v` held under `key`, as JSON.stringify(holder) writes it (undefined: left out). */
-function member(key, v) {
-  switch (typeof v) {
-    case 'string': return JSON.stringify(v);
-    case 'number': return Number.isFinite(v) ? `${v}` : 'null';
-    case 'boolean': return v ? 'true' : 'false';
-    case 'undefined': case 'function': case 'symbol': return undefined;
-    default:
-      if (v !== null && typeof v.toJSON === 'function') {
-        const w = JSON.stringify({ [key]: v }); // toJSON sees its key, as in JSON.stringify(holder)
-        return w === '{}' ? undefined : w.slice(JSON.stringify(key).length + 2, -1);
-      }
-      return JSON.stringify(v);
-  }
-}
-
-/** JSON text of obj cut to `plan`, each kept member as JSON.stringify(obj) writes it. */
-function project(obj, plan) {
-  const { keys, json, below } = plan;
-  let s = '{';
-  for (let i = 0; i < keys.length; ++i) {
-    const key = keys[i];
-    if (!isEnumerable.call(obj, key)) continue;
-    const v = obj[key];
-    const t = below[i] !== null && isPlainObject(v) ? project(v, below[i]) : member(key, v);
-    if (t === undefined) continue;
-    s += s.length === 1 ? json[i] + t : `,${json[i]}${t}`;
-  }
-  return `${s}}`;
-}
 
 // Views of wasm memory per module, renewed when memory growth detaches them.
 const heaps = new WeakMap();
@@ -126,13 +63,18 @@ export class CompiledTemplate {
   #raw;
   #variables;
   #plan;
-  #input = 0;      // address and size of the core's input buffer
+  #input = 0;        // address and size of the core's input buffer
   #inputSize = 0;
-  #inputView = null; // Uint8Array over the input buffer
+  #inputView = null; // Uint8Array over the input buffer (empty once memory growth detaches it)
   #mem;              // views of wasm memory (heapOf)
-  #options;        // options text set in the core for render_input (undefined: none yet)
-  #self = 0;       // the template's address, for the direct export (no Embind dispatch)
+  #options;          // options text set in the core for render_input (undefined: none yet)
+  #self = 0;         // the template's address, for the direct export (no Embind dispatch)
   #renderInput;
+  #writing = false;  // data is being written (a getter or toJSON may call back)
+  // The data writer: the plan walk at first; a writer generated for the plan from the
+  // WRITER_TIER-th object render on (not on the cold path), where code generation is allowed.
+  #write = (view, data) => writeData(view, data, this.#plan);
+  #objectRenders = 0;
   constructor(raw, source) {
     this.#raw = raw;
     this.#h = new raw.CopyTemplate();
@@ -153,55 +95,71 @@ export class CompiledTemplate {
   render(data, options) {
     if (!this.#h) throw new Error('CompiledTemplate is closed');
     const opt = optionsText(options);
-    if (isPlainObject(data)) return this.#renderObject(data, opt);
+    if (isPlainObject(data)) return this.#renderObject(data, opt, false);
     const env = data instanceof CopyData ? this.#h.renderData(data.handle, opt) : this.#h.render(toText(data), opt);
     return unwrap(env);
   }
-  #renderObject(data, opt) {
-    const h = this.#h;
+  /** Only the text. Throws TailorError on failure. */
+  renderText(data, options) {
+    if (!this.#h) throw new Error('CompiledTemplate is closed');
+    if (isPlainObject(data)) return this.#renderObject(data, optionsText(options), true);
+    if (!(data instanceof CopyData)) return this.render(data, options).text;
+    const out = this.#h.renderText(data.handle, optionsText(options));
+    if (out.charCodeAt(0) === 1) return out.slice(1);
+    return unwrap(out);
+  }
+  #renderObject(data, opt, textOnly) {
     if (opt !== this.#options) {
       this.#options = undefined;
-      unwrap(h.setOptions(opt));
+      unwrap(this.#h.setOptions(opt));
       this.#options = opt;
     }
-    const text = project(data, this.#plan);
-    // Beyond the core's data limit: the JSON-text path reports it (limit_exceeded).
-    if (text.length > MAX_DATA_BYTES) return unwrap(h.render(text, opt));
-    // UTF-8 needs at most 3 bytes per UTF-16 unit; the buffer never outgrows the limit.
-    const need = Math.min(Math.max(text.length * 3, 256), MAX_DATA_BYTES);
-    if (this.#inputSize < need) {
-      this.#inputSize = need;
-      this.#input = h.inputBuffer(need);
-      this.#inputView = null;
-    }
-    if (this.#inputView === null || this.#inputView.byteLength === 0) { // new buffer, or memory grew
-      this.#inputView = heapOf(this.#raw).u8.subarray(this.#input, this.#input + this.#inputSize);
-    }
-    const { read, written } = encoder.encodeInto(text, this.#inputView);
-    if (read < text.length) return unwrap(h.render(text, opt));
-    const w = this.#renderInput(this.#self, written) >>> 2;
+    const w = this.#renderInput(this.#self, this.#writeInput(data)) >>> 2;
+    // Emscripten's export wrapper replaces itself with the wasm function on its first call.
+    this.#renderInput = this.#raw._tailor_copy_render_input;
     if (w === 0) throw new Error('copy: out of memory while rendering');
     let m = this.#mem;
     if (m === undefined || m.u8.byteLength === 0) m = this.#mem = heapOf(this.#raw); // memory may have grown
     const u32 = m.u32;
     if (u32[w] !== 0) return unwrap(textAt(m.u8, u32[w + 1], u32[w + 2]));
+    const text = textAt(m.u8, u32[w + 1], u32[w + 2]);
+    if (textOnly) return text;
     const nu = u32[w + 7];
     const nd = u32[w + 8];
     return {
       defaulted: nd === 0 ? [] : textsAt(m, w + 9 + 2 * nu, nd),
       memory_bytes: u32[w + 5] + u32[w + 6] * 2 ** 32,
       steps: u32[w + 3] + u32[w + 4] * 2 ** 32,
-      text: textAt(m.u8, u32[w + 1], u32[w + 2]),
+      text,
       unresolved: nu === 0 ? [] : textsAt(m, w + 9, nu),
     };
   }
-  /** Fast path: only the text, rendered with bound CopyData. Throws TailorError on failure. */
-  renderText(data, options) {
-    if (!this.#h) throw new Error('CompiledTemplate is closed');
-    if (!(data instanceof CopyData)) return this.render(data, options).text;
-    const out = this.#h.renderText(data.handle, optionsText(options));
-    if (out.charCodeAt(0) === 1) return out.slice(1);
-    return unwrap(out);
+  /** Writes the data's JSON into the core's input buffer (grown as needed); its length in bytes. */
+  #writeInput(data) {
+    if (this.#writing) throw new Error('copy: render of a template called back while its data is being read (getter or toJSON)');
+    if (++this.#objectRenders === WRITER_TIER) this.#write = compileWriter(this.#plan) ?? this.#write;
+    this.#writing = true;
+    try {
+      for (;;) {
+        let view = this.#inputView;
+        if (view === null || view.byteLength === 0) { // no buffer yet, or memory grew
+          if (this.#inputSize === 0) this.#growInput(4096);
+          view = this.#inputView = heapOf(this.#raw).u8.subarray(this.#input, this.#input + this.#inputSize);
+        }
+        const n = this.#write(view, data);
+        if (n <= view.length || n > MAX_DATA_BYTES) return n; // beyond the limit: the core reports it
+        if (view.byteLength !== 0) this.#growInput(n);
+      }
+    } finally {
+      this.#writing = false;
+    }
+  }
+  #growInput(n) {
+    let size = Math.max(this.#inputSize, 4096);
+    while (size < n) size *= 2;
+    this.#inputSize = Math.min(size, MAX_DATA_BYTES);
+    this.#input = this.#h.inputBuffer(this.#inputSize);
+    this.#inputView = null;
   }
   close() { if (this.#h) { this.#h.delete(); this.#h = null; } }
   [Symbol.dispose]() { this.close(); }

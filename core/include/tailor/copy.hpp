@@ -61,6 +61,16 @@ struct render_options {
 
 namespace detail { struct template_ast; }
 
+// One step of a data path: a member name, or `each`: every element of the
+// array there (an object there is kept whole).
+struct path_step {
+  std::string key;
+  bool each = false;
+  bool operator==(const path_step&) const = default;
+  bool operator<(const path_step& o) const { return key != o.key ? key < o.key : each < o.each; }
+};
+using data_path = std::vector<path_step>;
+
 // A parsed template. Cheap to copy (shared, immutable).
 class compiled_template {
  public:
@@ -69,11 +79,17 @@ class compiled_template {
   const detail::template_ast* ast() const noexcept { return ast_.get(); }
   // Variables the template reads (root names), sorted, unique.
   std::vector<std::string> variables() const;
-  // Data subtrees the template can read, as key paths from the data root
-  // (sorted; none inside another). Rendering with data cut down to these
-  // subtrees gives the same result as with the whole data: callers holding
-  // large data (the JS API) send only this projection.
-  std::vector<std::vector<std::string>> data_paths() const;
+  // The parts of the data the template can read, as paths from the data root
+  // (sorted; none inside another). A path ending in a key keeps that subtree
+  // whole; a path ending in `each` keeps every element of the array there,
+  // cut down to what the paths through it need (an element object that no
+  // path enters becomes {}). Where a path meets a value it cannot enter (a
+  // scalar; an array for a key; an object for `each`), the value is kept
+  // whole. Rendering with data cut down this way gives the same result as
+  // with the whole data: callers holding large data (the JS API) send only
+  // this projection. A loop variable's reads are narrowed to the fields used:
+  // `for r in recs` + `r.title` gives recs, each, title.
+  std::vector<data_path> data_paths() const;
  private:
   std::shared_ptr<const detail::template_ast> ast_;
 };

@@ -6,6 +6,7 @@
 // uint64, other numbers through strtod, duplicate keys keep the last value,
 // members sorted by key bytes.
 #include <algorithm>
+#include <array>
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
@@ -15,6 +16,13 @@
 namespace tailor::copy::detail {
 
 namespace {
+
+// Bytes a string copies as they are: not '"', '\\', a control character or non-ASCII.
+constexpr auto plain_bytes = [] {
+  std::array<bool, 256> t{};
+  for (int c = 0x20; c < 0x80; ++c) t[static_cast<std::size_t>(c)] = c != '"' && c != '\\';
+  return t;
+}();
 
 class data_parser {
  public:
@@ -186,11 +194,7 @@ class data_parser {
     while (true) {
       // Plain ASCII run.
       std::size_t j = i_;
-      while (j < s_.size()) {
-        unsigned char c = static_cast<unsigned char>(s_[j]);
-        if (c == '"' || c == '\\' || c < 0x20 || c >= 0x80) break;
-        ++j;
-      }
+      while (j < s_.size() && plain_bytes[static_cast<unsigned char>(s_[j])]) ++j;
       out.append(s_.data() + i_, j - i_);
       i_ = j;
       if (i_ >= s_.size()) return fail_at(i_, "invalid string: missing closing quote");
@@ -377,6 +381,13 @@ json data_tree::to_json(uint32_t id) const {
 }
 
 const data_tree::node* data_tree::find(const node& obj, std::string_view k) const {
+  if (obj.n <= 8) {  // small objects (most): a scan comparing lengths first
+    for (uint32_t m = 0; m < obj.n; ++m) {
+      const uint32_t* slot = &slots[obj.at + 3 * m];
+      if (slot[1] == k.size() && std::memcmp(text.data() + slot[0], k.data(), k.size()) == 0) return &nodes[slot[2]];
+    }
+    return nullptr;
+  }
   uint32_t lo = 0, hi = obj.n;
   while (lo < hi) {
     uint32_t mid = lo + (hi - lo) / 2;

@@ -4,6 +4,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -50,6 +51,8 @@ struct data_tree {
 // Parses render data (an object) into `out`, reusing its buffers. Errors:
 // invalid_json with where = "byte N".
 [[nodiscard]] status parse_data_tree(std::string_view json_text, data_tree& out);
+// limit_exceeded when data of `bytes` is over limits::max_data_bytes.
+[[nodiscard]] status check_data_size(std::size_t bytes);
 // parse_data's checks (size, depth) and parse, into a reusable tree.
 [[nodiscard]] status load_data(std::string_view json_text, data_tree& out);
 
@@ -172,7 +175,7 @@ using block = std::vector<node_ptr>;
 struct template_ast {
   block nodes;
   std::vector<std::string> variables;
-  std::vector<std::vector<std::string>> data_paths;  // see compiled_template::data_paths()
+  std::vector<data_path> data_paths;  // see compiled_template::data_paths()
 };
 
 [[nodiscard]] status render_block(const block& b, render_ctx& ctx, std::string& out);
@@ -222,6 +225,15 @@ struct parser;
 [[nodiscard]] result<expr_ptr> parse_filtered(lexer& lx, parser& ps);
 // Parses a primary (literal, range, variable) without filters.
 [[nodiscard]] result<expr_ptr> parse_primary(lexer& lx, parser& ps);
+// The data path a variable expression reads: its root (through the loop
+// bindings) and the literal keys after it, up to the first computed key,
+// index or array property (size / first / last, which also read the parent).
+// `complete` tells whether every key was taken. None: the root is a loop
+// variable whose collection is not data.
+std::optional<data_path> static_data_path(const parser& ps, const expr& e, bool& complete);
+// Notes a read of the whole value at `path` (a trailing `each` then means the
+// whole collection).
+void note_whole(parser& ps, data_path path);
 // Parses a condition: comparisons joined by and / or (right-associative).
 [[nodiscard]] result<expr_ptr> parse_condition(lexer& lx, parser& ps);
 
@@ -233,8 +245,19 @@ struct parser {
   std::size_t depth = 0;
   std::size_t expr_depth = 0;
   std::vector<std::string>* variables = nullptr;  // data roots read before being declared
-  std::vector<std::vector<std::string>>* data_paths = nullptr;  // static prefixes of every variable read
+  std::vector<data_path>* data_paths = nullptr;  // static prefixes of every variable read
   std::vector<std::string> declared{};             // assigned, captured or loop variables
+  // Loop variables in scope (innermost last), each with the data path of its
+  // collection's elements, or none when the collection is not a static data
+  // path (a range, a computed key: its prefix is then read whole).
+  struct loop_binding {
+    std::string name;
+    std::optional<data_path> elements;
+  };
+  std::vector<loop_binding> loops{};
+  // The expression depth whose variable read is not noted (a loop's
+  // collection, which parse_loop notes itself); 0: none.
+  std::size_t unnoted_depth = 0;
 
   void declare(std::string_view name) {
     for (const auto& d : declared) if (d == name) return;
@@ -275,6 +298,8 @@ struct filter_def {
   uint8_t max_args;
 };
 const filter_def* find_filter(std::string_view name);
+// The most positional arguments any filter takes (filters/index.cpp checks its table).
+inline constexpr std::size_t max_filter_args = 2;
 
 // ------------------------------------------------------------------ render context
 struct loop_state {
@@ -283,7 +308,7 @@ struct loop_state {
   const loop_state* parent = nullptr;
   bool tablerow = false;
   int64_t cols = 0;
-  std::string name;  // "item-collection"
+  std::string_view name;  // "item-collection" (held by the loop's node)
 };
 
 struct render_ctx {
@@ -300,14 +325,34 @@ struct render_ctx {
   enum class jump : uint8_t { none, brk, cont } interrupt = jump::none;
   uint32_t depth = 0;
 
-  [[nodiscard]] status step(pos p, uint64_t n = 1);
-  [[nodiscard]] status charge(pos p, uint64_t bytes);
+  // Budget checks, inline on every node: the error is built out of line.
+  [[nodiscard]] status step(pos p, uint64_t n = 1) {
+    bud.steps += n;
+    return bud.steps > bud.lim.steps ? steps_exceeded(p) : status(ok_value);
+  }
+  [[nodiscard]] status charge(pos p, uint64_t bytes) {
+    bud.memory += bytes;
+    return bud.memory > bud.lim.memory_bytes ? memory_exceeded(p) : status(ok_value);
+  }
   [[nodiscard]] status iterate(pos p);
-  [[nodiscard]] status emit(pos p, std::string& out, std::string_view text);
+  [[nodiscard]] status emit(pos p, std::string& out, std::string_view text) {
+    if (out.size() + text.size() > bud.lim.output_bytes) return output_exceeded(p);
+    if (auto s = charge(p, text.size()); !s) return s;
+    out.append(text);
+    return ok_value;
+  }
+  [[nodiscard]] error steps_exceeded(pos p) const;
+  [[nodiscard]] error memory_exceeded(pos p) const;
+  [[nodiscard]] error output_exceeded(pos p) const;
   value* find_assign(std::string_view name);
   void set_assign(std::string_view name, value v);
   value resolve_root(std::string_view name) const;
 };
+
+// render() into `out`, reusing its buffers: the wasm binding renders every
+// call of a template into one result.
+[[nodiscard]] status render_into(const compiled_template& t, const data_tree* data, const render_options& opt,
+                                 render_result& out) noexcept;
 
 error limit_error(std::string what, pos p);
 error arg_error(std::string msg, pos p);

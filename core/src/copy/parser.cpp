@@ -88,23 +88,39 @@ void note_variable(parser& ps, std::string_view root) {
   ps.variables->emplace_back(root);
 }
 
-// Records the static prefix of a variable read: the root and the literal
-// property names after it, up to the first computed key, index or array
-// property (size / first / last, which also read the parent). Every read of
-// data goes through a variable, so the subtrees at these prefixes are all a
-// render can see (compiled_template::data_paths()).
 void note_data_path(parser& ps, const expr& e) {
-  if (!ps.data_paths) return;
-  std::vector<std::string> path{e.root};
-  for (const auto& k : e.path) {
-    if (k->k != expr::kind::literal || !k->lit.is_string()) break;
-    std::string_view key = k->lit.str();
-    if (key == "size" || key == "first" || key == "last") break;
-    path.emplace_back(key);
+  bool complete = false;
+  if (auto path = static_data_path(ps, e, complete)) note_whole(ps, std::move(*path));
+}
+
+}  // namespace
+
+std::optional<data_path> static_data_path(const parser& ps, const expr& e, bool& complete) {
+  data_path path;
+  auto bound = std::find_if(ps.loops.rbegin(), ps.loops.rend(), [&](const auto& l) { return l.name == e.root; });
+  if (bound != ps.loops.rend()) {
+    if (!bound->elements) return std::nullopt;
+    path = *bound->elements;
+  } else {
+    path.push_back({e.root, false});
   }
+  complete = true;
+  for (const auto& k : e.path) {
+    std::string_view key = k->k == expr::kind::literal && k->lit.is_string() ? k->lit.str() : std::string_view("size");
+    if (key == "size" || key == "first" || key == "last") { complete = false; break; }
+    path.push_back({std::string(key), false});
+  }
+  return path;
+}
+
+void note_whole(parser& ps, data_path path) {
+  if (!ps.data_paths) return;
+  while (path.back().each) path.pop_back();  // the root is always a key
   for (const auto& q : *ps.data_paths) if (q == path) return;
   ps.data_paths->push_back(std::move(path));
 }
+
+namespace {
 
 result<expr_ptr> parse_number(lexer& lx) {
   lx.skip_ws();
@@ -245,7 +261,7 @@ result<expr_ptr> parse_primary(lexer& lx, parser& ps) {
     }
   }
   (void)text_b;
-  note_data_path(ps, *e);
+  if (ps.expr_depth != ps.unnoted_depth) note_data_path(ps, *e);
   // Human-readable path for reports.
   std::string t = e->root;
   for (const auto& k : e->path) {
@@ -456,16 +472,19 @@ status parser::parse_until(block& out, std::initializer_list<std::string_view> e
 
 namespace tailor::copy {
 
-std::vector<std::vector<std::string>> compiled_template::data_paths() const {
+std::vector<data_path> compiled_template::data_paths() const {
   if (!ast_) return {};
   auto v = ast_->data_paths;
   std::sort(v.begin(), v.end());
-  // Drop paths inside another listed path (their subtree is already included).
-  std::vector<std::vector<std::string>> out;
+  v.erase(std::unique(v.begin(), v.end()), v.end());
+  // Drop paths inside a subtree already kept whole (a listed path ending in a
+  // key; one ending in `each` keeps only the shape of its elements). Sorted,
+  // such a prefix comes first.
+  std::vector<data_path> out;
   for (auto& p : v) {
     bool inside = false;
     for (const auto& q : out)
-      if (q.size() <= p.size() && std::equal(q.begin(), q.end(), p.begin())) { inside = true; break; }
+      if (!q.back().each && q.size() < p.size() && std::equal(q.begin(), q.end(), p.begin())) { inside = true; break; }
     if (!inside) out.push_back(std::move(p));
   }
   return out;

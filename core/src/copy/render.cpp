@@ -154,7 +154,7 @@ value lookup_name(const value& base, std::string_view key) {
       if (key == "first") return value::boolean(l.index0 == 0);
       if (key == "last") return value::boolean(l.index0 == l.length - 1);
       if (key == "length") return value::integer(l.length);
-      if (key == "name") return value::string(l.name);
+      if (key == "name") return value::string(std::string(l.name));
       if (key == "parentloop") {
         if (!l.parent) return value::nil();
         value v; v.t = value::type::loop; v.loop = l.parent; return v;
@@ -248,32 +248,22 @@ int compare(const value& a, const value& b) {
 error limit_error(std::string what, pos p) { return make_error(errc::limit_exceeded, std::move(what), where_of(p)); }
 error arg_error(std::string msg, pos p) { return make_error(errc::invalid_field, std::move(msg), where_of(p)); }
 
-status render_ctx::step(pos p, uint64_t n) {
-  bud.steps += n;
-  if (bud.steps > bud.lim.steps)
-    return limit_error("render step budget of " + std::to_string(bud.lim.steps) + " exceeded", p);
-  return ok_value;
+error render_ctx::steps_exceeded(pos p) const {
+  return limit_error("render step budget of " + std::to_string(bud.lim.steps) + " exceeded", p);
 }
 
-status render_ctx::charge(pos p, uint64_t bytes) {
-  bud.memory += bytes;
-  if (bud.memory > bud.lim.memory_bytes)
-    return limit_error("render memory budget of " + std::to_string(bud.lim.memory_bytes) + " bytes exceeded", p);
-  return ok_value;
+error render_ctx::memory_exceeded(pos p) const {
+  return limit_error("render memory budget of " + std::to_string(bud.lim.memory_bytes) + " bytes exceeded", p);
+}
+
+error render_ctx::output_exceeded(pos p) const {
+  return limit_error("output limit of " + std::to_string(bud.lim.output_bytes) + " bytes exceeded", p);
 }
 
 status render_ctx::iterate(pos p) {
   if (++bud.loops > bud.lim.loop_iterations)
     return limit_error("loop iteration budget of " + std::to_string(bud.lim.loop_iterations) + " exceeded", p);
   return step(p);
-}
-
-status render_ctx::emit(pos p, std::string& out, std::string_view text) {
-  if (out.size() + text.size() > bud.lim.output_bytes)
-    return limit_error("output limit of " + std::to_string(bud.lim.output_bytes) + " bytes exceeded", p);
-  if (auto s = charge(p, text.size()); !s) return s;
-  out.append(text);
-  return ok_value;
 }
 
 value* render_ctx::find_assign(std::string_view name) {
@@ -301,23 +291,23 @@ value render_ctx::resolve_root(std::string_view name) const {
 namespace {
 
 result<value> apply_filters(const expr& e, value v, render_ctx& ctx) {
-  std::vector<value> args;
-  std::vector<std::pair<std::string, value>> kwargs;
+  value args[max_filter_args];  // the parser checked each call's arity against its filter's
+  std::vector<std::pair<std::string, value>> kwargs;  // rare: allocates only when used
   for (const auto& f : e.filters) {
     if (auto s = ctx.step(f.p); !s) return s.error();
-    args.clear();
-    kwargs.clear();
-    for (const auto& a : f.args) {
-      auto av = eval(*a, ctx);
+    const std::size_t n = f.args.size();
+    for (std::size_t k = 0; k < n; ++k) {
+      auto av = eval(*f.args[k], ctx);
       if (!av) return av.error();
-      args.push_back(std::move(av.value()));
+      args[k] = std::move(av.value());
     }
+    kwargs.clear();
     for (const auto& kv : f.kwargs) {
       auto av = eval(*kv.second, ctx);
       if (!av) return av.error();
       kwargs.emplace_back(kv.first, std::move(av.value()));
     }
-    filter_args fa{args.data(), args.size(), &kwargs};
+    filter_args fa{args, n, &kwargs};
     if (f.def->name == "default" && filters::default_applies(v, fa.kw("allow_false") && truthy(*fa.kw("allow_false")))) {
       if (e.input && e.input->k == expr::kind::variable &&
           std::find(ctx.defaulted.begin(), ctx.defaulted.end(), e.input->path_text) == ctx.defaulted.end())
@@ -337,12 +327,28 @@ result<value> eval(const expr& e, render_ctx& ctx) {
     case expr::kind::literal: return e.lit;
     case expr::kind::variable: {
       value v = ctx.resolve_root(e.root);
-      for (const auto& k : e.path) {
+      std::size_t k = 0;
+      // Literal keys found in data objects: walk node ids and build one value at the end
+      // (what lookup would return key by key); anything else goes the general way below.
+      if (v.t == value::type::object && v.dt) {
+        const data_tree& t = *v.dt;
+        uint32_t id = v.dn;
+        for (; k < e.path.size(); ++k) {
+          const expr& key = *e.path[k];
+          if (key.k != expr::kind::literal || !key.lit.is_string() || t.nodes[id].k != data_tree::kind::object) break;
+          const data_tree::node* m = t.find(t.nodes[id], key.lit.str());
+          if (!m) break;
+          id = static_cast<uint32_t>(m - t.nodes.data());
+        }
+        if (k > 0) v = value::from_data(t, id);
+      }
+      for (; k < e.path.size(); ++k) {
+        const auto& key = e.path[k];
         if (v.is_nil()) break;
-        if (k->k == expr::kind::literal) {
-          v = lookup(v, k->lit);
+        if (key->k == expr::kind::literal) {
+          v = lookup(v, key->lit);
         } else {
-          auto kv = eval(*k, ctx);
+          auto kv = eval(*key, ctx);
           if (!kv) return kv.error();
           v = lookup(v, kv.value());
         }
@@ -566,12 +572,16 @@ result<render_options> parse_render_options(std::string_view text) noexcept {
 
 namespace detail {
 
-status load_data(std::string_view json_text, data_tree& out) {
-  if (json_text.size() > limits::max_data_bytes)
+status check_data_size(std::size_t bytes) {
+  if (bytes > limits::max_data_bytes)
     return make_error(errc::limit_exceeded,
-                      "render data is " + std::to_string(json_text.size()) + " bytes, limit " +
-                          std::to_string(limits::max_data_bytes),
+                      "render data is " + std::to_string(bytes) + " bytes, limit " + std::to_string(limits::max_data_bytes),
                       "byte " + std::to_string(limits::max_data_bytes));
+  return ok_value;
+}
+
+status load_data(std::string_view json_text, data_tree& out) {
+  if (auto s = check_data_size(json_text.size()); !s) return s;
   return parse_data_tree(json_text.empty() ? std::string_view("{}") : json_text, out);
 }
 
@@ -589,8 +599,9 @@ result<render_data> parse_data(std::string_view json_text) noexcept {
   }
 }
 
-result<render_result> render(const compiled_template& t, const render_data& data, const render_options& opt) noexcept {
-  using namespace detail;
+namespace detail {
+
+status render_into(const compiled_template& t, const data_tree* data, const render_options& opt, render_result& out) noexcept {
   try {
     if (!t.ast()) return make_error(errc::invalid_state, "template is not compiled");
     const render_limits& l = opt.limits;
@@ -599,21 +610,39 @@ result<render_result> render(const compiled_template& t, const render_data& data
       return make_error(errc::invalid_config, "render limits above the hard maxima", "limits");
     render_ctx ctx;
     ctx.opt = &opt;
-    ctx.data = data.tree();
+    ctx.data = data;
     ctx.bud.lim = l;
-    render_result out;
-    if (auto s = render_block(t.ast()->nodes, ctx, out.text); !s) return s.error();
-    std::sort(ctx.unresolved.begin(), ctx.unresolved.end());
-    std::sort(ctx.defaulted.begin(), ctx.defaulted.end());
-    out.unresolved = std::move(ctx.unresolved);
-    out.defaulted = std::move(ctx.defaulted);
+    // The reports collect in out's vectors (their capacity is kept from call to call).
+    out.text.clear();
+    out.unresolved.clear();
+    out.defaulted.clear();
+    ctx.unresolved.swap(out.unresolved);
+    ctx.defaulted.swap(out.defaulted);
+    status s = render_block(t.ast()->nodes, ctx, out.text);
+    ctx.unresolved.swap(out.unresolved);
+    ctx.defaulted.swap(out.defaulted);
+    if (!s) return s;
+    std::sort(out.unresolved.begin(), out.unresolved.end());
+    std::sort(out.defaulted.begin(), out.defaulted.end());
     out.steps = ctx.bud.steps;
     out.memory_bytes = ctx.bud.memory;
-    return out;
+    return ok_value;
   } catch (const std::bad_alloc&) {
     return make_error(errc::limit_exceeded, "out of memory while rendering");
   } catch (const std::exception& e) {
     return make_error(errc::internal, e.what());
+  }
+}
+
+}  // namespace detail
+
+result<render_result> render(const compiled_template& t, const render_data& data, const render_options& opt) noexcept {
+  try {
+    render_result out;
+    if (auto s = detail::render_into(t, data.tree(), opt, out); !s) return s.error();
+    return out;
+  } catch (const std::bad_alloc&) {
+    return make_error(errc::limit_exceeded, "out of memory while rendering");
   }
 }
 

@@ -65,6 +65,8 @@ constexpr filter_def table[] = {
     {"url_encode", url_encode, 0, 0},
     {"where", where, 1, 2},
 };
+// apply_filters holds positional arguments in an array of this size.
+static_assert(std::all_of(std::begin(table), std::end(table), [](const filter_def& d) { return d.max_args <= max_filter_args; }));
 }  // namespace
 
 const filter_def* find_filter(std::string_view name) {

@@ -69,6 +69,7 @@ std::string replace_all(std::string_view s, std::string_view from, std::string_v
 }
 
 std::string html_escape(std::string_view s, bool once) {
+  if (s.find_first_of("&<>\"'") == std::string_view::npos) return std::string(s);
   std::string r;
   r.reserve(s.size());
   for (std::size_t i = 0; i < s.size(); ++i) {
@@ -144,12 +145,23 @@ std::string map_case(std::string_view s, bool upper, bool first_only_upper) {
   r.reserve(s.size());
   std::size_t i = 0;
   bool first = true;
-  while (i < s.size()) {
-    uint32_t c = decode_utf8(s, i);
-    if (first_only_upper) c = first ? to_upper_cp(c) : to_lower_cp(c);
-    else c = upper ? to_upper_cp(c) : to_lower_cp(c);
+  auto map = [&](uint32_t c) {
+    bool up = first_only_upper ? first : upper;
     first = false;
-    encode_utf8(c, r);
+    return up ? to_upper_cp(c) : to_lower_cp(c);
+  };
+  while (i < s.size()) {
+    // ASCII runs are mapped byte by byte, without decoding.
+    std::size_t j = i;
+    while (j < s.size() && static_cast<unsigned char>(s[j]) < 0x80) ++j;
+    if (j > i) {
+      std::size_t o = r.size();
+      r.append(s.data() + i, j - i);
+      for (; o < r.size(); ++o) r[o] = static_cast<char>(map(static_cast<unsigned char>(r[o])));
+      i = j;
+      continue;
+    }
+    encode_utf8(map(decode_utf8(s, i)), r);
   }
   return r;
 }

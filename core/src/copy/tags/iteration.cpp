@@ -12,6 +12,7 @@ struct loop_args {
   std::string var;
   expr_ptr collection;
   std::string collection_text;
+  std::string name;  // "var-collection": forloop.name and the offset:continue key
   expr_ptr limit, offset, cols;
   bool offset_continue = false;
   bool reversed = false;
@@ -26,10 +27,15 @@ result<loop_args> parse_loop_head(const token& t, parser& ps, bool tablerow) {
   if (!lx.eat_word("in")) return lx.err("\"in\" expected");
   lx.skip_ws();
   std::size_t b = lx.offset();
+  // The collection's own read is noted by parse_loop, narrowed to what the body reads.
+  const std::size_t unnoted = ps.unnoted_depth;
+  ps.unnoted_depth = ps.expr_depth + 1;
   auto c = parse_primary(lx, ps);
+  ps.unnoted_depth = unnoted;
   if (!c) return c.error();
   a.collection = std::move(c.value());
   a.collection_text = std::string(t.args.substr(b, lx.offset() - b));
+  a.name = a.var + "-" + a.collection_text;
   while (!lx.eof()) {
     if (!tablerow && lx.eat_word("reversed")) { a.reversed = true; continue; }
     std::string_view key = lx.ident();
@@ -64,7 +70,7 @@ struct for_node final : node {
     int64_t n = (coll.t == value::type::array || coll.t == value::type::range) ? static_cast<int64_t>(length_of(coll)) : 0;
     if (n == 0) return tablerow ? ok_value : render_block(else_body, ctx, out);
     int64_t off = 0;
-    std::string cont_key = a.var + "-" + a.collection_text;
+    const std::string& cont_key = a.name;
     if (a.offset_continue) {
       for (const auto& kv : ctx.offsets) if (kv.first == cont_key) off = kv.second;
     } else if (a.offset) {
@@ -101,7 +107,7 @@ struct for_node final : node {
     st.length = len;
     st.tablerow = tablerow;
     st.cols = cols > 0 ? cols : len;
-    st.name = a.var + "-" + a.collection_text;
+    st.name = a.name;
     // Parent loop: the innermost forloop local.
     for (auto it = ctx.locals.rbegin(); it != ctx.locals.rend(); ++it)
       if (it->first == "forloop") { st.parent = it->second.loop; break; }
@@ -141,6 +147,26 @@ struct for_node final : node {
   }
 };
 
+// Notes the collection's read and returns the data path of its elements:
+// the collection's path then `each`, noted as the shape of the collection
+// (its length and the kind of each element); the body's reads of the loop
+// variable add what they need below it. None when the collection is not a
+// static data path (its static prefix is then noted whole).
+std::optional<data_path> elements_path(parser& ps, const expr& collection) {
+  if (collection.k != expr::kind::variable) return std::nullopt;
+  bool complete = false;
+  auto path = static_data_path(ps, collection, complete);
+  if (!path) return std::nullopt;
+  if (!complete) {
+    note_whole(ps, std::move(*path));
+    return std::nullopt;
+  }
+  path->push_back({"", true});
+  if (ps.data_paths && std::find(ps.data_paths->begin(), ps.data_paths->end(), *path) == ps.data_paths->end())
+    ps.data_paths->push_back(*path);
+  return path;
+}
+
 result<node_ptr> parse_loop(const token& t, parser& ps, bool tablerow) {
   auto a = parse_loop_head(t, ps, tablerow);
   if (!a) return a.error();
@@ -149,12 +175,19 @@ result<node_ptr> parse_loop(const token& t, parser& ps, bool tablerow) {
   ps.declare(a->var);
   n->a = std::move(a.value());
   n->tablerow = tablerow;
+  // In the body the loop variable is an element of the collection and the
+  // loop object is local (the else body sees neither). The collection is
+  // evaluated before either exists.
+  auto elements = elements_path(ps, *n->a.collection);
+  const std::size_t outer = ps.loops.size();
+  ps.loops.push_back({tablerow ? "tablerowloop" : "forloop", std::nullopt});
+  ps.loops.push_back({n->a.var, std::move(elements)});
   const token* end = nullptr;
-  if (tablerow) {
-    if (auto s = ps.parse_until(n->body, {"endtablerow"}, &end, t.name, t.p); !s) return s.error();
-    return node_ptr(std::move(n));
-  }
-  if (auto s = ps.parse_until(n->body, {"endfor", "else"}, &end, t.name, t.p); !s) return s.error();
+  status body = tablerow ? ps.parse_until(n->body, {"endtablerow"}, &end, t.name, t.p)
+                         : ps.parse_until(n->body, {"endfor", "else"}, &end, t.name, t.p);
+  ps.loops.resize(outer);
+  if (!body) return body.error();
+  if (tablerow) return node_ptr(std::move(n));
   if (end->name == "else") {
     if (auto s = ps.parse_until(n->else_body, {"endfor"}, &end, t.name, t.p); !s) return s.error();
   }

@@ -194,6 +194,7 @@ result<node_ptr> parse_liquid(const token& t, parser& ps) {
   sub.variables = ps.variables;
   sub.data_paths = ps.data_paths;
   sub.declared = ps.declared;
+  sub.loops = ps.loops;
   auto n = std::make_unique<block_node>();
   n->p = t.p;
   if (auto st = sub.parse_until(n->body, {}, nullptr, "", t.p); !st) return st.error();
