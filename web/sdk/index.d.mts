@@ -155,6 +155,7 @@ export declare class TailorSDK extends EventTarget {
   readonly core: TailorCore;
   readonly tailor: Tailor;
   readonly recommender: Recommender | null;
+  /** This tab's state; `pending` counts this tab's upload queue only (each tab uploads what it tracked). */
   status(): SdkStatus;
   track<T extends TailorEvent['type']>(type: T, fields: EventFields<T>): TailorEvent | null;
   consent(choice: ConsentChoice): Promise<ConsentState | null>;
@@ -166,6 +167,7 @@ export declare class TailorSDK extends EventTarget {
   renderCopy(name: string, data?: Record<string, unknown>): string;
   fillSlot(element: Element): void;
   refresh(): void;
+  /** Uploads this tab's queued events now; events another open tab tracked go with that tab's uploads. */
   flush(): Promise<void>;
   pull(): Promise<number>;
   forget(options?: { remote?: boolean }): Promise<void>;
