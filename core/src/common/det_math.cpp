@@ -69,6 +69,14 @@ double det_sigmoid(double x) noexcept {
   return z / (1.0 + z);
 }
 
+double half_life_decay(int64_t age_ms, double half_life_days) noexcept {
+  constexpr double ms_per_day = 86'400'000.0;
+  if (age_ms <= 0 || half_life_days <= 0) return 1.0;
+  const double x = static_cast<double>(age_ms) / (half_life_days * ms_per_day);
+  if (x > 1000) return 0.0;
+  return det_exp2(-x);
+}
+
 double round_to(double x, int decimals) noexcept {
   double scale = 1.0;
   for (int i = 0; i < decimals; ++i) scale *= 10.0;

@@ -20,7 +20,6 @@ namespace {
 
 using detail::json;
 
-constexpr double ms_per_day = 86'400'000.0;
 constexpr uint32_t no_category = 0xFFFFFFFFu;
 
 enum source : int {
@@ -62,13 +61,6 @@ struct slot_config {
   std::string experiment;  // a feature whose value picks this slot's configuration
   json raw;                // the slot's JSON, for variations that patch it
 };
-
-double decay(int64_t age_ms, double half_life_days) {
-  if (age_ms <= 0 || half_life_days <= 0) return 1.0;
-  const double x = static_cast<double>(age_ms) / (half_life_days * ms_per_day);
-  if (x > 1000) return 0.0;
-  return detail::det_exp2(-x);
-}
 
 bool category_matches(std::string_view cat, std::string_view prefix) {
   if (prefix.empty()) return true;
@@ -621,7 +613,7 @@ result<recommend_state> recommender::impl::gather(std::string_view request_json)
           in_cart.erase(std::remove(in_cart.begin(), in_cart.end(), u), in_cart.end());
           return i;
         }
-        history.push_back({u, t, e.ts_ms, decay(st.now - e.ts_ms, cfg.history_half_life_days)});
+        history.push_back({u, t, e.ts_ms, detail::half_life_decay(st.now - e.ts_ms, cfg.history_half_life_days)});
         if (t == event_type::add_to_cart && std::find(in_cart.begin(), in_cart.end(), u) == in_cart.end()) in_cart.push_back(u);
         if (t == event_type::purchase) {
           purchased.push_back(u);
@@ -1233,7 +1225,7 @@ result<ranking_job> recommender::prepare_ranking(std::string_view request_json, 
       f[f_covisit] = norm(c.raw[src_covisit], st->mx[src_covisit]);
       f[f_trending] = norm(b.trending()[i], p_->max_trending);
       f[f_popularity] = detail::det_log(1.0 + static_cast<double>(b.popularity()[i])) / pop_den;
-      f[f_recency] = is_own ? decay(st->now - o->newest, 30.0) : 0.0;
+      f[f_recency] = is_own ? detail::half_life_decay(st->now - o->newest, 30.0) : 0.0;
       f[f_is_own] = is_own ? 1.0 : 0.0;
       f[f_blend] = norm(c.blend, max_blend);
       f[f_price] = static_cast<double>(b.item_price_minor(i)) / 100.0;

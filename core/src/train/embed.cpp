@@ -15,15 +15,6 @@
 namespace tailor::train_detail {
 namespace {
 
-constexpr double ms_per_day = 86'400'000.0;
-
-double decay(int64_t age_ms, double half_life_days) {
-  if (age_ms <= 0 || half_life_days <= 0) return 1.0;
-  const double x = static_cast<double>(age_ms) / (half_life_days * ms_per_day);
-  if (x > 1000) return 0.0;
-  return detail::det_exp2(-x);
-}
-
 uint64_t splitmix(uint64_t& s) {
   uint64_t z = (s += 0x9E3779B97F4A7C15ull);
   z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
@@ -126,7 +117,7 @@ status factorise(const interaction_log& log, const train_options& o, model& m, c
     touched.clear();
     for (uint32_t r = log.user_offsets[u]; r < log.user_offsets[u + 1]; ++r) {
       const auto& row = log.rows[r];
-      const double w = std::max(decay(log.max_ts_ms - row.ts_ms, o.embedding_half_life_days), 1e-30);
+      const double w = std::max(detail::half_life_decay(log.max_ts_ms - row.ts_ms, o.embedding_half_life_days), 1e-30);
       if (entry[row.item] == 0.0) touched.push_back(row.item);
       entry[row.item] = std::max(entry[row.item], w);
     }

@@ -9,15 +9,6 @@
 namespace tailor {
 namespace {
 
-constexpr double ms_per_day = 86'400'000.0;
-
-double decay(int64_t age_ms, double half_life_days) {
-  if (age_ms <= 0 || half_life_days <= 0) return 1.0;
-  const double x = static_cast<double>(age_ms) / (half_life_days * ms_per_day);
-  if (x > 1000) return 0.0;
-  return detail::det_exp2(-x);
-}
-
 constexpr std::array<std::string_view, 10> method_names{"popular", "trending",    "repeat", "itemknn",
                                                         "ease",    "ease_sparse", "blend",  "ranker",
                                                         "embedding", "session"};
@@ -54,7 +45,7 @@ void fold_in(const model& m, const std::vector<history_entry>& history, int64_t 
   std::vector<std::pair<uint32_t, double>> input;
   for (const auto& h : history) {
     if (h.item >= n) continue;
-    const double dec = decay(now_ms - h.ts_ms, o.history_half_life_days);
+    const double dec = detail::half_life_decay(now_ms - h.ts_ms, o.history_half_life_days);
     input.emplace_back(h.item, o.presence_input ? dec : weight_of(o.weights, h.type) * dec);
   }
   std::sort(input.begin(), input.end());
@@ -82,9 +73,9 @@ void score_items(const model& m, const std::vector<history_entry>& history, int6
   for (const auto& h : history) {
     if (h.item >= n) continue;
     if (own[h.item] == 0.0 && bought[h.item] == 0.0) distinct.push_back(h.item);
-    const double w = weight_of(o.weights, h.type) * decay(now_ms - h.ts_ms, o.history_half_life_days);
+    const double w = weight_of(o.weights, h.type) * detail::half_life_decay(now_ms - h.ts_ms, o.history_half_life_days);
     own[h.item] += w;
-    presence[h.item] = std::max(presence[h.item], decay(now_ms - h.ts_ms, o.history_half_life_days));
+    presence[h.item] = std::max(presence[h.item], detail::half_life_decay(now_ms - h.ts_ms, o.history_half_life_days));
     if (h.type == event_type::purchase) bought[h.item] += 1.0;
   }
   std::sort(distinct.begin(), distinct.end());

@@ -9,20 +9,6 @@
 #include "tailor/train.hpp"
 
 namespace tailor {
-namespace {
-
-constexpr double ms_per_day = 86'400'000.0;
-
-// Same decay as model::trending (train.cpp).
-double decay(int64_t age_ms, double half_life_days) {
-  if (age_ms <= 0 || half_life_days <= 0) return 1.0;
-  const double x = static_cast<double>(age_ms) / (half_life_days * ms_per_day);
-  if (x > 1000) return 0.0;
-  return detail::det_exp2(-x);
-}
-
-}  // namespace
-
 result<neighbour_lists> train_segment_trending(const interaction_log& log, const segment_membership& members,
                                                const train_options& o, uint32_t top_n) noexcept {
   try {
@@ -53,7 +39,7 @@ result<neighbour_lists> train_segment_trending(const interaction_log& log, const
       if (mine.empty()) continue;
       for (uint32_t k = log.user_offsets[u]; k < log.user_offsets[u + 1]; ++k) {
         const auto& r = log.rows[k];
-        const double v = weight_of(o.weights, r.type) * decay(log.max_ts_ms - r.ts_ms, o.trending_half_life_days);
+        const double v = weight_of(o.weights, r.type) * detail::half_life_decay(log.max_ts_ms - r.ts_ms, o.trending_half_life_days);
         for (uint32_t s : mine) score[s][r.item] += v;
       }
     }

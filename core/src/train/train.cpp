@@ -11,16 +11,6 @@
 namespace tailor {
 namespace {
 
-constexpr double ms_per_day = 86'400'000.0;
-
-// 2^(-age/half_life); 1 for age <= 0.
-double decay(int64_t age_ms, double half_life_days) {
-  if (age_ms <= 0 || half_life_days <= 0) return 1.0;
-  const double x = static_cast<double>(age_ms) / (half_life_days * ms_per_day);
-  if (x > 1000) return 0.0;
-  return detail::det_exp2(-x);
-}
-
 struct weighted_item {
   uint32_t item;
   float w;
@@ -43,7 +33,7 @@ std::vector<std::vector<weighted_item>> groups_of(const interaction_log& log, co
       const auto& row = log.rows[r];
       if (acc[row.item] == 0.0f) touched.push_back(row.item);
       acc[row.item] += static_cast<float>(weight_of(o.weights, row.type) *
-                                          decay(log.max_ts_ms - row.ts_ms, o.half_life_days));
+                                          detail::half_life_decay(log.max_ts_ms - row.ts_ms, o.half_life_days));
       if (acc[row.item] == 0.0f) acc[row.item] = 1e-30f;  // keep it "touched"
       last[row.item] = std::max(last[row.item], row.ts_ms);
     }
@@ -144,7 +134,7 @@ void user_vectors(const interaction_log& log, const train_options& o, model& m) 
     for (uint32_t r = log.user_offsets[u]; r < log.user_offsets[u + 1]; ++r) {
       const auto& row = log.rows[r];
       if (acc[row.item] == 0.0) touched.push_back(row.item);
-      acc[row.item] += weight_of(o.weights, row.type) * decay(log.max_ts_ms - row.ts_ms, o.user_half_life_days) + 1e-12;
+      acc[row.item] += weight_of(o.weights, row.type) * detail::half_life_decay(log.max_ts_ms - row.ts_ms, o.user_half_life_days) + 1e-12;
     }
     std::sort(touched.begin(), touched.end());
     double norm = 0;
@@ -231,7 +221,7 @@ status ease(const interaction_log& log, const train_options& o, model& m, const 
       const int32_t e = m.ease_index[log.rows[r].item];
       if (e < 0) continue;
       const float w = o.ease_half_life_days > 0
-                          ? static_cast<float>(decay(log.max_ts_ms - log.rows[r].ts_ms, o.ease_half_life_days))
+                          ? static_cast<float>(detail::half_life_decay(log.max_ts_ms - log.rows[r].ts_ms, o.ease_half_life_days))
                           : 1.0f;
       if (entry[static_cast<uint32_t>(e)] == 0.0f) items.push_back(static_cast<uint32_t>(e));
       entry[static_cast<uint32_t>(e)] = std::max(entry[static_cast<uint32_t>(e)], std::max(w, 1e-20f));
@@ -349,7 +339,7 @@ result<model> train(const interaction_log& log, const train_options& o, const pr
         last_user[r.item] = r.user;  // rows are grouped by user
         m.buyers[r.item] += 1.0f;
       }
-      trend[r.item] += weight_of(o.weights, r.type) * decay(log.max_ts_ms - r.ts_ms, o.trending_half_life_days);
+      trend[r.item] += weight_of(o.weights, r.type) * detail::half_life_decay(log.max_ts_ms - r.ts_ms, o.trending_half_life_days);
     }
     for (std::size_t i = 0; i < n; ++i) m.trending[i] = static_cast<float>(trend[i]);
     // Repeat propensity: buyers with purchases of the item in two or more sessions,
