@@ -113,17 +113,8 @@ const routes = {
   // fails the request (422), as `tailor profile --strict` does. Answer: the
   // core's profile JSON, byte for byte what `tailor profile` prints.
   'POST /v1/profile': async (request, env) => {
-    const body = await readBody(request, MAX_BODY_BYTES);
-    if (body.tooLarge) return failure(413, 'limit_exceeded', `the body is at most ${MAX_BODY_BYTES} bytes`);
-    let req;
-    try {
-      req = JSON.parse(body.text);
-    } catch (err) {
-      return failure(400, 'invalid_json', `the body is not JSON: ${err.message}`);
-    }
-    if (req === null || typeof req !== 'object' || Array.isArray(req)) {
-      return failure(400, 'invalid_field', 'the body must be a JSON object');
-    }
+    const { req, refusal } = await readJsonObject(request);
+    if (refusal) return refusal;
     const catalog = req.catalog ?? env?.CATALOG;
     if (typeof catalog !== 'string') {
       return failure(400, 'missing_field', 'catalog (JSON Lines or CSV text) is required: this worker has no CATALOG binding', 'catalog');
@@ -170,17 +161,8 @@ const routes = {
   // data binding. Answer: the decision JSON, byte for byte what `tailor recommend` prints
   // (200), or the core's error envelope (422).
   'POST /v1/recommend': async (request, env) => {
-    const body = await readBody(request, MAX_BODY_BYTES);
-    if (body.tooLarge) return failure(413, 'limit_exceeded', `the body is at most ${MAX_BODY_BYTES} bytes`);
-    let req;
-    try {
-      req = JSON.parse(body.text);
-    } catch (err) {
-      return failure(400, 'invalid_json', `the body is not JSON: ${err.message}`);
-    }
-    if (req === null || typeof req !== 'object' || Array.isArray(req)) {
-      return failure(400, 'invalid_field', 'the body must be a JSON object');
-    }
+    const { req, refusal } = await readJsonObject(request);
+    if (refusal) return refusal;
     let bytes;
     try {
       bytes = bundleBytes(req.bundle, env);
@@ -261,19 +243,26 @@ function bundleBytes(b64, env) {
 const optionsOf = (req) => (req.options === undefined || req.options === null ? '' : asText(req.options));
 
 async function copyRoute(request, run) {
+  const { req, text, refusal } = await readJsonObject(request);
+  if (refusal) return refusal;
+  const core = await TailorCore.load(wasmModule);
+  return envelopeResponse(run(core.raw, req, text));
+}
+
+/** A body that must be one JSON object (≤ MAX_BODY_BYTES): {req, text}, or {refusal} (413 / 400). */
+async function readJsonObject(request) {
   const body = await readBody(request, MAX_BODY_BYTES);
-  if (body.tooLarge) return failure(413, 'limit_exceeded', `the body is at most ${MAX_BODY_BYTES} bytes`);
+  if (body.tooLarge) return { refusal: failure(413, 'limit_exceeded', `the body is at most ${MAX_BODY_BYTES} bytes`) };
   let req;
   try {
     req = JSON.parse(body.text);
   } catch (err) {
-    return failure(400, 'invalid_json', `the body is not JSON: ${err.message}`);
+    return { refusal: failure(400, 'invalid_json', `the body is not JSON: ${err.message}`) };
   }
   if (req === null || typeof req !== 'object' || Array.isArray(req)) {
-    return failure(400, 'invalid_field', 'the body must be a JSON object');
+    return { refusal: failure(400, 'invalid_field', 'the body must be a JSON object') };
   }
-  const core = await TailorCore.load(wasmModule);
-  return envelopeResponse(run(core.raw, req, body.text));
+  return { req, text: body.text };
 }
 
 export default {
