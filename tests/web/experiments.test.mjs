@@ -16,6 +16,7 @@ import { startDemo } from '../../examples/demo.mjs';
 import { DEMO_FEATURES } from '../../examples/sync.mjs';
 import { sdkResults } from '../oracles/experiment-gen.mjs';
 import { launchChromium } from '../runtimes/chromium.mjs';
+import { adminRequest } from './sync-admin.mjs';
 
 const PROFILE_CONFIG = JSON.parse(readFileSync(new URL('../../examples/storefront/profile-config.json', import.meta.url), 'utf8'));
 /** The demo's experiments plus rules that exercise hashing: v2 with a seed, coverage, namespaces, targeting. */
@@ -35,15 +36,7 @@ let dbDir;
 let core;
 const warnings = [];
 
-async function admin(method, path, body) {
-  const res = await fetch(demo.sync.url + path, {
-    method, headers: { authorization: `Bearer ${demo.sync.adminKey}` }, body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  const text = await res.text();
-  let json;
-  try { json = JSON.parse(text); } catch { json = undefined; }
-  return { status: res.status, json, text };
-}
+const admin = (method, path, body) => adminRequest(demo.sync, method, path, body);
 
 const putFeatures = async (features) => {
   const r = await admin('PUT', '/v1/config', { profile: PROFILE_CONFIG, features });

@@ -11,6 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startDemo } from '../../examples/demo.mjs';
 import { launchChromium } from '../runtimes/chromium.mjs';
+import { adminRequest, storedEvents } from './sync-admin.mjs';
 
 let demo;
 let browser;
@@ -20,31 +21,13 @@ let dbDir;
 let anon;
 const USER = 'u-ada-lovelace';
 
-async function admin(method, path, body) {
-  const res = await fetch(demo.sync.url + path, {
-    method, headers: { authorization: `Bearer ${demo.sync.adminKey}` }, body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  const text = await res.text();
-  let json;
-  try { json = JSON.parse(text); } catch { json = undefined; }
-  return { status: res.status, json, text };
-}
+const admin = (method, path, body) => adminRequest(demo.sync, method, path, body);
 
 const on = (p, fn, arg) => p.evaluate(fn, arg);
 const uidOf = (p) => on(p, () => window.tailorSdk.uid);
 const localEvents = (p = page) => on(p, () => JSON.parse(window.tailorSdk.tailor.exportState()).events);
 
-async function serverEvents(id) {
-  const out = [];
-  let since = 0;
-  for (;;) {
-    const r = await admin('GET', `/v1/profiles/${encodeURIComponent(id)}?since=${since}&profile=0&limit=5000`);
-    assert.equal(r.status, 200, r.text);
-    out.push(...r.json.events);
-    since = r.json.watermark;
-    if (!r.json.has_more) return out;
-  }
-}
+const serverEvents = (id) => storedEvents(demo.sync, id);
 
 async function synced(p = page) {
   for (let round = 0; round < 20; round++) {

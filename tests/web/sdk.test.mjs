@@ -13,6 +13,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startDemo } from '../../examples/demo.mjs';
 import { launchChromium } from '../runtimes/chromium.mjs';
+import { adminRequest, storedEvents } from './sync-admin.mjs';
 
 let demo;
 let browser;
@@ -53,31 +54,9 @@ const status = () => sdk(() => window.tailorSdk.status());
 const uid = () => sdk(() => window.tailorSdk.uid);
 const localEvents = () => sdk(() => JSON.parse(window.tailorSdk.tailor.exportState()).events);
 
-async function admin(method, path, body) {
-  const res = await fetch(demo.sync.url + path, {
-    method,
-    headers: { authorization: `Bearer ${demo.sync.adminKey}` },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  const text = await res.text();
-  let json;
-  try { json = JSON.parse(text); } catch { json = undefined; }
-  return { status: res.status, json, text };
-}
+const admin = (method, path, body) => adminRequest(demo.sync, method, path, body);
 
-// Every event tailor-sync stored for a uid, following its watermark.
-async function serverEvents(id) {
-  const out = [];
-  let since = 0;
-  for (;;) {
-    const r = await admin('GET', `/v1/profiles/${encodeURIComponent(id)}?since=${since}&profile=0&limit=5000`);
-    if (r.status === 410) return null;
-    assert.equal(r.status, 200, r.text);
-    out.push(...r.json.events);
-    since = r.json.watermark;
-    if (!r.json.has_more) return out;
-  }
-}
+const serverEvents = (id) => storedEvents(demo.sync, id);
 
 // Flushes and waits until the outbox is empty and no new event appeared meanwhile
 // (a consent change re-fills the slots, which records impressions a moment later).
