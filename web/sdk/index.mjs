@@ -390,6 +390,9 @@ export class TailorSDK extends EventTarget {
     this.#lastConsentTs = ev.ts;
     this.#consent = this.#tailor.profile({ now: ev.ts }).consent ?? null;
     const after = this.syncAllowed;
+    // The shared cookies follow the choice at once, in the same task as syncAllowed.
+    if (before && !after) this.#clearCookie();
+    else this.#writeCookie();
     await this.#io;
     if (this.#sync) {
       if (!before && after) {
@@ -405,8 +408,6 @@ export class TailorSDK extends EventTarget {
         await this.#sync.enqueue([ev]);
       }
     }
-    if (before && !after) this.#clearCookie();
-    else this.#writeCookie();
     this.#emit('consent', { consent: this.#consent, syncAllowed: after });
     return this.#consent;
   }
