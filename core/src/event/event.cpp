@@ -17,14 +17,12 @@ constexpr std::array<std::string_view, event_type_count> type_names{
     "search",     "impression", "exposure",  "consent",          "identify",
 };
 
-// 9999-12-31T23:59:59.999Z: later timestamps are certainly wrong.
-constexpr int64_t max_ts_ms = 253402300799999;
 
 status decode_common(const json& j, const std::string& where, event& ev) {
   auto id = detail::read_string(j, "id", where, limits::max_id_bytes, true);
   if (!id) return id.error();
   ev.id = std::move(id.value());
-  auto ts = detail::read_int(j, "ts", where, 0, max_ts_ms, true);
+  auto ts = detail::read_int(j, "ts", where, 0, detail::max_event_ts_ms, true);
   if (!ts) return ts.error();
   ev.ts_ms = ts.value();
   auto uid = detail::read_string(j, "uid", where, limits::max_id_bytes, true);

@@ -2,10 +2,15 @@
 // documents (profile state export, batches).
 #pragma once
 
+#include <cstdint>
+
 #include "common/json.hpp"
 #include "tailor/event.hpp"
 
 namespace tailor::detail {
+
+// The latest timestamp an event (or a request's `now`) may carry: 9999-12-31T23:59:59.999Z.
+inline constexpr int64_t max_event_ts_ms = 253402300799999;
 
 [[nodiscard]] result<event> decode_event_value(const json& j, const std::string& where);
 json event_to_json(const event& ev);

@@ -6,12 +6,12 @@
 #include <cstring>
 
 #include "common/json.hpp"
+#include "event/event_json.hpp"
 #include "event/money.hpp"
 
 namespace tailor::detail {
 namespace {
 
-constexpr int64_t max_ts_ms = 253402300799999;  // as decode_event_value
 constexpr std::size_t max_depth = 16;           // deeper values go to the DOM path
 
 bool is_digit(char c) noexcept { return c >= '0' && c <= '9'; }
@@ -253,7 +253,7 @@ bool read_member(cursor& c, int f, raw_event& raw) {
   bool integral = false;
   switch (f) {
     case f_ts:
-      return c.number(token, integral) && small_uint(token, integral, raw.ts) && raw.ts <= max_ts_ms;
+      return c.number(token, integral) && small_uint(token, integral, raw.ts) && raw.ts <= detail::max_event_ts_ms;
     case f_quantity:
       return c.number(token, integral) && small_uint(token, integral, raw.quantity) && raw.quantity >= 1 &&
              raw.quantity <= limits::max_quantity;

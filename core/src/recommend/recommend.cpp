@@ -518,7 +518,7 @@ result<recommend_state> recommender::impl::gather(std::string_view request_json)
   st.cfg = &sit->second;
   if (!sit->second.experiment.empty()) choose_config(sit->second, req, st);
   const slot_config& cfg = *st.cfg;
-  auto now = detail::read_int(req, "now", "", 0, 253402300799999, true);
+  auto now = detail::read_int(req, "now", "", 0, detail::max_event_ts_ms, true);
   if (!now) return now.error();
   st.now = now.value();
   auto size = detail::read_int(req, "size", "", 1, limits::max_rec_size, false, cfg.size);
