@@ -52,6 +52,11 @@ std::optional<double> gb_hash(std::string_view seed, std::string_view value, int
 // context's `trackedExperiments` array are left out.
 [[nodiscard]] result<std::string> eval_all_features(std::string_view context_json) noexcept;
 
+// The event id of an exposure: "x-" + the first 32 hex digits of SHA-256 of
+// its dedupe key (the key's bytes, UTF-8). tailor-sync (POST /v1/assign) and
+// the browser SDK record an exposure under this id, so their copies dedupe.
+[[nodiscard]] result<std::string> exposure_event_id(std::string_view dedupe_key) noexcept;
+
 // Definitions (features, savedGroups, contextualBandits) parsed and compiled
 // once, then evaluated per shopper with a small user context (attributes,
 // url, forcedVariations, qaMode, stickyBucketAssignmentDocs, ...).
