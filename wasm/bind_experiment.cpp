@@ -59,6 +59,15 @@ std::string cookie_encode_json(const std::string& docs, const std::string& recen
   });
 }
 
+// Takes the key's UTF-8 bytes (JS passes TextEncoder's, as crypto.subtle hashed them).
+std::string exposure_event_id_json(const std::string& dedupe_key) {
+  return guarded([&] {
+    auto r = exposure_event_id(dedupe_key);
+    if (!r) return fail(r.error());
+    return succeed(r.value());
+  });
+}
+
 std::string analyze_wasm(const std::string& text) {
   return guarded([&] { return respond(analyze_json(text)); });
 }
@@ -152,4 +161,5 @@ EMSCRIPTEN_BINDINGS(tailor_experiment) {
   emscripten::function("banditWeights", &tailor::wasm::bandit_wasm);
   emscripten::function("stickyCookieDecode", &tailor::wasm::cookie_decode_json);
   emscripten::function("stickyCookieEncode", &tailor::wasm::cookie_encode_json);
+  emscripten::function("exposureEventId", &tailor::wasm::exposure_event_id_json);
 }

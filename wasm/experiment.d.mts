@@ -72,6 +72,9 @@ export declare function stickyCookieDecode(core: TailorCore, cookie: string):
 export declare function stickyCookieEncode(core: TailorCore, docs: StickyDocs | string,
   recent?: [string, string][]): string;
 
+/** `x-` + the first 32 hex digits of SHA-256(dedupeKey as UTF-8): the id tailor-sync gives the same exposure. */
+export declare function exposureEventId(core: TailorCore, dedupeKey: string): string;
+
 export interface ArmStats { key?: string; users: number; conversions?: number; revenue?: number; revenue_sq?: number }
 export interface ArmResult {
   key: string; conversion_rate: number; revenue_per_visitor: number; uplift: number; ci: [number, number];

@@ -49,6 +49,14 @@ export function stickyCookieEncode(core, docs, recent = []) {
   return unwrap(rawOf(core).stickyCookieEncode(toText(docs), toText(recent)));
 }
 
+/**
+ * The event id of an exposure: `x-` + the first 32 hex digits of SHA-256 of its dedupe key
+ * (UTF-8, as TextEncoder encodes it). tailor-sync records the same exposure under the same id.
+ */
+export function exposureEventId(core, dedupeKey) {
+  return unwrap(rawOf(core).exposureEventId(encoder.encode(String(dedupeKey))));
+}
+
 /** Per-arm conversion rate, revenue per visitor, uplift with 95% CI, chance to beat control, SRM. */
 export function analyzeExperiment(core, input) {
   return unwrap(rawOf(core).analyzeExperiment(toText(input)));

@@ -1271,9 +1271,10 @@ void app::on_assign(const call_ptr& c) {
   }
   out["features"] = std::move(features);
 
-  // Exposures are recorded as exposure events (idempotent ids from the SDK's
-  // dedupe key, so one per shopper, experiment and variation), unless the
-  // shopper's latest consent event withdrew analytics.
+  // Exposures are recorded as exposure events (the core's exposure_event_id of
+  // the dedupe key, as the browser SDK records them: one per shopper,
+  // experiment and variation), unless the shopper's latest consent event
+  // withdrew analytics.
   auto consent = store_->latest_of_type(uid.value(), "consent");
   if (!consent) {
     if (consent.error().code == errc::not_found) return fail(c, 410, "erased", "this uid was erased", "uid");
@@ -1295,7 +1296,9 @@ void app::on_assign(const call_ptr& c) {
     ev.ts_ms = ts;
     ev.experiment = as_text(x["experimentKey"]);
     ev.variation = as_text(x["variationKey"]);
-    ev.id = "x-" + sha256_hex(x.value("dedupeKey", "")).substr(0, 32);
+    auto id = exposure_event_id(x.value("dedupeKey", ""));  // the id the browser SDK gives it too
+    if (!id) return fail(c, 500, errc_name(id.error().code), id.error().message, id.error().where);
+    ev.id = std::move(id.value());
     json item = {{"experiment", ev.experiment}, {"variation", ev.variation},
                  {"feature", x.value("featureId", "")}, {"event_id", ev.id}};
     // The core's codec checks the event (lengths, control characters) as for any upload.

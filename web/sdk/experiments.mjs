@@ -45,7 +45,7 @@ export function cookieText(value, { secure = false, name = STICKY_COOKIE } = {})
 
 /**
  * Feature definitions compiled by the core, evaluated per shopper.
- * `pkg` is the wasm package (GrowthBookDefinitions, stickyCookieDecode/Encode).
+ * `pkg` is the wasm package (GrowthBookDefinitions, stickyCookieDecode/Encode, exposureEventId).
  */
 export class Experiments {
   #pkg;
@@ -130,6 +130,11 @@ export class Experiments {
     this.#order = [...order, ...used];
   }
 
+  /** The event id tailor-sync gives the same exposure (the core's: `x-` + SHA-256(dedupe key)[0:32]). */
+  exposureEventId(dedupeKey) {
+    return this.#pkg.exposureEventId(this.#core, dedupeKey);
+  }
+
   /** The latest evaluation's results (null before the first). */
   get results() { return this.#results; }
   get stickyDocs() { return this.#docs; }
@@ -140,10 +145,3 @@ export class Experiments {
   }
 }
 
-/** The exposure event id tailor-sync gives the same exposure: `x-` + SHA-256(dedupe key)[0:32]. */
-export async function exposureEventId(dedupeKey) {
-  const subtle = globalThis.crypto?.subtle;
-  if (!subtle) return null; // not a secure context: the caller makes a device id
-  const digest = await subtle.digest('SHA-256', new TextEncoder().encode(dedupeKey));
-  return `x-${[...new Uint8Array(digest)].map((b) => b.toString(16).padStart(2, '0')).join('').slice(0, 32)}`;
-}

@@ -7,7 +7,7 @@ import { Sync, SYNC_LIMITS } from './sync.mjs';
 import { openStore, MemoryStore } from './store.mjs';
 import { attach, installStyle, renderFromTemplate, describeReasons, applyFeature, ANTI_FLICKER_CSS } from './dom.mjs';
 import {
-  Experiments, STICKY_COOKIE, UID_COOKIE, UID_COOKIE_PATTERN, MAX_TRACKED_EXPOSURES, readCookie, cookieText, exposureEventId,
+  Experiments, STICKY_COOKIE, UID_COOKIE, UID_COOKIE_PATTERN, MAX_TRACKED_EXPOSURES, readCookie, cookieText,
 } from './experiments.mjs';
 
 export { SYNC_LIMITS, MemoryStore, ANTI_FLICKER_CSS, STICKY_COOKIE, UID_COOKIE, describeReasons, renderFromTemplate };
@@ -912,6 +912,7 @@ export class TailorSDK extends EventTarget {
     for (const x of fresh) this.#exposed.add(x.dedupeKey);
     if (this.#exposed.size > MAX_TRACKED_EXPOSURES) this.#exposed = new Set([...this.#exposed].slice(-MAX_TRACKED_EXPOSURES));
     const uid = this.#uid;
+    const exp = this.#exp;
     // Claimed in the store first: of two tabs showing the same experiment, one records it
     // (two copies of one event id with different times would make the device's fold differ
     // from the server's).
@@ -919,7 +920,7 @@ export class TailorSDK extends EventTarget {
       const mine = new Set(await this.#store.claim('exposed', fresh.map((x) => x.dedupeKey), MAX_TRACKED_EXPOSURES));
       for (const x of fresh.filter((f) => mine.has(f.dedupeKey))) {
         // The id tailor-sync's POST /v1/assign gives the same exposure, so either side's copy dedupes the other.
-        const id = await exposureEventId(x.dedupeKey).catch(() => null);
+        const id = exp.exposureEventId(x.dedupeKey);
         if (this.#uid !== uid) return; // signed in or out meanwhile: that shopper's page is gone
         const ev = this.#record('exposure', { experiment: String(x.experimentKey), variation: String(x.variationKey) }, 0, id);
         if (ev && this.syncAllowed) await this.#sync.enqueue([ev]);
