@@ -1,6 +1,7 @@
 #include <catch2/catch.hpp>
 
 #include <fstream>
+#include <optional>
 #include <sstream>
 #include <string>
 
@@ -340,6 +341,146 @@ TEST_CASE("experiment: sticky cookie round-trips, evicts LRU and rejects tamperi
   CHECK(sticky_cookie_decode(std::string(sticky_cookie_max_bytes + 1, 'a')).error().code == errc::limit_exceeded);
   CHECK(sticky_cookie_decode("s2.x~00000000").error().code == errc::invalid_state);
   CHECK(sticky_cookie_encode("[]", "[]").error().code == errc::invalid_field);
+}
+
+namespace {
+
+json read_vector(const std::string& name) {
+  std::ifstream in(std::string(TAILOR_SOURCE_DIR) + "/tests/vectors/" + name, std::ios::binary);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return json::parse(ss.str());
+}
+
+json decoded(const std::string& cookie) {
+  if (cookie.empty()) return {{"stickyBucketAssignmentDocs", json::object()}, {"order", json::array()}};
+  auto d = sticky_cookie_decode(cookie);
+  REQUIRE(d.ok());
+  return json::parse(d.value());
+}
+
+// One page: every feature evaluated with the sticky docs and their order, then
+// the docs encoded in the order the evaluation returns (what both JS callers do).
+json page_view(const gb_definitions& defs, const json& attributes, json& docs, json& order) {
+  const json user = {{"attributes", attributes}, {"stickyBucketAssignmentDocs", docs}, {"stickyBucketOrder", order}};
+  auto out = eval_all_features(defs, user.dump());
+  REQUIRE(out.ok());
+  json r = json::parse(out.value());
+  docs = r["stickyBucketAssignmentDocs"];
+  order = r["stickyBucketOrder"];
+  return r;
+}
+
+std::string cookie_of(const json& docs, const json& order) {
+  auto c = sticky_cookie_encode(docs.dump(), order.dump());
+  REQUIRE(c.ok());
+  return c.value();
+}
+
+}  // namespace
+
+TEST_CASE("experiment: the sticky cookie's LRU order is the core's (tests/vectors/sticky-lru.json)", "[experiment]") {
+  const json v = read_vector("sticky-lru.json");
+  const json& steps = v["steps"];
+  // As the edge worker does: through the cookie on every page.
+  std::string cookie;
+  for (std::size_t i = 0; i < steps.size(); ++i) {
+    const json& step = steps[i];
+    INFO("edge, step " << i + 1);
+    auto defs = load_gb_definitions(v["definitions"][step["definitions"].get<std::string>()].dump());
+    REQUIRE(defs.ok());
+    json state = decoded(cookie);
+    const json out = page_view(defs.value(), {{"id", v["uid"]}, {"path", step["path"]}},
+                               state["stickyBucketAssignmentDocs"], state["order"]);
+    CHECK(out["features"]["hero"]["value"] == step["hero"]);
+    cookie = cookie_of(state["stickyBucketAssignmentDocs"], state["order"]);
+    CHECK(cookie == step["cookie"].get<std::string>());
+    CHECK(out["stickyBucketOrder"] == decoded(step["cookie"])["order"]);
+  }
+  // As the SDK does: docs and order kept in memory while the definitions stay,
+  // read from the cookie when a new page brings new definitions.
+  json docs = json::object(), order = json::array();
+  std::string loaded;
+  std::optional<gb_definitions> defs;
+  cookie.clear();
+  for (std::size_t i = 0; i < steps.size(); ++i) {
+    const json& step = steps[i];
+    INFO("sdk, step " << i + 1);
+    if (step["definitions"] != loaded) {
+      loaded = step["definitions"].get<std::string>();
+      auto d = load_gb_definitions(v["definitions"][loaded].dump());
+      REQUIRE(d.ok());
+      defs = std::move(d.value());
+      const json state = decoded(cookie);
+      docs = state["stickyBucketAssignmentDocs"];
+      order = state["order"];
+    }
+    page_view(*defs, {{"id", v["uid"]}, {"path", step["path"]}}, docs, order);
+    cookie = cookie_of(docs, order);
+    CHECK(cookie == step["cookie"].get<std::string>());
+  }
+  // The former JS rules wrote the same assignments in another order where noted.
+  for (const json& step : steps) {
+    for (const char* former : {"former_sdk_rule_cookie", "former_edge_rule_cookie"}) {
+      if (!step.contains(former)) continue;
+      INFO(former);
+      CHECK(step[former] != step["cookie"]);
+      CHECK(decoded(step[former])["stickyBucketAssignmentDocs"] == decoded(step["cookie"])["stickyBucketAssignmentDocs"]);
+    }
+  }
+}
+
+TEST_CASE("experiment: stickyBucketOrder in is checked; out lists every assignment once", "[experiment]") {
+  const json doc = {{"attributeName", "id"}, {"attributeValue", "u"},
+                    {"assignments", {{"a__0", "x"}, {"b__0", "y"}, {"c__0", "z"}}}};
+  const json docs = {{"id||u", doc}, {"deviceId||d", {{"attributeName", "deviceId"}, {"attributeValue", "d"},
+                                                      {"assignments", {{"a__0", "x"}}}}}};
+  json ctx = {{"attributes", {{"id", "u"}}}, {"features", json::object()}, {"stickyBucketAssignmentDocs", docs}};
+  // Unlisted first (in the docs' order), then by last listing; pairs the docs do not hold are dropped.
+  ctx["stickyBucketOrder"] = json::parse(R"([["id||u","c__0"],["id||u","a__0"],["id||u","gone__0"],["id||u","c__0"]])");
+  auto r = eval_all_features(ctx.dump());
+  REQUIRE(r.ok());
+  CHECK(json::parse(r.value())["stickyBucketOrder"] ==
+        json::parse(R"([["deviceId||d","a__0"],["id||u","b__0"],["id||u","a__0"],["id||u","c__0"]])"));
+  // Without an order every assignment is unlisted; without docs there is no order.
+  ctx.erase("stickyBucketOrder");
+  CHECK(json::parse(eval_all_features(ctx.dump()).value())["stickyBucketOrder"] ==
+        json::parse(R"([["deviceId||d","a__0"],["id||u","a__0"],["id||u","b__0"],["id||u","c__0"]])"));
+  ctx.erase("stickyBucketAssignmentDocs");
+  CHECK_FALSE(json::parse(eval_all_features(ctx.dump()).value()).contains("stickyBucketOrder"));
+  // A bad order is an error naming where.
+  const std::pair<const char*, const char*> bad_orders[] = {
+      {"5", "stickyBucketOrder"}, {R"([["a","b"],["a"]])", "stickyBucketOrder[1]"},
+      {R"([["a",1]])", "stickyBucketOrder[0]"}, {R"(["a||b"])", "stickyBucketOrder[0]"}};
+  for (const auto& [bad, where] : bad_orders) {
+    INFO(bad);
+    ctx["stickyBucketOrder"] = json::parse(bad);
+    auto e = eval_all_features(ctx.dump());
+    REQUIRE_FALSE(e.ok());
+    CHECK(e.error().code == errc::invalid_field);
+    CHECK(e.error().where == where);
+  }
+  ctx["stickyBucketOrder"] = nullptr;
+  CHECK(eval_all_features(ctx.dump()).ok());
+}
+
+TEST_CASE("experiment: a sticky assignment read from the fallback doc counts as used", "[experiment]") {
+  // Assigned while anonymous (deviceId), now signed in: the read doc and the written one are both used.
+  const json features = json::parse(R"({"f":{"defaultValue":0,"rules":[{"key":"e","variations":[0,1],
+    "hashAttribute":"id","fallbackAttribute":"deviceId","meta":[{"key":"a"},{"key":"b"}]}]},
+    "g":{"defaultValue":0,"rules":[{"key":"old","variations":[0,1],"meta":[{"key":"a"},{"key":"b"}]}]}})");
+  const json docs = json::parse(R"({"deviceId||d1":{"attributeName":"deviceId","attributeValue":"d1",
+    "assignments":{"e__0":"b","z__0":"a"}}})");
+  const json ctx = {{"attributes", {{"id", "u1"}, {"deviceId", "d1"}}}, {"features", features},
+                    {"stickyBucketAssignmentDocs", docs},
+                    {"stickyBucketOrder", json::parse(R"([["deviceId||d1","e__0"],["deviceId||d1","z__0"]])")}};
+  auto r = eval_all_features(ctx.dump());
+  REQUIRE(r.ok());
+  const json out = json::parse(r.value());
+  CHECK(out["features"]["f"]["experimentResult"]["stickyBucketUsed"] == true);
+  CHECK(out["features"]["f"]["value"] == 1);
+  CHECK(out["stickyBucketOrder"] == json::parse(R"([["deviceId||d1","z__0"],["deviceId||d1","e__0"],
+    ["id||u1","e__0"],["id||u1","old__0"]])"));
 }
 
 TEST_CASE("experiment: analysis matches textbook values", "[experiment]") {

@@ -37,16 +37,26 @@ std::optional<double> gb_hash(std::string_view seed, std::string_view value, int
 // `savedGroups`, `forcedVariations`, `forcedFeatureValues`, `url`, `qaMode`,
 // `enabled`, `groups`, `contextualBandits`, and, to turn sticky bucketing on,
 // `stickyBucketAssignmentDocs` (an object keyed "attr||value", possibly empty).
-// Optional Tailor field `hashEncoding`: "utf16" (default) or "utf8".
+// Optional Tailor fields: `hashEncoding`: "utf16" (default) or "utf8";
+// `stickyBucketOrder`: the docs' assignments ["attr||value","exp__0"] least
+// recently used first (what sticky_cookie_decode returns as "order").
+//
+// With sticky bucketing on, every result also carries the updated docs and
+// `stickyBucketOrder`: each of their assignments once, least recently used
+// first, where an assignment is used when the evaluation reads it to decide a
+// result (the stored variation, or an old bucket version that blocks) or
+// writes it. Callers pass both to sticky_cookie_encode unchanged, so the
+// cookie evicts the same assignments wherever it is written.
 
 // FeatureResult JSON of one feature, plus (when sticky bucketing is on) the
-// updated assignment docs: {"result":{...},"stickyBucketAssignmentDocs":{...}}.
+// updated assignment docs and their order:
+// {"result":{...},"stickyBucketAssignmentDocs":{...},"stickyBucketOrder":[...]}.
 [[nodiscard]] result<std::string> eval_feature(std::string_view context_json,
                                                std::string_view feature_key) noexcept;
 
 // Every feature of the context at once: {"features":{key: FeatureResult},
-// "exposures":[...], "stickyBucketAssignmentDocs":{...}} (docs only when sticky
-// bucketing is on). `exposures` lists one event per experiment the shopper is
+// "exposures":[...], "stickyBucketAssignmentDocs":{...}, "stickyBucketOrder":[...]}
+// (docs and order only when sticky bucketing is on). `exposures` lists one event per experiment the shopper is
 // in, deduplicated per shopper and experiment with the SDK's key
 // (hashAttribute+hashValue+experimentKey+variationId); keys already in the
 // context's `trackedExperiments` array are left out.
@@ -156,8 +166,8 @@ inline constexpr std::size_t sticky_cookie_max_bytes = 1024;
 [[nodiscard]] result<std::string> sticky_cookie_decode(std::string_view cookie) noexcept;
 
 // Encodes docs (as returned by eval_feature / eval_all_features). `recent_json`
-// lists ["attr||value","exp__0"] pairs least recently used first (e.g. the
-// decoded order followed by what this page used); unlisted ones count as oldest.
+// lists ["attr||value","exp__0"] pairs least recently used first (the
+// evaluation's stickyBucketOrder); unlisted ones count as oldest.
 [[nodiscard]] result<std::string> sticky_cookie_encode(std::string_view docs_json,
                                                        std::string_view recent_json,
                                                        std::size_t max_bytes = sticky_cookie_max_bytes) noexcept;

@@ -287,6 +287,7 @@ evaluation::evaluation(const json& context, const gb_definitions::impl* definiti
   if (const json* docs = member(ctx, "stickyBucketAssignmentDocs"); docs && docs->is_object()) {
     sticky = true;
     sticky_docs = *docs;
+    if (const json* order = member(ctx, "stickyBucketOrder"); order && order->is_array()) sticky_order = *order;
   }
 }
 
@@ -515,19 +516,35 @@ json experiment_result(evaluation& ev, const json& exp, int64_t index, bool hash
   return r;
 }
 
-json sticky_assignments(evaluation& ev, const json* hash_attribute, const json* fallback_attribute) {
-  json out = json::object();
+// The sticky assignments of an experiment's user: the fallback attribute's
+// doc, overridden by the hash attribute's.
+struct sticky_lookup {
+  json assignments = json::object();
+  std::string hash_doc, fallback_doc;  // doc keys ("attr||value")
+  std::vector<std::string> from_hash;  // assignment keys the hash attribute's doc holds
+
+  // The doc key of one of `assignments`.
+  const std::string& doc_of(const std::string& key) const {
+    return std::find(from_hash.begin(), from_hash.end(), key) != from_hash.end() ? hash_doc : fallback_doc;
+  }
+};
+
+sticky_lookup sticky_assignments(evaluation& ev, const json* hash_attribute, const json* fallback_attribute) {
+  sticky_lookup out;
   const hash_attr h = get_hash_attribute(ev.attributes, hash_attribute, nullptr);
-  const std::string hash_key = h.attribute + "||" + sticky_string(h.value);
+  out.hash_doc = h.attribute + "||" + sticky_string(h.value);
   const hash_attr f = get_hash_attribute(ev.attributes, fallback_attribute, nullptr);
   if (detail::js_truthy(f.value)) {
-    const std::string fk = f.attribute + "||" + sticky_string(f.value);
-    if (const json* doc = member(ev.sticky_docs, fk.c_str())) {
-      if (const json* a = member(*doc, "assignments"); a && a->is_object()) out.update(*a);
+    out.fallback_doc = f.attribute + "||" + sticky_string(f.value);
+    if (const json* doc = member(ev.sticky_docs, out.fallback_doc.c_str())) {
+      if (const json* a = member(*doc, "assignments"); a && a->is_object()) out.assignments.update(*a);
     }
   }
-  if (const json* doc = member(ev.sticky_docs, hash_key.c_str())) {
-    if (const json* a = member(*doc, "assignments"); a && a->is_object()) out.update(*a);
+  if (const json* doc = member(ev.sticky_docs, out.hash_doc.c_str())) {
+    if (const json* a = member(*doc, "assignments"); a && a->is_object()) {
+      out.assignments.update(*a);
+      for (auto it = a->begin(); it != a->end(); ++it) out.from_hash.push_back(it.key());
+    }
   }
   return out;
 }
@@ -574,14 +591,18 @@ json evaluation::run(json exp, const json* feature_id) {
   int64_t assigned = -1;
   bool found_sticky = false;
   bool blocked = false;
+  std::string read_doc, read_key;  // the sticky assignment that decides (found or blocking)
   if (sticky_on) {
-    const json assignments =
+    const sticky_lookup lookup =
         sticky_assignments(*this, member(exp, "hashAttribute"), member(exp, "fallbackAttribute"));
+    const json& assignments = lookup.assignments;
     const json* minv = member(exp, "minBucketVersion");
     const int64_t min_version = truthy(minv) ? static_cast<int64_t>(to_num(*minv)) : 0;
     for (int64_t i = 0; i < min_version && i < 10000; ++i) {
-      if (assignments.contains(key_text + "__" + std::to_string(i))) {
+      if (std::string old = key_text + "__" + std::to_string(i); assignments.contains(old)) {
         blocked = true;
+        read_doc = lookup.doc_of(old);
+        read_key = std::move(old);
         break;
       }
     }
@@ -599,6 +620,10 @@ json evaluation::run(json exp, const json* feature_id) {
         }
       }
       found_sticky = assigned >= 0;
+      if (found_sticky) {
+        read_doc = lookup.doc_of(sk);
+        read_key = sk;
+      }
     }
   }
 
@@ -646,7 +671,10 @@ json evaluation::run(json exp, const json* feature_id) {
       assigned = choose_variation(*n, bucket_ranges(num, cov, member(exp, "weights")));
     }
   }
-  if (blocked) return done(experiment_result(*this, exp, -1, false, feature_id, std::nullopt, true));
+  if (blocked) {
+    touch_sticky(read_doc, read_key);
+    return done(experiment_result(*this, exp, -1, false, feature_id, std::nullopt, true));
+  }
   if (assigned < 0) return miss();
   if (exp.contains("force")) {
     const json& f = exp["force"];
@@ -665,12 +693,15 @@ json evaluation::run(json exp, const json* feature_id) {
       if (const json* a = member(*doc, "assignments"); a && a->is_object()) existing = *a;
     }
     json updated = existing;
-    updated[sticky_experiment_key(key, member(exp, "bucketVersion"))] = res["key"];
+    const std::string assignment_key = sticky_experiment_key(key, member(exp, "bucketVersion"));
+    updated[assignment_key] = res["key"];
     if (updated != existing) {
       sticky_docs[doc_key] = {{"attributeName", h.attribute},
                               {"attributeValue", value_text},
                               {"assignments", updated}};
     }
+    if (found_sticky) touch_sticky(read_doc, read_key);
+    touch_sticky(doc_key, assignment_key);
   }
   return done(res);
 }
@@ -736,6 +767,7 @@ result<json> parse_context(std::string_view text) {
       f && !f->is_object() && !f->is_null()) {
     return make_error(errc::invalid_field, "features must be an object", "features");
   }
+  if (auto s = experiment_detail::check_sticky_order(doc.value()); !s) return s.error();
   if (doc->contains("savedGroups")) {
     const json& sg = (*doc)["savedGroups"];
     if (!sg.is_object() && !sg.is_null()) {
@@ -781,10 +813,18 @@ json experiment_detail::exposures(const json& ctx, const json& features) {
 
 namespace {
 
+// With sticky bucketing on: the updated docs and their recency, which a
+// caller hands to sticky_cookie_encode as they are.
+void add_sticky_state(json& out, const experiment_detail::evaluation& ev) {
+  if (!ev.sticky) return;
+  out["stickyBucketAssignmentDocs"] = ev.sticky_docs;
+  out["stickyBucketOrder"] = experiment_detail::sticky_order_of(ev.sticky_docs, ev.sticky_order);
+}
+
 std::string with_docs(const experiment_detail::evaluation& ev, const char* name, json value) {
   json out = json::object();
   out[name] = std::move(value);
-  if (ev.sticky) out["stickyBucketAssignmentDocs"] = ev.sticky_docs;
+  add_sticky_state(out, ev);
   return detail::dump_json(out);
 }
 
@@ -817,7 +857,7 @@ result<std::string> eval_all_features(std::string_view context_json) noexcept {
     json out = json::object();
     out["exposures"] = experiment_detail::exposures(ev.ctx, all);
     out["features"] = std::move(all);
-    if (ev.sticky) out["stickyBucketAssignmentDocs"] = ev.sticky_docs;
+    add_sticky_state(out, ev);
     return detail::dump_json(out);
   } catch (const std::exception& e) {
     return make_error(errc::internal, e.what());
@@ -899,7 +939,7 @@ result<std::string> eval_all_features(const gb_definitions& defs, std::string_vi
     json out = json::object();
     out["exposures"] = experiment_detail::exposures(ev.ctx, all);
     out["features"] = std::move(all);
-    if (ev.sticky) out["stickyBucketAssignmentDocs"] = ev.sticky_docs;
+    add_sticky_state(out, ev);
     return detail::dump_json(out);
   } catch (const std::exception& e) {
     return make_error(errc::internal, e.what());
@@ -951,7 +991,7 @@ result<std::string> eval_auto_experiments(std::string_view context_json) noexcep
       }
     }
     json out = {{"tracked", tracked}, {"redirectUrl", redirect}};
-    if (ev.sticky) out["stickyBucketAssignmentDocs"] = ev.sticky_docs;
+    add_sticky_state(out, ev);
     return detail::dump_json(out);
   } catch (const std::exception& e) {
     return make_error(errc::internal, e.what());

@@ -73,12 +73,26 @@ struct evaluation {
   hash_encoding enc = hash_encoding::utf16;
   bool sticky = false;
   json sticky_docs = json::object();
+  // Recency of the sticky assignments: the context's stickyBucketOrder, then
+  // ["attr||value", "exp__version"] of every assignment this evaluation read
+  // to decide a result or wrote, in the order it did (see sticky_order_of).
+  json sticky_order = json::array();
   std::vector<std::string> stack;  // features being evaluated (cycle detection)
 
   explicit evaluation(const json& context, const gb_definitions::impl* definitions = nullptr);
   json eval_feature(const std::string& id);
   json run(json experiment, const json* feature_id);
+  void touch_sticky(const std::string& doc_key, const std::string& assignment_key);
 };
+
+// Every assignment of `docs` once, as ["attr||value", "exp__version"], least
+// recently used first: those `order` does not list (in the docs' order), then
+// the listed ones by their last place in `order` (sticky_order.cpp). This is
+// the order sticky_cookie_encode keeps when it evicts.
+json sticky_order_of(const json& docs, const json& order);
+
+// The context's stickyBucketOrder: absent, null or an array of two-string arrays.
+status check_sticky_order(const json& context);
 
 // isURLTargeted(url, urlPatterns) and mergeQueryStrings(old, new) (url.cpp).
 bool url_targeted(const std::string& href, const json& targets);
