@@ -103,7 +103,7 @@ test('the browser assigns every shopper as @growthbook/growthbook and POST /v1/a
     ...Array.from({ length: 10 }, (_, i) => `Zoe\u0301 ${i}`), // combining acute accent
   ];
   // In the page: the SDK's own module over the config it loaded, one fresh cookie per shopper.
-  const browserResults = await sdk(async ({ list, url, key }) => {
+  const inPage = await sdk(async ({ list, url, key }) => {
     const { Experiments } = await import('/sdk/experiments.mjs');
     const pkg = await import('/pkg/index.mjs');
     const config = await (await fetch(`${url}/v1/config`, { headers: { authorization: `Bearer ${key}` }, credentials: 'omit' })).text();
@@ -111,12 +111,15 @@ test('the browser assigns every shopper as @growthbook/growthbook and POST /v1/a
     try {
       return list.map((id) => {
         exp.loadCookie('');
-        return exp.evaluate({ attributes: { id } }).features;
+        const { features, exposures } = exp.evaluate({ attributes: { id } });
+        // The exposure event ids the SDK records (the core's, in this page's wasm).
+        return { features, exposures: exposures.map((x) => ({ ...x, eventId: exp.exposureEventId(x.dedupeKey) })) };
       });
     } finally {
       exp.close();
     }
   }, { list: ids, url: demo.sync.url, key: demo.sync.browserKey });
+  const browserResults = inPage.map((r) => r.features);
   let inExperiment = 0;
   for (const [i, id] of ids.entries()) {
     const want = sdkResults(GrowthBook, { features: FEATURES, attributes: { id } });
@@ -124,12 +127,20 @@ test('the browser assigns every shopper as @growthbook/growthbook and POST /v1/a
     inExperiment += Object.values(want).filter((f) => f.experimentResult?.inExperiment).length;
   }
   assert.ok(inExperiment > ids.length, `experiments are exercised (${inExperiment})`);
-  // tailor-sync assigns the same (a sample, every kind of id).
+  // tailor-sync assigns the same (a sample, every kind of id), and records each exposure under
+  // the event id the browser gives it: SHA-256 of the dedupe key, as Node's crypto computes it.
+  let unicode = 0;
   for (const i of [0, 1, 2, 3, 50, 99, 160, 170, 180, 185, 190, 195]) {
     const r = await admin('POST', '/v1/assign', { uid: ids[i] });
     assert.equal(r.status, 200, r.text);
     assert.deepEqual(r.json.features, browserResults[i], `server, shopper ${JSON.stringify(ids[i])}`);
+    const server = r.json.exposures.map((x) => [x.feature, x.event_id]);
+    const browser = inPage[i].exposures.map((x) => [x.featureId, x.eventId]);
+    assert.deepEqual(browser, server, `exposure ids, shopper ${JSON.stringify(ids[i])}`);
+    for (const x of inPage[i].exposures) assert.equal(x.eventId, `x-${sha(x.dedupeKey).slice(0, 32)}`, x.dedupeKey);
+    if (i >= 160) unicode += server.length;
   }
+  assert.ok(unicode > 0, `exposures of Unicode ids compared (${unicode})`);
 });
 
 test('the page shows its variation before the first paint and records one exposure', async () => {
