@@ -53,18 +53,6 @@ export function readSticky(core, cookie) {
   }
 }
 
-/** ["attr||value", "experiment__bucketVersion"] of every sticky assignment this page used, in order. */
-function usedThisPage(features) {
-  const used = [];
-  for (const r of Object.values(features)) {
-    const x = r.experimentResult;
-    if (!x?.inExperiment || !r.experiment) continue;
-    used.push([`${x.hashAttribute}||${x.hashValue}`,
-      `${r.experiment.key}__${r.experiment.bucketVersion ?? 0}`]);
-  }
-  return used;
-}
-
 /**
  * Every feature for one shopper, with sticky buckets read from and written to
  * the cookie. definitions: GrowthBook's {features, savedGroups} (text or object).
@@ -76,8 +64,10 @@ export function assignShopper(core, definitions, { uid, url, attributes = {}, st
   const warnings = sticky.warning ? [sticky.warning] : [];
   const defs = GrowthBookDefinitions.load(core, definitions);
   try {
-    const out = defs.evalAll({ attributes: { ...attributes, id: uid }, url, stickyBucketAssignmentDocs: sticky.docs });
-    const cookie = stickyCookieEncode(core, out.stickyBucketAssignmentDocs ?? {}, [...sticky.order, ...usedThisPage(out.features)]);
+    // The core says which assignments this page used (stickyBucketOrder): the cookie evicts the others first.
+    const out = defs.evalAll({ attributes: { ...attributes, id: uid }, url,
+      stickyBucketAssignmentDocs: sticky.docs, stickyBucketOrder: sticky.order });
+    const cookie = stickyCookieEncode(core, out.stickyBucketAssignmentDocs, out.stickyBucketOrder);
     return { features: out.features, exposures: out.exposures, stickyCookie: cookie, warnings };
   } finally {
     defs.close();

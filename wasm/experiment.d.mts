@@ -34,6 +34,14 @@ export interface FeatureResult {
 }
 
 export type StickyDocs = Record<string, { attributeName: string; attributeValue: string; assignments: Record<string, string> }>;
+/** ["attr||value", "experiment__bucketVersion"] of sticky assignments, least recently used first. */
+export type StickyOrder = [string, string][];
+/**
+ * With sticky bucketing on (stickyBucketAssignmentDocs in the context), results carry the updated
+ * docs and their order as the core decided it (what this evaluation read or wrote is the most
+ * recent): pass both to stickyCookieEncode unchanged.
+ */
+export interface StickyState { stickyBucketAssignmentDocs?: StickyDocs; stickyBucketOrder?: StickyOrder }
 
 export interface GrowthBookContext {
   attributes?: Record<string, unknown>;
@@ -48,29 +56,32 @@ export interface GrowthBookContext {
   contextualBandits?: Record<string, unknown>;
   experiments?: Record<string, unknown>[];
   stickyBucketAssignmentDocs?: StickyDocs;
+  /** The docs' order (stickyCookieDecode's `order`); unlisted assignments count as the oldest. */
+  stickyBucketOrder?: StickyOrder;
   hashEncoding?: 'utf16' | 'utf8';
   trackedExperiments?: string[];
 }
 
 export declare function assign(core: TailorCore, context: GrowthBookContext | string, feature: string):
-  { result: FeatureResult; stickyBucketAssignmentDocs?: StickyDocs };
+  { result: FeatureResult } & StickyState;
 export declare function assign(core: TailorCore, context: GrowthBookContext | string, experiment: Record<string, unknown>):
-  { result: ExperimentResult; stickyBucketAssignmentDocs?: StickyDocs };
+  { result: ExperimentResult } & StickyState;
 export interface Exposure {
   dedupeKey: string; experimentKey: string; featureId: string; variationId: number; variationKey: string;
   hashAttribute: string; hashValue: unknown;
 }
 export declare function evalAll(core: TailorCore, context: GrowthBookContext | string):
-  { features: Record<string, FeatureResult>; exposures: Exposure[]; stickyBucketAssignmentDocs?: StickyDocs };
+  { features: Record<string, FeatureResult>; exposures: Exposure[] } & StickyState;
 export declare function evalAutoExperiments(core: TailorCore, context: GrowthBookContext | string):
   { tracked: { experimentKey: string; result: ExperimentResult }[]; redirectUrl: string };
 export declare function gbHash(core: TailorCore, seed: string, value: string, version: number,
   encoding?: 'utf16' | 'utf8'): number | null;
 export declare function gbDecrypt(core: TailorCore, payload: string, key: string): string;
 export declare function stickyCookieDecode(core: TailorCore, cookie: string):
-  { stickyBucketAssignmentDocs: StickyDocs; order: [string, string][] };
+  { stickyBucketAssignmentDocs: StickyDocs; order: StickyOrder };
+/** `recent`: the evaluation's stickyBucketOrder (least recently used first; evicted first). */
 export declare function stickyCookieEncode(core: TailorCore, docs: StickyDocs | string,
-  recent?: [string, string][]): string;
+  recent?: StickyOrder): string;
 
 /** `x-` + the first 32 hex digits of SHA-256(dedupeKey as UTF-8): the id tailor-sync gives the same exposure. */
 export declare function exposureEventId(core: TailorCore, dedupeKey: string): string;
@@ -105,7 +116,7 @@ export declare class GrowthBookDefinitions {
     contextualBandits?: Record<string, unknown> } | string): GrowthBookDefinitions;
   /** The fast path for a page: attributes alone (a plain object), evaluated in one wasm call. */
   evaluate(attributes: Record<string, unknown> | null | undefined, options?: { hashEncoding?: 'utf16' | 'utf8' }): FeatureSet;
-  evalAll(user: UserContext | string): { features: Record<string, FeatureResult>; exposures: Exposure[]; stickyBucketAssignmentDocs?: StickyDocs };
-  evalFeature(user: UserContext | string, key: string): { result: FeatureResult; stickyBucketAssignmentDocs?: StickyDocs };
+  evalAll(user: UserContext | string): { features: Record<string, FeatureResult>; exposures: Exposure[] } & StickyState;
+  evalFeature(user: UserContext | string, key: string): { result: FeatureResult } & StickyState;
   close(): void;
 }

@@ -1,15 +1,17 @@
 // Experiments and feature flags (GrowthBook-compatible) evaluated by the wasm
 // core. Contexts are GrowthBook's JSON: {attributes, features, savedGroups,
 // forcedVariations, url, qaMode, enabled, contextualBandits,
-// stickyBucketAssignmentDocs, hashEncoding}.
+// stickyBucketAssignmentDocs, stickyBucketOrder, hashEncoding}. With sticky
+// docs, results carry the updated docs and stickyBucketOrder (the core's
+// least-recently-used order): both go to stickyCookieEncode as they are.
 import { unwrap } from './index.mjs';
 
 const toText = (v) => (typeof v === 'string' ? v : JSON.stringify(v));
 const rawOf = (core) => core.raw ?? core;
 
 /**
- * assign(core, context, featureKey) -> {result: FeatureResult, stickyBucketAssignmentDocs?}
- * assign(core, context, experiment) -> {result: Result, stickyBucketAssignmentDocs?}
+ * assign(core, context, featureKey) -> {result: FeatureResult, stickyBucketAssignmentDocs?, stickyBucketOrder?}
+ * assign(core, context, experiment) -> {result: Result, stickyBucketAssignmentDocs?, stickyBucketOrder?}
  */
 export function assign(core, context, featureOrExperiment) {
   const m = rawOf(core);
@@ -19,7 +21,7 @@ export function assign(core, context, featureOrExperiment) {
   return unwrap(m.gbRunExperiment(toText(context), toText(featureOrExperiment)));
 }
 
-/** Every feature of the context at once: {features: {key: FeatureResult}, stickyBucketAssignmentDocs?}. */
+/** Every feature of the context at once: {features: {key: FeatureResult}, exposures, stickyBucketAssignmentDocs?, stickyBucketOrder?}. */
 export function evalAll(core, context) {
   return unwrap(rawOf(core).gbEvalAll(toText(context)));
 }
@@ -44,7 +46,10 @@ export function stickyCookieDecode(core, cookie) {
   return unwrap(rawOf(core).stickyCookieDecode(cookie));
 }
 
-/** Encodes sticky docs into a cookie value (<= 1 KB, least recently used evicted first). */
+/**
+ * Encodes sticky docs into a cookie value (<= 1 KB, least recently used evicted first).
+ * `recent`: the evaluation's stickyBucketOrder, as it returned it.
+ */
 export function stickyCookieEncode(core, docs, recent = []) {
   return unwrap(rawOf(core).stickyCookieEncode(toText(docs), toText(recent)));
 }
@@ -218,7 +223,7 @@ export class FeatureSet {
 /**
  * Feature definitions parsed and compiled once ({features, savedGroups,
  * contextualBandits}), then evaluated per shopper with a small user context
- * ({attributes, url, forcedVariations, qaMode, stickyBucketAssignmentDocs}).
+ * ({attributes, url, forcedVariations, qaMode, stickyBucketAssignmentDocs, stickyBucketOrder}).
  * Holds wasm memory: call close() when done.
  */
 export class GrowthBookDefinitions {
@@ -293,7 +298,7 @@ export class GrowthBookDefinitions {
     const words = m.i32.slice(from, from + this.#plan.keys.length * OUTCOME_WORDS);
     return new FeatureSet(this.#plan, words, attrs);
   }
-  /** {features: {key: FeatureResult}, exposures, stickyBucketAssignmentDocs?} for a user context. */
+  /** {features: {key: FeatureResult}, exposures, stickyBucketAssignmentDocs?, stickyBucketOrder?} for a user context. */
   evalAll(user) {
     const h = this.#handle();
     const u = typeof user === 'string' ? null : user ?? {};

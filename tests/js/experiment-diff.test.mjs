@@ -7,8 +7,10 @@ import { readFile } from 'node:fs/promises';
 import { isDeepStrictEqual } from 'node:util';
 import { GrowthBook } from '@growthbook/growthbook';
 import { TailorCore, TailorError, assign, evalAll, evalAutoExperiments, gbHash, gbDecrypt,
-  stickyCookieDecode, stickyCookieEncode, analyzeExperiment, banditWeights, GrowthBookDefinitions }
+  stickyCookieDecode, stickyCookieEncode, analyzeExperiment, banditWeights, GrowthBookDefinitions, exposureEventId }
   from '../../build/wasm/pkg/index.mjs';
+import * as pkg from '../../build/wasm/pkg/index.mjs';
+import { Experiments } from '../../web/sdk/experiments.mjs';
 import { generateContexts, sdkResults } from '../oracles/experiment-gen.mjs';
 
 const core = await TailorCore.load();
@@ -83,6 +85,55 @@ test('sticky bucketing through a cookie keeps the assignment across page loads',
   assert.equal(second.features.f.experimentResult.stickyBucketUsed, true);
   assert.throws(() => stickyCookieDecode(core, cookie.slice(0, -1) + (cookie.endsWith('0') ? '1' : '0')),
     (e) => e.code === 'invalid_state');
+});
+
+test('sticky-lru.json: the page views write the cookie bytes the core writes natively (wasm API and the SDK module)', async () => {
+  const v = JSON.parse(await readFile(new URL('../vectors/sticky-lru.json', import.meta.url), 'utf8'));
+  // Stateless, as the edge worker does: the cookie decoded into the context, the result encoded.
+  let cookie = '';
+  for (const [i, step] of v.steps.entries()) {
+    const { stickyBucketAssignmentDocs = {}, order = [] } = cookie ? stickyCookieDecode(core, cookie) : {};
+    const out = evalAll(core, { ...v.definitions[step.definitions], attributes: { id: v.uid, path: step.path },
+      stickyBucketAssignmentDocs, stickyBucketOrder: order });
+    assert.equal(out.features.hero.value, step.hero, `step ${i + 1}`);
+    cookie = stickyCookieEncode(core, out.stickyBucketAssignmentDocs, out.stickyBucketOrder);
+    assert.equal(cookie, step.cookie, `step ${i + 1}`);
+  }
+  // The browser SDK's module: state in memory while the definitions stay, the cookie across them.
+  let exp = null;
+  let loaded = null;
+  let previous = '';
+  try {
+    for (const [i, step] of v.steps.entries()) {
+      if (step.definitions !== loaded) {
+        exp?.close();
+        exp = new Experiments(pkg, core, v.definitions[step.definitions]);
+        loaded = step.definitions;
+        assert.equal(exp.loadCookie(previous), null);
+      }
+      const r = exp.evaluate({ attributes: { id: v.uid, path: step.path } });
+      assert.equal(r.features.hero.value, step.hero, `step ${i + 1}`);
+      assert.equal(r.changed, step.cookie !== previous, `step ${i + 1}: changed is whether the cookie changes`);
+      assert.equal(exp.cookieValue(), step.cookie, `step ${i + 1}`);
+      assert.equal(exp.evaluate({ attributes: { id: v.uid, path: step.path } }).changed, false, 'the same page again');
+      previous = step.cookie;
+    }
+  } finally {
+    exp?.close();
+  }
+});
+
+test('exposureEventId is Web Crypto\'s SHA-256 of the UTF-8 key, as the SDK computed it before the core did', async () => {
+  const webCrypto = async (key) => {
+    const digest = await crypto.subtle.digest('SHA-256', new TextEncoder().encode(key));
+    return `x-${Buffer.from(digest).toString('hex').slice(0, 32)}`;
+  };
+  const keys = ['', 'idu-42exp-hero-layout1', 'id用户1exp-checkout2', 'id😀 shopper 0 👩‍👩‍👧hero-test0',
+    'idZoe\u0301 1exp-layer-a0', 'id\ud800lone surrogate0', 'x'.repeat(1000), 'é'.repeat(63)];
+  for (let i = 0; i < 200; i++) keys.push(`id${String.fromCodePoint(0x20 + ((i * 7919) % 0x10fff))}${'k'.repeat(i)}exp${i % 3}`);
+  for (const key of keys) assert.equal(exposureEventId(core, key), await webCrypto(key), JSON.stringify(key));
+  // The ids tests/core/exposure_id_test.cpp checks natively.
+  assert.equal(exposureEventId(core, 'id用户1exp-checkout2'), 'x-7a7bdb250c1ce3e20088500606c82c3b');
 });
 
 test('bandit and analysis goldens are byte-identical in wasm', async () => {

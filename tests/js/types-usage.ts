@@ -4,6 +4,7 @@ import { Tailor, type Profile, type TrackResult, type Segment } from '../../wasm
 import { evalCondition, checkCondition, type Condition } from '../../wasm/index.mjs';
 import { assign, evalAll, gbHash, GrowthBookDefinitions, type FeatureResult, type FeatureSet, type GrowthBookContext }
   from '../../wasm/index.mjs';
+import { stickyCookieDecode, stickyCookieEncode, exposureEventId, type StickyOrder } from '../../wasm/index.mjs';
 
 async function usage(): Promise<void> {
   const core = await TailorCore.load();
@@ -88,6 +89,14 @@ async function experimentUsage(): Promise<FeatureResult> {
   const on: boolean = page.isOn('f');
   console.log(page.value('f'), on, page.exposures.length, page.keys.length, page.features.f?.source);
   const one: FeatureResult = page.result('f');
+  // Sticky buckets through the cookie: the order in and out is the core's.
+  const sticky = stickyCookieDecode(core, 's1.~00000000');
+  const out = defs.evalAll({ attributes: { id: 'u1' }, stickyBucketAssignmentDocs: sticky.stickyBucketAssignmentDocs,
+    stickyBucketOrder: sticky.order });
+  const order: StickyOrder | undefined = out.stickyBucketOrder;
+  const cookie: string = stickyCookieEncode(core, out.stickyBucketAssignmentDocs ?? {}, order);
+  const id: string = exposureEventId(core, page.exposures[0]?.dedupeKey ?? '');
+  console.log(cookie, id);
   defs.close();
   console.log(one.ruleId);
   return assign(core, ctx, 'f').result;

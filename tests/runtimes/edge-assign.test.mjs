@@ -4,7 +4,7 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createServer } from 'node:http';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { launchChromium } from './chromium.mjs';
@@ -15,6 +15,7 @@ import { workerdConfig } from '../../edge/workerd-config.mjs';
 import { startWorkerd } from './workerd.mjs';
 import { TailorCore, evalAll, stickyCookieDecode } from '../../build/wasm/pkg/index.mjs';
 
+const STICKY_LRU = JSON.parse(readFileSync(new URL('../vectors/sticky-lru.json', import.meta.url), 'utf8'));
 const hostile = '</script><script>alert(1)</script>\u2028';
 const features = {
   hero: { defaultValue: 'blue', rules: [{ key: 'hero-test', variations: ['blue', 'red', 'green'],
@@ -288,6 +289,33 @@ describe('the sticky cookie stays within 1 KB, evicting the least recently used 
       }
     } finally {
       await edge.stop();
+      origin.close();
+    }
+  });
+});
+
+describe('the sticky cookie keeps the core\'s least-recently-used order (tests/vectors/sticky-lru.json)', () => {
+  test('the same page views write the cookie bytes the core writes natively and the SDK writes in Chromium', async () => {
+    const origin = await startOrigin();
+    let edge = null;
+    let running = null;
+    let cookie = '';
+    try {
+      for (const [i, step] of STICKY_LRU.steps.entries()) {
+        if (step.definitions !== running) { // new definitions: a new deployment of the worker
+          await edge?.stop();
+          edge = await startEdge(origin, JSON.stringify(STICKY_LRU.definitions[step.definitions]));
+          running = step.definitions;
+        }
+        const res = await fetch(`${edge.url}${step.path}`, { headers: { cookie: `tailor_uid=${STICKY_LRU.uid}${cookie ? `; tailor_sb=${cookie}` : ''}` } });
+        assert.equal(assignmentOf(await res.text()).features.hero.value, step.hero, `step ${i + 1}`);
+        const set = cookiesOf(res).tailor_sb;
+        assert.equal(set === undefined, step.cookie === cookie, `step ${i + 1}: the cookie is written when it changes`);
+        cookie = set ?? cookie;
+        assert.equal(cookie, step.cookie, `step ${i + 1}`);
+      }
+    } finally {
+      await edge?.stop();
       origin.close();
     }
   });

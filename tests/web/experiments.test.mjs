@@ -18,6 +18,7 @@ import { sdkResults } from '../oracles/experiment-gen.mjs';
 import { launchChromium } from '../runtimes/chromium.mjs';
 import { adminRequest } from './sync-admin.mjs';
 
+const STICKY_LRU = JSON.parse(readFileSync(new URL('../vectors/sticky-lru.json', import.meta.url), 'utf8'));
 const PROFILE_CONFIG = JSON.parse(readFileSync(new URL('../../examples/storefront/profile-config.json', import.meta.url), 'utf8'));
 /** The demo's experiments plus rules that exercise hashing: v2 with a seed, coverage, namespaces, targeting. */
 const FEATURES = {
@@ -229,6 +230,40 @@ test('sticky buckets: the core\'s cookie keeps the variation when weights change
   assert.notEqual(rewritten, bad);
   assert.ok(stickyCookieDecode(core, rewritten).stickyBucketAssignmentDocs[`id||${id}`]);
   await putFeatures(FEATURES);
+});
+
+test('sticky buckets: the SDK writes the cookie bytes the core writes natively and the edge in workerd (tests/vectors/sticky-lru.json)', async () => {
+  // Each new set of definitions is a new page: the SDK reads the cookie the previous page wrote.
+  const got = await sdk(async (v) => {
+    const { Experiments } = await import('/sdk/experiments.mjs');
+    const pkg = await import('/pkg/index.mjs');
+    const out = [];
+    let exp = null;
+    let loaded = null;
+    let cookie = '';
+    try {
+      for (const step of v.steps) {
+        if (step.definitions !== loaded) {
+          exp?.close();
+          exp = new Experiments(pkg, window.tailorSdk.core, v.definitions[step.definitions]);
+          loaded = step.definitions;
+          const err = exp.loadCookie(cookie);
+          if (err) throw err;
+        }
+        const r = exp.evaluate({ attributes: { id: v.uid, path: step.path } });
+        cookie = exp.cookieValue();
+        out.push({ hero: r.features.hero.value, changed: r.changed, cookie });
+      }
+    } finally {
+      exp?.close();
+    }
+    return out;
+  }, STICKY_LRU);
+  let previous = '';
+  for (const [i, step] of STICKY_LRU.steps.entries()) {
+    assert.deepEqual(got[i], { hero: step.hero, changed: step.cookie !== previous, cookie: step.cookie }, `step ${i + 1}`);
+    previous = step.cookie;
+  }
 });
 
 test('withdrawing consent removes the cookie; the device keeps the buckets', async () => {

@@ -52,7 +52,7 @@ export class Experiments {
   #core;
   #defs;
   #docs = {}; // sticky assignment docs, as the core returns them
-  #order = []; // [docKey, assignmentKey], least recently used first
+  #order = []; // [docKey, assignmentKey], least recently used first, as the core returns it
   #results = null; // { features, exposures } of the latest evaluation
   #userText = '';
 
@@ -90,44 +90,23 @@ export class Experiments {
 
   /**
    * Every feature for one shopper: `user` is GrowthBook's user context
-   * ({attributes, url, trackedExperiments, ...}). Sticky docs go in and the updated
-   * ones are kept. Returns { features, exposures, changed } (changed: the sticky docs).
+   * ({attributes, url, trackedExperiments, ...}). Sticky docs and their order go in and
+   * the core's updated ones are kept (the order is the core's: which assignments this
+   * evaluation used). Returns { features, exposures, changed } (changed: what the
+   * cookie holds, the sticky docs or their order).
    */
   evaluate(user) {
-    const text = JSON.stringify({ ...user, stickyBucketAssignmentDocs: this.#docs });
+    const sticky = () => ({ stickyBucketAssignmentDocs: this.#docs, stickyBucketOrder: this.#order });
+    const text = JSON.stringify({ ...user, ...sticky() });
     if (text === this.#userText && this.#results) return { ...this.#results, changed: false };
     const r = this.#defs.evalAll(text);
-    const before = JSON.stringify(this.#docs);
-    const docs = r.stickyBucketAssignmentDocs ?? this.#docs;
-    this.#touch(docs, r.features);
-    this.#docs = docs;
+    const before = JSON.stringify(sticky());
+    this.#docs = r.stickyBucketAssignmentDocs;
+    this.#order = r.stickyBucketOrder;
     this.#results = { features: r.features ?? {}, exposures: r.exposures ?? [] };
     // The docs now hold this evaluation's assignments: the same input gives the same answer.
-    this.#userText = JSON.stringify({ ...user, stickyBucketAssignmentDocs: this.#docs });
-    return { ...this.#results, changed: JSON.stringify(this.#docs) !== before };
-  }
-
-  // Least-recently-used bookkeeping for the cookie's eviction: the assignments this
-  // evaluation used move to the end of the order (new ones are appended).
-  #touch(docs, features) {
-    const used = [];
-    for (const f of Object.values(features ?? {})) {
-      const r = f?.experimentResult;
-      const key = f?.experiment?.key;
-      if (!r?.inExperiment || typeof key !== 'string') continue;
-      const docKey = `${r.hashAttribute}||${r.hashValue}`;
-      for (const a of Object.keys(docs[docKey]?.assignments ?? {})) if (a.startsWith(`${key}__`)) used.push([docKey, a]);
-    }
-    const live = (p) => docs[p[0]]?.assignments?.[p[1]] !== undefined;
-    const same = (a, b) => a[0] === b[0] && a[1] === b[1];
-    const order = this.#order.filter((p) => live(p) && !used.some((u) => same(u, p)));
-    for (const [docKey, doc] of Object.entries(docs)) {
-      for (const a of Object.keys(doc.assignments ?? {})) {
-        const p = [docKey, a];
-        if (!order.some((o) => same(o, p)) && !used.some((u) => same(u, p))) order.push(p);
-      }
-    }
-    this.#order = [...order, ...used];
+    this.#userText = JSON.stringify({ ...user, ...sticky() });
+    return { ...this.#results, changed: JSON.stringify(sticky()) !== before };
   }
 
   /** The event id tailor-sync gives the same exposure (the core's: `x-` + SHA-256(dedupe key)[0:32]). */
