@@ -14,6 +14,7 @@
 #include "pool.hpp"
 #include "schema.hpp"
 #include "sql_shared.hpp"
+#include "sqlite_checkpointer.hpp"
 #include "storage.hpp"
 
 namespace tailor::sync {
@@ -107,13 +108,15 @@ class connection {
     // A large page cache, and memory-mapped reads for the readers (create marks
     // the writer, which would copy every page it changes out of the map: it
     // reads through its page cache). Ingest touches pages all over the per-uid
-    // index. Checkpoints are batched (wal_autocheckpoint) so each
-    // group commit does not also rewrite the database file.
+    // index. The writer's checkpoints are left to sqlite_checkpointer (its WAL
+    // hook replaces wal_autocheckpoint, which stays as the fallback); a WAL
+    // file that grew during a burst is cut back to 64 MiB when it restarts.
     for (const char* pragma : {"PRAGMA journal_mode=WAL",
                                sync_full ? "PRAGMA synchronous=FULL" : "PRAGMA synchronous=NORMAL",
                                "PRAGMA foreign_keys=ON", "PRAGMA cache_size=-131072",
                                create ? "PRAGMA mmap_size=0" : "PRAGMA mmap_size=1073741824",
                                "PRAGMA wal_autocheckpoint=16384",
+                               "PRAGMA journal_size_limit=67108864",
                                "PRAGMA temp_store=MEMORY"}) {
       if (auto s = c->exec(pragma); !s) {
         return make_error(errc::invalid_config,
@@ -304,6 +307,9 @@ class sqlite_storage final : public storage {
       st->readers_.add(std::move(r.value()));
     }
     st->path_ = path;
+    st->checkpointer_ = std::make_unique<sqlite_checkpointer>(path, st->writer_->raw(),
+                                                              checkpoint_after_frames,
+                                                              restart_wal_after_frames);
     return std::unique_ptr<storage>(std::move(st));
   }
 
@@ -312,6 +318,7 @@ class sqlite_storage final : public storage {
     return guarded<std::vector<ingest_outcome>>("ingest", [&]() -> result<std::vector<ingest_outcome>> {
       std::lock_guard lock(write_mu_);
       if (known_.size() > max_known_uids) known_.clear();
+      checkpointer_->before_write(writer_->raw());
       auto r = in_write_tx(*writer_, [&] { return ingest_in_tx(events, now_ms); });
       if (!r) known_.clear();  // rolled back: the seqs advanced in known_ were not committed
       return r;
@@ -944,6 +951,11 @@ class sqlite_storage final : public storage {
   static constexpr std::size_t max_known_uids = 1'000'000;
   std::unique_ptr<connection> writer_;
   conn_pool<connection> readers_;
+  // Declared last: stops (and closes its connection) before the others close.
+  std::unique_ptr<sqlite_checkpointer> checkpointer_;
+  // 4 MiB of WAL: small passes keep up with the writer and let the WAL restart.
+  static constexpr int checkpoint_after_frames = 1024;
+  static constexpr int restart_wal_after_frames = 16384;  // 64 MiB
 };
 
 }  // namespace
