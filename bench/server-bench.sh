@@ -11,14 +11,20 @@
 # Usage: bench/server-bench.sh [DURATION_S] [CONNECTIONS]   (defaults 60, 1000)
 # Env: BATCH (20), UIDS (10000), PACE_MS (400: 2,500 req/s = 50,000 events/s
 #      at 1,000 connections), DB (a temp SQLite file; or postgres://...),
-#      SERVER_THREADS (2), WRK_THREADS (2).
+#      SERVER_THREADS (2), WRK_THREADS (2), BIN (build/native/tailor-sync),
+#      RUNS (all five: "hello ingest profiles hello-paced ingest-paced"),
+#      SHAPE (mixed: each batch spreads over BATCH shoppers, as a store backend
+#      forwarding many shoppers would send; shopper: each batch is one shopper's,
+#      as the browser SDK sends with its per-shopper token).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 DURATION=${1:-60}
 CONNS=${2:-1000}
 BATCH=${BATCH:-20}
 UIDS=${UIDS:-10000}
-BIN=build/native/tailor-sync
+BIN=${BIN:-build/native/tailor-sync}
+RUNS=" ${RUNS:-hello ingest profiles hello-paced ingest-paced} "
+export SHAPE=${SHAPE:-mixed}
 export BENCH_DIR=$PWD/bench
 [[ -x $BIN ]] || { echo "build first: TAILOR_JOBS=1 scripts/build.sh native" >&2; exit 1; }
 command -v wrk >/dev/null || { echo "wrk is missing (apt-get install wrk)" >&2; exit 1; }
@@ -49,7 +55,7 @@ curl -sf "$URL/hello" | grep -q hello
 
 echo "tailor-sync $(git rev-parse --short HEAD) | $(wrk -v 2>&1 | head -1) | $(nproc) cores | $(uname -sr)"
 echo "load average before: $(cut -d' ' -f1-3 /proc/loadavg)"
-echo "storage: ${DB%%\?*}  server threads: ${SERVER_THREADS:-2}  wrk threads: ${WRK_THREADS:-2}"
+echo "storage: ${DB%%\?*}  server threads: ${SERVER_THREADS:-2}  wrk threads: ${WRK_THREADS:-2}  batch: $BATCH ($SHAPE)"
 run() {  # name, then wrk args
   local name=$1; shift
   wrk -t"${WRK_THREADS:-2}" -c"$CONNS" -d5s --timeout 5s "$@" >/dev/null 2>&1 || true   # warm-up
@@ -68,13 +74,16 @@ ingest() {  # name; checks that every 2xx request stored BATCH new events
     "timed: $reqs requests x $BATCH = $((reqs * BATCH)) events," \
     "$(python3 -c "import json,sys; r=json.loads(sys.argv[1].split(' ',1)[1].split('  ')[0]); print(round(r['rps']*$BATCH), 'events/s')" "$out")"
 }
-run hello -s bench/server-hello.lua "$URL"
-ingest ingest
-run profiles -s bench/server-profiles.lua "$URL" -- "$KEY" "$UIDS" 100
+wanted() { [[ $RUNS == *" $1 "* ]]; }
+wanted hello && run hello -s bench/server-hello.lua "$URL"
+wanted ingest && ingest ingest
+wanted profiles && run profiles -s bench/server-profiles.lua "$URL" -- "$KEY" "$UIDS" 100
 export DELAY_MS=${PACE_MS:-400}
 echo "paced: each connection waits ${DELAY_MS} ms between requests"
-run hello-paced -s bench/server-hello.lua "$URL"
-ingest ingest-paced
+wanted hello-paced && run hello-paced -s bench/server-hello.lua "$URL"
+wanted ingest-paced && ingest ingest-paced
 unset DELAY_MS
 echo "load average after: $(cut -d' ' -f1-3 /proc/loadavg)"
 curl -s "$URL/metrics" | grep -E '^tailor_(commits_total|committed_events_total|commit_seconds_total|storage_bytes|storage_events) '
+# The server's own view of ingest latency (from request parsed to response queued).
+curl -s "$URL/metrics" | grep -E '^tailor_http_request_duration_seconds_bucket\{route="events"' | tr '\n' ' '; echo

@@ -30,6 +30,14 @@ local function base36(n)
   return s
 end
 
+-- mixed: the batch's events belong to BATCH different shoppers; shopper: all
+-- to one shopper (the SDK flushes one shopper's queue per request).
+local one_shopper = os.getenv("SHAPE") == "shopper"
+function shopper(n)
+  if one_shopper then n = n - (n - 1) % batch end
+  return (n * 7919 + tid) % uids
+end
+
 function request()
   counter = counter + 1
   local now_ms = os.time() * 1000  -- wrk's Lua has a seconds clock only
@@ -39,7 +47,7 @@ function request()
     local n = counter * batch + i
     parts[i] = string.format(
       '{"id":"e-%s-%s-%d-%08x","type":"view","ts":%d,"uid":"u%d","item_id":"sku-%d"}',
-      t36, prefix, tid, n, now_ms + i, (n * 7919 + tid) % uids, n % 5000)
+      t36, prefix, tid, n, now_ms + i, shopper(n), n % 5000)
   end
   return wrk.format(nil, "/v1/events", nil, "[" .. table.concat(parts, ",") .. "]")
 end
