@@ -86,4 +86,4 @@ unset DELAY_MS
 echo "load average after: $(cut -d' ' -f1-3 /proc/loadavg)"
 curl -s "$URL/metrics" | grep -E '^tailor_(commits_total|committed_events_total|commit_seconds_total|storage_bytes|storage_events) '
 # The server's own view of ingest latency (from request parsed to response queued).
-curl -s "$URL/metrics" | grep -E '^tailor_http_request_duration_seconds_bucket\{route="events"' | tr '\n' ' '; echo
+curl -s "$URL/metrics" | grep -E '^(tailor_http_request_duration_seconds_bucket\{route="events"|tailor_commit_duration_seconds_bucket)' | sed 's/^tailor_//; s/_seconds_bucket//' | tr '\n' ' '; echo

@@ -19,14 +19,38 @@ std::string_view route_name(route r) noexcept {
   return i < names.size() ? names[i] : "unknown";
 }
 
+namespace {
+template <class Buckets>
+void add_to_bucket(Buckets& buckets, double seconds) noexcept {
+  std::size_t b = 0;
+  while (b < latency_buckets.size() && seconds > latency_buckets[b]) ++b;
+  buckets[b].fetch_add(1, std::memory_order_relaxed);
+}
+
+// The _bucket, _sum and _count lines of one histogram; labels is "" or `k="v",`.
+template <class Buckets>
+void render_histogram(std::string& out, std::string_view name, std::string_view labels,
+                      const Buckets& buckets, int64_t sum_us) {
+  int64_t cum = 0;
+  for (std::size_t b = 0; b < latency_buckets.size(); ++b) {
+    cum += buckets[b].load(std::memory_order_relaxed);
+    out += fmt::format("{}_bucket{{{}le=\"{}\"}} {}\n", name, labels, latency_buckets[b], cum);
+  }
+  cum += buckets[latency_buckets.size()].load(std::memory_order_relaxed);
+  out += fmt::format("{}_bucket{{{}le=\"+Inf\"}} {}\n", name, labels, cum);
+  const std::string tail = labels.empty() ? std::string()
+                                          : "{" + std::string(labels.substr(0, labels.size() - 1)) + "}";
+  out += fmt::format("{}_sum{} {}\n", name, tail, static_cast<double>(sum_us) / 1e6);
+  out += fmt::format("{}_count{} {}\n", name, tail, cum);
+}
+}  // namespace
+
 void metrics::observe(route r, int status, double seconds) noexcept {
   auto& s = routes_[static_cast<std::size_t>(r)];
   int cls = status / 100 - 1;
   if (cls < 0 || cls > 4) cls = 4;
   s.by_class[static_cast<std::size_t>(cls)].fetch_add(1, std::memory_order_relaxed);
-  std::size_t b = 0;
-  while (b < latency_buckets.size() && seconds > latency_buckets[b]) ++b;
-  s.buckets[b].fetch_add(1, std::memory_order_relaxed);
+  add_to_bucket(s.buckets, seconds);
   s.sum_us.fetch_add(static_cast<int64_t>(seconds * 1e6), std::memory_order_relaxed);
 }
 
@@ -42,6 +66,7 @@ void metrics::commit(int64_t batch_events, double seconds) noexcept {
   commits_.fetch_add(1, std::memory_order_relaxed);
   committed_events_.fetch_add(batch_events, std::memory_order_relaxed);
   commit_us_.fetch_add(static_cast<int64_t>(seconds * 1e6), std::memory_order_relaxed);
+  add_to_bucket(commit_buckets_, seconds);
 }
 
 std::string metrics::render(const gauges& g) const {
@@ -68,19 +93,9 @@ std::string metrics::render(const gauges& g) const {
     int64_t total = 0;
     for (const auto& b : s.buckets) total += b.load(std::memory_order_relaxed);
     if (total == 0) continue;
-    auto name = route_name(static_cast<route>(r));
-    int64_t cum = 0;
-    for (std::size_t b = 0; b < latency_buckets.size(); ++b) {
-      cum += s.buckets[b].load(std::memory_order_relaxed);
-      out += fmt::format("tailor_http_request_duration_seconds_bucket{{route=\"{}\",le=\"{}\"}} {}\n",
-                         name, latency_buckets[b], cum);
-    }
-    out += fmt::format("tailor_http_request_duration_seconds_bucket{{route=\"{}\",le=\"+Inf\"}} {}\n",
-                       name, total);
-    out += fmt::format("tailor_http_request_duration_seconds_sum{{route=\"{}\"}} {}\n", name,
-                       static_cast<double>(s.sum_us.load(std::memory_order_relaxed)) / 1e6);
-    out += fmt::format("tailor_http_request_duration_seconds_count{{route=\"{}\"}} {}\n", name,
-                       total);
+    render_histogram(out, "tailor_http_request_duration_seconds",
+                     fmt::format("route=\"{}\",", route_name(static_cast<route>(r))), s.buckets,
+                     s.sum_us.load(std::memory_order_relaxed));
   }
   line("# HELP tailor_events_total Events received, by outcome.");
   line("# TYPE tailor_events_total counter");
@@ -98,6 +113,9 @@ std::string metrics::render(const gauges& g) const {
   line("# TYPE tailor_commit_seconds_total counter");
   out += fmt::format("tailor_commit_seconds_total {}\n",
                      static_cast<double>(commit_us_.load()) / 1e6);
+  line("# HELP tailor_commit_duration_seconds Time of each group commit (including its fsync).");
+  line("# TYPE tailor_commit_duration_seconds histogram");
+  render_histogram(out, "tailor_commit_duration_seconds", "", commit_buckets_, commit_us_.load());
   line("# HELP tailor_storage_errors_total Storage operations that failed.");
   line("# TYPE tailor_storage_errors_total counter");
   out += fmt::format("tailor_storage_errors_total {}\n", storage_errors_.load());

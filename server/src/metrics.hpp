@@ -51,6 +51,9 @@ class metrics {
   std::array<route_stats, route_count> routes_{};
   std::atomic<int64_t> accepted_{0}, duplicate_{0}, rejected_{0}, erased_{0};
   std::atomic<int64_t> commits_{0}, committed_events_{0}, commit_us_{0};
+  // Commit time decides ingest's tail latency: a request waits for the commit
+  // in progress and then for its own.
+  std::array<std::atomic<int64_t>, latency_buckets.size() + 1> commit_buckets_{};
   std::atomic<int64_t> storage_errors_{0}, rate_limited_{0}, in_flight_{0};
 };
 

@@ -31,7 +31,13 @@ sqlite_checkpointer::~sqlite_checkpointer() {
 }
 
 void sqlite_checkpointer::before_write(sqlite3* writer) {
-  if (!db_ || wal_frames_.load(std::memory_order_relaxed) <= restart_frames_) return;
+  const int frames = wal_frames_.load(std::memory_order_relaxed);
+  if (!db_ || frames <= restart_frames_) return;
+  // Only once the background passes have nearly caught up, so the frames the
+  // writer copies (and the fsync that follows) are few; a WAL twice the bound
+  // is started over regardless.
+  const int behind = frames - backfilled_.load(std::memory_order_relaxed);
+  if (behind > catch_up_frames && frames < 2 * restart_frames_) return;
   int log = 0, done = 0;
   // Waits for a running background pass (at most a few MiB), then copies what is left.
   std::lock_guard pass(pass_mu_);
@@ -69,7 +75,10 @@ void sqlite_checkpointer::run() {
       std::lock_guard pass(pass_mu_);
       rc = sqlite3_wal_checkpoint_v2(db_, nullptr, SQLITE_CHECKPOINT_PASSIVE, &log, &done);
     }
-    if (rc == SQLITE_OK) checkpoints_.fetch_add(1, std::memory_order_relaxed);
+    if (rc == SQLITE_OK) {
+      checkpoints_.fetch_add(1, std::memory_order_relaxed);
+      backfilled_.store(done, std::memory_order_relaxed);
+    }
     lock.lock();
   }
 }

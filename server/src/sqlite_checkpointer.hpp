@@ -30,6 +30,7 @@ class sqlite_checkpointer {
   // background passes rarely achieve while commits keep coming: once the WAL
   // is past restart_frames the writer copies the few frames the last pass
   // left itself, so the transaction it begins next starts the WAL over.
+  // (The WAL's frames count restarts with it; so do the passes' counts.)
   void before_write(sqlite3* writer);
 
   int64_t checkpoints() const { return checkpoints_.load(std::memory_order_relaxed); }
@@ -41,7 +42,9 @@ class sqlite_checkpointer {
   const int threshold_frames_;
   const int restart_frames_;
   sqlite3* db_ = nullptr;
+  static constexpr int catch_up_frames = 4096;  // 16 MiB left to copy at most
   std::atomic<int> wal_frames_{0};
+  std::atomic<int> backfilled_{0};  // frames the last background pass had copied
   std::atomic<int64_t> checkpoints_{0};
   std::mutex pass_mu_;  // one checkpoint at a time: a background pass or the writer's
   std::mutex mu_;

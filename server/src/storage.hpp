@@ -198,6 +198,10 @@ struct storage_options {
   // process crash (SIGKILL: it is in the OS page cache) but the last commits
   // before an OS crash or power cut can be lost (the database stays consistent).
   bool sqlite_sync_full = true;
+  // SQLite: the WAL is copied into the database by a background thread; the
+  // writer itself checkpoints (with an fsync of the database file, a commit
+  // that takes longer) only to start a WAL over that has grown past this.
+  int64_t sqlite_wal_restart_bytes = int64_t{1} << 30;
 };
 
 // "postgres://…" or "postgresql://…" opens PostgreSQL; anything else is a

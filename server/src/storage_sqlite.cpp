@@ -2,6 +2,7 @@
 // survives a crash), one writer connection and a pool of readers.
 #include <sqlite3.h>
 
+#include <algorithm>
 #include <chrono>
 #include <filesystem>
 #include <functional>
@@ -309,7 +310,7 @@ class sqlite_storage final : public storage {
     st->path_ = path;
     st->checkpointer_ = std::make_unique<sqlite_checkpointer>(path, st->writer_->raw(),
                                                               checkpoint_after_frames,
-                                                              restart_wal_after_frames);
+                                                              wal_frames(options.sqlite_wal_restart_bytes));
     return std::unique_ptr<storage>(std::move(st));
   }
 
@@ -955,7 +956,9 @@ class sqlite_storage final : public storage {
   std::unique_ptr<sqlite_checkpointer> checkpointer_;
   // 4 MiB of WAL: small passes keep up with the writer and let the WAL restart.
   static constexpr int checkpoint_after_frames = 1024;
-  static constexpr int restart_wal_after_frames = 16384;  // 64 MiB
+  static int wal_frames(int64_t bytes) {
+    return static_cast<int>(std::clamp<int64_t>(bytes / 4096, checkpoint_after_frames, 1 << 24));
+  }
 };
 
 }  // namespace

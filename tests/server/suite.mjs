@@ -481,6 +481,11 @@ export function storageSuite(backend, setup) {
       assert.match(text, /tailor_http_requests_total\{route="events",status="4xx"\} [1-9]/);
       assert.match(text, /tailor_http_request_duration_seconds_bucket\{route="events",le="\+Inf"\} [1-9]/);
       assert.match(text, /tailor_events_total\{outcome="duplicate"\} [1-9]/);
+      // Every commit falls in one bucket: the +Inf bucket and _count equal tailor_commits_total.
+      const commits = text.match(/^tailor_commits_total ([0-9]+)$/m)[1];
+      assert.ok(Number(commits) > 0);
+      assert.match(text, new RegExp(`^tailor_commit_duration_seconds_bucket\\{le="\\+Inf"\\} ${commits}$`, 'm'));
+      assert.match(text, new RegExp(`^tailor_commit_duration_seconds_count ${commits}$`, 'm'));
       assert.match(text, new RegExp(`tailor_storage_info\\{backend="${backend}"\\} 1`));
       assert.match(text, /tailor_storage_bytes [1-9]/);
     });
