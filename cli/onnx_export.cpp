@@ -1,5 +1,6 @@
 // ONNX export of the learned ranker (libonnx-dev + libprotobuf-dev): a graph
-// features[N,F] -> MatMul(W[F,1]) -> Add(b[1]) -> Sigmoid -> score[N,1].
+// features[N,F] -> MatMul(W[F,1]) -> Add(b[1]) -> Sigmoid -> score[N,1] (logistic), or
+// features -> Gemm(W1[H,F]ᵀ, b1) -> Relu -> Gemm(W2[1,H]ᵀ, b2) -> Sigmoid (MLP).
 #include "onnx_export.hpp"
 
 #ifdef TAILOR_HAVE_ONNX
@@ -31,25 +32,42 @@ bool export_ranker_onnx(const ranker_model& r, const std::string& path, std::str
   };
   tensor_type(g->add_input(), "features", true, ranker_feature_count);
   tensor_type(g->add_output(), "score", true, 1);
-  auto* w = g->add_initializer();
-  w->set_name("W");
-  w->set_data_type(onnx::TensorProto_DataType_FLOAT);
-  w->add_dims(ranker_feature_count);
-  w->add_dims(1);
-  for (float v : r.weights) w->add_float_data(v);
-  auto* b = g->add_initializer();
-  b->set_name("B");
-  b->set_data_type(onnx::TensorProto_DataType_FLOAT);
-  b->add_dims(1);
-  b->add_float_data(r.bias);
+  auto initializer = [&](const char* name, std::initializer_list<int64_t> dims, const std::vector<float>& values) {
+    auto* t = g->add_initializer();
+    t->set_name(name);
+    t->set_data_type(onnx::TensorProto_DataType_FLOAT);
+    for (int64_t d : dims) t->add_dims(d);
+    for (float v : values) t->add_float_data(v);
+  };
   auto node = [&](const char* op, std::initializer_list<const char*> in, const char* out) {
     auto* n = g->add_node();
     n->set_op_type(op);
     for (const char* i : in) n->add_input(i);
     n->add_output(out);
+    return n;
   };
-  node("MatMul", {"features", "W"}, "z0");
-  node("Add", {"z0", "B"}, "z");
+  if (r.hidden_units == 0) {
+    initializer("W", {ranker_feature_count, 1}, r.weights);
+    initializer("B", {1}, {r.bias});
+    node("MatMul", {"features", "W"}, "z0");
+    node("Add", {"z0", "B"}, "z");
+  } else {
+    // Gemm with transB: W1 is stored hidden x features, as the core holds it.
+    const int64_t h = r.hidden_units;
+    initializer("W1", {h, ranker_feature_count}, r.hidden_weights);
+    initializer("B1", {h}, r.hidden_bias);
+    initializer("W2", {1, h}, r.weights);
+    initializer("B2", {1}, {r.bias});
+    auto gemm_transposed = [&](const char* in, const char* w, const char* b, const char* out) {
+      auto* attr = node("Gemm", {in, w, b}, out)->add_attribute();
+      attr->set_name("transB");
+      attr->set_type(onnx::AttributeProto_AttributeType_INT);
+      attr->set_i(1);
+    };
+    gemm_transposed("features", "W1", "B1", "h0");
+    node("Relu", {"h0"}, "h");
+    gemm_transposed("h", "W2", "B2", "z");
+  }
   node("Sigmoid", {"z"}, "score");
   std::ofstream f(path, std::ios::binary | std::ios::trunc);
   if (!f || !model.SerializeToOstream(&f)) {
