@@ -36,7 +36,7 @@ int cmd_train_ranker(const args& a) {
                  "         [--onnx RANKER.onnx] [--dump-rows ROWS.json] [--variant all|new] [--l2 1]\n"
                  "         [--candidates 100] [--drop FEATURE,...] [--weigh-shoppers]\n"
                  "         [--model logistic|mlp] [--hidden 16] [--epochs 20] [--batch 256] [--lr 0.003]\n"
-                 "         [--mlp-l2 0.0001] [--seed 42] [--listwise]\n"
+                 "         [--mlp-l2 0.0001] [--seed 42] [--listwise] [--ensemble 1]\n"
                  "         [training flags of tailor eval]\n"
                  "Labels are next-period purchases (the eval format) after the events' period;\n"
                  "--train A,B --labels LA,LB pools the rows of several periods.\n";
@@ -124,6 +124,7 @@ int cmd_train_ranker(const args& a) {
     mo.l2 = std::stod(flag(a, "mlp-l2", "0.0001"));
     mo.seed = std::stoull(flag(a, "seed", "42"));
     mo.listwise = has_flag(a, "listwise");
+    mo.ensemble = static_cast<uint32_t>(std::stoul(flag(a, "ensemble", "1")));
     r = train_mlp_ranker(x, y, mo, has_flag(a, "weigh-shoppers") ? row_weights : std::vector<float>{}, groups);
   }
   if (!r) return std::cerr << "tailor: ranker: " << r.error().message << "\n", 1;

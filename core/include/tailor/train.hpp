@@ -333,6 +333,8 @@ struct mlp_options {
   // positives among its rows, so only the order within a shopper is learned;
   // batches hold whole groups. Pointwise: the logistic loss per row.
   bool listwise = false;
+  // Members trained from seeds seed, seed + 1, ...; their logits are averaged.
+  uint32_t ensemble = 1;
 };
 
 // `groups` (listwise only): one group id per row, a group's rows contiguous.
