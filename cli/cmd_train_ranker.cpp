@@ -35,8 +35,8 @@ int cmd_train_ranker(const args& a) {
     std::cerr << "usage: tailor train-ranker --train EVENTS.jsonl --labels CASES.tsv --out RANKER.json\n"
                  "         [--onnx RANKER.onnx] [--dump-rows ROWS.json] [--variant all|new] [--l2 1]\n"
                  "         [--candidates 100] [--drop FEATURE,...] [--weigh-shoppers]\n"
-                 "         [--model logistic|mlp] [--hidden 16] [--epochs 20] [--batch 256] [--lr 0.003]\n"
-                 "         [--mlp-l2 0.0001] [--seed 42] [--listwise] [--ensemble 1]\n"
+                 "         [--model logistic|mlp] MLP: [--hidden 8] [--ensemble 5] [--loss listwise|pointwise]\n"
+                 "         [--epochs 20] [--batch 256] [--lr 0.003] [--mlp-l2 0.0001] [--seed 42]\n"
                  "         [training flags of tailor eval]\n"
                  "Labels are next-period purchases (the eval format) after the events' period;\n"
                  "--train A,B --labels LA,LB pools the rows of several periods.\n";
@@ -70,7 +70,9 @@ int cmd_train_ranker(const args& a) {
   }
   eval_options eo;
   eo.exclude_history = flag(a, "variant", "all") == "new";
-  eo.ranker_candidates = static_cast<uint32_t>(std::stoul(flag(a, "candidates", "100")));
+  eo.ranker_candidates = 100;
+  double l2 = 1;
+  if (!count_flag(a, "candidates", eo.ranker_candidates) || !number_flag(a, "l2", l2)) return 2;
   std::vector<float> x, row_weights;
   std::vector<uint32_t> groups;
   std::vector<uint8_t> y;
@@ -114,17 +116,21 @@ int cmd_train_ranker(const args& a) {
   const std::string kind = flag(a, "model", "logistic");
   result<ranker_model> r = make_error(errc::invalid_config, "--model must be logistic or mlp");
   if (kind == "logistic") {
-    r = train_logistic(x, ranker_feature_count, y, std::stod(flag(a, "l2", "1")), 25, row_weights);
+    r = train_logistic(x, ranker_feature_count, y, l2, 25, row_weights);
   } else if (kind == "mlp") {
     mlp_options mo;
-    mo.hidden_units = static_cast<uint32_t>(std::stoul(flag(a, "hidden", "16")));
-    mo.epochs = static_cast<uint32_t>(std::stoul(flag(a, "epochs", "20")));
-    mo.batch = static_cast<uint32_t>(std::stoul(flag(a, "batch", "256")));
-    mo.learning_rate = std::stod(flag(a, "lr", "0.003"));
-    mo.l2 = std::stod(flag(a, "mlp-l2", "0.0001"));
-    mo.seed = std::stoull(flag(a, "seed", "42"));
-    mo.listwise = has_flag(a, "listwise");
-    mo.ensemble = static_cast<uint32_t>(std::stoul(flag(a, "ensemble", "1")));
+    uint32_t seed = static_cast<uint32_t>(mo.seed);
+    if (!count_flag(a, "hidden", mo.hidden_units) || !count_flag(a, "epochs", mo.epochs) ||
+        !count_flag(a, "batch", mo.batch) || !count_flag(a, "ensemble", mo.ensemble) || !count_flag(a, "seed", seed) ||
+        !number_flag(a, "lr", mo.learning_rate) || !number_flag(a, "mlp-l2", mo.l2)) {
+      return 2;
+    }
+    mo.seed = seed;
+    const std::string loss = flag(a, "loss", "listwise");
+    if (loss != "listwise" && loss != "pointwise") {
+      return std::cerr << "tailor: --loss must be listwise or pointwise\n", 2;
+    }
+    mo.listwise = loss == "listwise";
     r = train_mlp_ranker(x, y, mo, has_flag(a, "weigh-shoppers") ? row_weights : std::vector<float>{}, groups);
   }
   if (!r) return std::cerr << "tailor: ranker: " << r.error().message << "\n", 1;

@@ -169,6 +169,8 @@ TEST_CASE("ranker: the MLP learns an interaction a logistic model cannot", "[tra
   o.hidden_units = 8;
   o.epochs = 30;
   o.learning_rate = 0.01;
+  o.listwise = false;
+  o.ensemble = 1;
   auto mlp = train_mlp_ranker(x, y, o);
   REQUIRE(mlp.ok());
   auto linear = train_ranker(x, y, 1.0);
@@ -196,6 +198,10 @@ TEST_CASE("ranker: the MLP learns an interaction a logistic model cannot", "[tra
                          std::vector<uint8_t>(y.begin(), y.begin() + 10), o).ok());
   o.hidden_units = limits::max_hidden_units + 1;
   CHECK(train_mlp_ranker(x, y, o).error().code == errc::limit_exceeded);
+  o.hidden_units = limits::max_hidden_units / 2;
+  o.ensemble = 3;  // 1.5 x the limit in all
+  CHECK(train_mlp_ranker(x, y, o).error().code == errc::limit_exceeded);
+  o.ensemble = 1;
   o.hidden_units = 0;
   CHECK(train_mlp_ranker(x, y, o).error().code == errc::limit_exceeded);
   o.hidden_units = 4;
@@ -281,4 +287,61 @@ TEST_CASE("ranker file: version 2 round trip; version 1 files load by feature na
   std::vector<float> x(ranker_feature_count, 0.0f);
   x[9] = 1.5f;  // blend: h = 1, z = 2
   CHECK(ranker_score(ok_mlp.value(), x.data()) == Approx(1.0 / (1.0 + std::exp(-2.0))));
+}
+
+TEST_CASE("ranker: listwise MLP ensembles learn the order within each group", "[train][ranker]") {
+  // Groups of 10 rows (one shopper each); the positive is the row with the largest
+  // x0; x1 is the group's size of basket, constant within a group and useless for
+  // ordering it, but it shifts every row's base rate (what a pointwise loss would fit).
+  std::vector<float> x;
+  std::vector<uint8_t> y;
+  std::vector<uint32_t> groups;
+  uint64_t s = 11;
+  auto next = [&] {
+    s = s * 6364136223846793005ull + 1442695040888963407ull;
+    return static_cast<float>(s >> 40) / static_cast<float>(1 << 24);
+  };
+  constexpr uint32_t group_count = 300, per_group = 10;
+  for (uint32_t g = 0; g < group_count; ++g) {
+    const float basket = next();
+    std::vector<float> x0(per_group);
+    for (float& v : x0) v = next();
+    const auto best = static_cast<std::size_t>(std::max_element(x0.begin(), x0.end()) - x0.begin());
+    for (uint32_t r = 0; r < per_group; ++r) {
+      std::vector<float> row(ranker_feature_count, 0.0f);
+      row[0] = x0[r];
+      row[1] = basket;
+      x.insert(x.end(), row.begin(), row.end());
+      y.push_back(r == best ? 1 : 0);
+      groups.push_back(g);
+    }
+  }
+  mlp_options o;  // the defaults: listwise, 8 hidden units, an ensemble of 5
+  REQUIRE(o.listwise);
+  auto m = train_mlp_ranker(x, y, o, {}, groups);
+  REQUIRE(m.ok());
+  CHECK(m->hidden_units == o.hidden_units * o.ensemble);
+  CHECK(m->weights.size() == m->hidden_units);
+  uint32_t top1 = 0;
+  for (uint32_t g = 0; g < group_count; ++g) {
+    std::size_t arg = 0;
+    float best = -1;
+    for (uint32_t r = 0; r < per_group; ++r) {
+      const float p = ranker_score(m.value(), x.data() + (g * per_group + r) * ranker_feature_count);
+      if (p > best) best = p, arg = r;
+    }
+    top1 += y[g * per_group + arg];
+  }
+  CHECK(top1 > group_count * 9 / 10);
+  // The ensemble is the members' mean logit: member e is the network trained from seed + e.
+  mlp_options one = o;
+  one.ensemble = 1;
+  one.seed = o.seed + 1;
+  auto second = train_mlp_ranker(x, y, one, {}, groups);
+  REQUIRE(second.ok());
+  const std::size_t width = static_cast<std::size_t>(o.hidden_units) * ranker_feature_count;
+  CHECK(std::equal(second->hidden_weights.begin(), second->hidden_weights.end(), m->hidden_weights.begin() + width));
+  CHECK(m->weights[o.hidden_units] == second->weights[0] * (1.0f / 5.0f));
+  // Listwise training without one group per row is an error.
+  CHECK(train_mlp_ranker(x, y, o).error().code == errc::invalid_config);
 }

@@ -322,8 +322,9 @@ inline constexpr uint32_t max_mlp_epochs = 1000;
 // A one-hidden-layer MLP ranker trained by mini-batch Adam on the logistic loss
 // (inputs standardised during training; the scaling is folded into the first
 // layer of the result, so it scores raw features). Deterministic for a seed.
+// Defaults chosen on the Online Retail validation split (bench/RESULTS-recommend.md).
 struct mlp_options {
-  uint32_t hidden_units = 16;
+  uint32_t hidden_units = 8;
   uint32_t epochs = 20;
   uint32_t batch = 256;
   double learning_rate = 0.003;
@@ -332,9 +333,9 @@ struct mlp_options {
   // Listwise: the loss is the softmax cross-entropy of each group's (shopper's)
   // positives among its rows, so only the order within a shopper is learned;
   // batches hold whole groups. Pointwise: the logistic loss per row.
-  bool listwise = false;
+  bool listwise = true;
   // Members trained from seeds seed, seed + 1, ...; their logits are averaged.
-  uint32_t ensemble = 1;
+  uint32_t ensemble = 5;
 };
 
 // `groups` (listwise only): one group id per row, a group's rows contiguous.
