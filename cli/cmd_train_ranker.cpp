@@ -134,7 +134,13 @@ int cmd_train_ranker(const args& a) {
     r = train_mlp_ranker(x, y, mo, has_flag(a, "weigh-shoppers") ? row_weights : std::vector<float>{}, groups);
   }
   if (!r) return std::cerr << "tailor: ranker: " << r.error().message << "\n", 1;
-  if (!write_file(out, ranker_to_json(r.value()))) return std::cerr << "tailor: cannot write " << out << "\n", 1;
+  // The file, the ONNX model and the dumped rows hold the kept features only.
+  std::vector<uint32_t> kept;
+  for (uint32_t k = 0; k < ranker_feature_count; ++k) {
+    if (!dropped[k]) kept.push_back(k);
+  }
+  if (kept.empty()) return std::cerr << "tailor: --drop leaves no features\n", 2;
+  if (!write_file(out, ranker_to_json(r.value(), kept))) return std::cerr << "tailor: cannot write " << out << "\n", 1;
   std::size_t pos = 0;
   for (auto v : y) pos += v;
   std::cout << "ranker " << out << ": " << kind << ", " << y.size() << " rows, " << pos << " positive\n";
@@ -148,11 +154,15 @@ int cmd_train_ranker(const args& a) {
   for (std::size_t i = 0; i < y.size(); ++i) train_scores.push_back(ranker_score(r.value(), x.data() + i * ranker_feature_count));
   std::printf("  training AUC %.4f\n", roc_auc(train_scores, y));
   if (has_flag(a, "onnx")) {
-    if (!export_ranker_onnx(r.value(), flag(a, "onnx"), err)) return std::cerr << "tailor: onnx: " << err << "\n", 1;
+    if (!export_ranker_onnx(r.value(), kept, flag(a, "onnx"), err)) return std::cerr << "tailor: onnx: " << err << "\n", 1;
     std::cout << "onnx " << flag(a, "onnx") << "\n";
   }
   if (has_flag(a, "dump-rows")) {  // features and the core's scores, for agreement tests
-    nlohmann::json d{{"feature_count", ranker_feature_count}, {"features", x}, {"scores", nlohmann::json::array()}};
+    std::vector<float> kept_x;
+    for (std::size_t i = 0; i < y.size(); ++i) {
+      for (uint32_t k : kept) kept_x.push_back(x[i * ranker_feature_count + k]);
+    }
+    nlohmann::json d{{"feature_count", kept.size()}, {"features", kept_x}, {"scores", nlohmann::json::array()}};
     d["scores"] = train_scores;
     if (!write_file(flag(a, "dump-rows"), d.dump())) return std::cerr << "tailor: cannot write rows\n", 1;
   }

@@ -6,11 +6,20 @@
 #ifdef TAILOR_HAVE_ONNX
 #include <onnx/onnx_pb.h>
 
+#include <algorithm>
 #include <fstream>
 
 namespace tailor::cli {
 
-bool export_ranker_onnx(const ranker_model& r, const std::string& path, std::string& err) {
+bool export_ranker_onnx(const ranker_model& r, const std::vector<uint32_t>& columns, const std::string& path,
+                        std::string& err) {
+  const auto width = static_cast<int64_t>(columns.size());
+  // The model's weights of the kept columns: W [width] (logistic) or W1 [hidden x width].
+  std::vector<float> kept;
+  for (uint32_t j = 0; j < std::max<uint32_t>(r.hidden_units, 1); ++j) {
+    const std::vector<float>& w = r.hidden_units ? r.hidden_weights : r.weights;
+    for (uint32_t c : columns) kept.push_back(w[static_cast<std::size_t>(j) * ranker_feature_count + c]);
+  }
   onnx::ModelProto model;
   model.set_ir_version(8);
   model.set_producer_name("tailor");
@@ -30,7 +39,7 @@ bool export_ranker_onnx(const ranker_model& r, const std::string& path, std::str
     auto* d1 = shape->add_dim();
     d1->set_dim_value(cols);
   };
-  tensor_type(g->add_input(), "features", true, ranker_feature_count);
+  tensor_type(g->add_input(), "features", true, width);
   tensor_type(g->add_output(), "score", true, 1);
   auto initializer = [&](const char* name, std::initializer_list<int64_t> dims, const std::vector<float>& values) {
     auto* t = g->add_initializer();
@@ -47,14 +56,14 @@ bool export_ranker_onnx(const ranker_model& r, const std::string& path, std::str
     return n;
   };
   if (r.hidden_units == 0) {
-    initializer("W", {ranker_feature_count, 1}, r.weights);
+    initializer("W", {width, 1}, kept);
     initializer("B", {1}, {r.bias});
     node("MatMul", {"features", "W"}, "z0");
     node("Add", {"z0", "B"}, "z");
   } else {
     // Gemm with transB: W1 is stored hidden x features, as the core holds it.
     const int64_t h = r.hidden_units;
-    initializer("W1", {h, ranker_feature_count}, r.hidden_weights);
+    initializer("W1", {h, width}, kept);
     initializer("B1", {h}, r.hidden_bias);
     initializer("W2", {1, h}, r.weights);
     initializer("B2", {1}, {r.bias});
@@ -82,7 +91,7 @@ bool export_ranker_onnx(const ranker_model& r, const std::string& path, std::str
 #else
 
 namespace tailor::cli {
-bool export_ranker_onnx(const ranker_model&, const std::string&, std::string& err) {
+bool export_ranker_onnx(const ranker_model&, const std::vector<uint32_t>&, const std::string&, std::string& err) {
   err = "this tailor was built without libonnx-dev (see scripts/apt-packages.txt)";
   return false;
 }

@@ -47,9 +47,15 @@ test('ONNX Runtime Web and the core agree within 1e-5', async () => {
 });
 
 test('ONNX Runtime Web and the core agree within 1e-5 on the MLP ranker (Gemm/Relu/Gemm/Sigmoid)', async () => {
-  for (const extra of [['--model', 'mlp', '--hidden', '16'], ['--model', 'mlp', '--hidden', '8', '--listwise', '--ensemble', '3']]) {
-    const r = await scoresOf(`mlp-${extra.length}`, extra);
+  const configs = [['--model', 'mlp', '--hidden', '16', '--ensemble', '1', '--loss', 'pointwise'],
+    ['--model', 'mlp'],  // the defaults: 8 units x 5, listwise
+    ['--model', 'mlp', '--ensemble', '2', '--drop', 'orders,due']];
+  for (const [i, extra] of configs.entries()) {
+    const r = await scoresOf(`mlp-${i}`, extra);
     assertAgree(r);
+    // Dropped features leave the model's input (and the dumped rows).
+    assert.equal(r.rows.feature_count, i === 2 ? 17 : 19);
+    assert.deepEqual(r.session.inputNames, ['features']);
     // A live hidden layer: many distinct scores, not a few dead-ReLU constants.
     assert.ok(new Set(r.rows.scores).size > 500, `only ${new Set(r.rows.scores).size} distinct scores`);
   }

@@ -15,7 +15,9 @@ const tailor = join(root, 'build/native/tailor');
 const vec = (f) => join(root, 'tests/vectors/recommend', f);
 const dir = mkdtempSync(join(tmpdir(), 'tailor-ranker-'));
 const bundlePath = join(dir, 'b.bin');
-execFileSync(tailor, ['build-bundle', '--events', vec('events.jsonl'), '--items', vec('items.jsonl'), '--out', bundlePath, '--lambda', '10']);
+execFileSync(tailor, ['build-bundle', '--events', vec('events.jsonl'), '--items', vec('items.jsonl'), '--out', bundlePath, '--lambda', '10',
+  // Serving builds the twelve v1 features; the repeat-purchase ones are evaluation-only so far.
+  '--drop', 'orders,days_since_order,shopper_items,item_days,days_since_item,due,own_due']);
 const onnxPath = join(dir, 'ranker.onnx');
 execFileSync(tailor, ['train-ranker', '--train', vec('events.jsonl'), '--labels', vec('labels.tsv'),
   '--out', join(dir, 'ranker.json'), '--onnx', onnxPath, '--lambda', '10']);

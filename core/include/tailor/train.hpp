@@ -352,7 +352,9 @@ struct mlp_options {
 // a feature the file does not name weighs 0. A newer version or an unknown feature
 // name is an error naming it.
 [[nodiscard]] result<ranker_model> parse_ranker_json(std::string_view text) noexcept;
-std::string ranker_to_json(const ranker_model& r);
+// `columns`: the features to write (indices, in that order; empty: all). A model
+// trained with features dropped is written without them (their weights are 0).
+std::string ranker_to_json(const ranker_model& r, const std::vector<uint32_t>& columns = {});
 
 // L2-regularised logistic regression over `feature_count` columns (the ranker's
 // and the intent model's trainer). Errors name a non-finite cell.

@@ -139,20 +139,26 @@ result<ranker_model> parse_ranker_json(std::string_view text) noexcept {
   }
 }
 
-std::string ranker_to_json(const ranker_model& r) {
+std::string ranker_to_json(const ranker_model& r, const std::vector<uint32_t>& columns) {
+  std::vector<uint32_t> cols = columns;
+  if (cols.empty()) {
+    for (uint32_t k = 0; k < ranker_feature_count; ++k) cols.push_back(k);
+  }
+  auto pick = [&](const std::vector<float>& row_major, uint32_t row) {
+    std::vector<float> out;
+    for (uint32_t c : cols) out.push_back(row_major[static_cast<std::size_t>(row) * ranker_feature_count + c]);
+    return out;
+  };
   json j{{"format", "tailor-ranker"},
          {"version", format_version},
          {"kind", r.hidden_units ? "mlp" : "logistic"},
          {"features", json::array()},
-         {"weights", r.weights},
+         {"weights", r.hidden_units ? r.weights : pick(r.weights, 0)},
          {"bias", r.bias}};
-  for (uint32_t k = 0; k < ranker_feature_count; ++k) j["features"].push_back(std::string(ranker_feature_name(k)));
+  for (uint32_t c : cols) j["features"].push_back(std::string(ranker_feature_name(c)));
   if (r.hidden_units) {
     json rows = json::array();
-    for (uint32_t u = 0; u < r.hidden_units; ++u) {
-      const auto first = r.hidden_weights.begin() + static_cast<std::ptrdiff_t>(u) * ranker_feature_count;
-      rows.push_back(std::vector<float>(first, first + ranker_feature_count));
-    }
+    for (uint32_t u = 0; u < r.hidden_units; ++u) rows.push_back(pick(r.hidden_weights, u));
     j["hidden"] = json{{"weights", rows}, {"bias", r.hidden_bias}};
   }
   return j.dump(2) + "\n";
