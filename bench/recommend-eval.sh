@@ -57,6 +57,9 @@ mlp_val mlp16-pointwise-1 100 "${sep[@]}" --model mlp --hidden 16 --loss pointwi
 mlp_val mlp16-listwise-1 100 "${sep[@]}" --model mlp --hidden 16 --ensemble 1
 for seed in 42 100; do
   mlp_val mlp8x5-s$seed 100 "${sep[@]}" --model mlp --seed $seed
+  echo "mlp8x5-s$seed ranker-candidates=50: $($tailor eval --train "$out/val/train.jsonl" --test "$out/val/test.tsv" \
+    --k 20 --method ranker --ranker "$out/ranker/pre-mlp8x5-s$seed.json" --variant all --ranker-candidates 50 \
+    2>/dev/null | tail -1)"
   mlp_val mlp8x5-s$seed-no-repeat-features 100 "${sep[@]}" --model mlp --seed $seed --drop $repeat_features
   mlp_val mlp8x5-pooled-s$seed 100 "${pooled[@]}" --model mlp --seed $seed
   for rc in 50 200; do
@@ -64,6 +67,12 @@ for seed in 42 100; do
       --k 20 --method ranker --ranker "$out/ranker/pre-mlp8x5-pooled-s$seed.json" --variant all --ranker-candidates $rc \
       2>/dev/null | tail -1)"
   done
+done
+echo "== variant new on the validation split (rankers trained on September): v2 features, 19 features, MLP"
+for flags in "--drop $repeat_features" "" "--model mlp"; do
+  $tailor train-ranker "${sep[@]}" --variant new --out "$out/ranker/pre-new.json" $flags >/dev/null
+  echo "new [$flags]: $($tailor eval --train "$out/val/train.jsonl" --test "$out/val/test.tsv" --k 20 \
+    --method ranker --ranker "$out/ranker/pre-new.json" --variant new 2>/dev/null | tail -1)"
 done
 echo "== test split (reported)"
 /usr/bin/time -f "eval wall %e s, max RSS %M KB" \
