@@ -339,6 +339,7 @@ struct mlp_options {
 };
 
 // `groups` (listwise only): one group id per row, a group's rows contiguous.
+// `row_weights` (pointwise only; empty: all 1) scale each row's loss.
 [[nodiscard]] result<ranker_model> train_mlp_ranker(const std::vector<float>& features,
                                                     const std::vector<uint8_t>& labels, const mlp_options& options = {},
                                                     const std::vector<float>& row_weights = {},

@@ -123,7 +123,7 @@ ranker_model train_member(const std::vector<float>& x, const std::vector<uint8_t
   // Shuffled units: single rows (pointwise), or each group's rows (listwise).
   std::vector<std::size_t> unit_start{0};
   for (std::size_t r = 1; r < rows; ++r) {
-    if (o.listwise ? groups[r] != groups[r - 1] : true) unit_start.push_back(r);
+    if (!o.listwise || groups[r] != groups[r - 1]) unit_start.push_back(r);
   }
   const std::size_t units = unit_start.size();
   unit_start.push_back(rows);
