@@ -279,6 +279,8 @@ TEST_CASE("ranker file: version 2 round trip; version 1 files load by feature na
                "hidden":{"weights":[[1]],"bias":[0]}})").where == "weights");
   CHECK(err(R"({"kind":"mlp","features":["blend"],"weights":[1],"bias":0,
                "hidden":{"weights":[[1]]}})").where == "hidden.bias");
+  CHECK(err(R"({"features":["blend"],"weights":[1e300],"bias":0})").where == "weights[0]");  // inf as a float
+  CHECK(err(R"({"features":["blend"],"weights":[1],"bias":-1e39})").where == "bias");
   CHECK(err("[1,2]").code == errc::invalid_field);
   CHECK(err("{").code == errc::invalid_json);
   auto ok_mlp = parse_ranker_json(R"({"kind":"mlp","features":["blend"],"weights":[2],"bias":0,

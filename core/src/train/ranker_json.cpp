@@ -1,5 +1,6 @@
 // The ranker file: versioned JSON, read by feature name so that files written
 // for fewer features (format version 1) keep loading as features are added.
+#include <cmath>
 #include <string>
 
 #include "common/json.hpp"
@@ -22,7 +23,9 @@ result<std::vector<float>> numbers(const json& v, const std::string& where, std:
   std::vector<float> out;
   for (std::size_t i = 0; i < v.size(); ++i) {
     if (!v[i].is_number()) return make_error(errc::invalid_field, "expected a number", detail::path_index(where, i));
-    out.push_back(v[i].get<float>());
+    const float f = v[i].get<float>();
+    if (!std::isfinite(f)) return make_error(errc::invalid_field, "out of float range", detail::path_index(where, i));
+    out.push_back(f);
   }
   return out;
 }
@@ -30,7 +33,9 @@ result<std::vector<float>> numbers(const json& v, const std::string& where, std:
 result<float> number(const json& obj, const char* key) {
   if (!obj.contains(key)) return make_error(errc::missing_field, "missing", key);
   if (!obj[key].is_number()) return make_error(errc::invalid_field, "expected a number", key);
-  return obj[key].get<float>();
+  const float f = obj[key].get<float>();
+  if (!std::isfinite(f)) return make_error(errc::invalid_field, "out of float range", key);
+  return f;
 }
 
 // Column of each of the file's features in the core's feature order.
