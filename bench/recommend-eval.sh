@@ -15,6 +15,11 @@ $tailor import-online-retail "$csv" --out "$out/test"
 $tailor import-online-retail "$csv" --out "$out/val" --split 2011-10-01 --until 2011-11-01
 # Ranker tuning split: train < 2011-09-01, labels September; its rankers are scored on "val".
 $tailor import-online-retail "$csv" --out "$out/pre" --split 2011-09-01 --until 2011-10-01
+# The month before, pooled with September to train the MLP rankers scored on "val".
+mkdir -p "$out/aug"
+$tailor import-online-retail "$csv" --out "$out/aug" --split 2011-08-01 --until 2011-09-01
+# The ranker features added with the MLP (format version 2); --drop them for the v2 logistic rankers.
+repeat_features=orders,days_since_order,shopper_items,item_days,days_since_item,due,own_due
 echo "== trending half-life and weight of the blend (validation; no change: every cell within 0.001)"
 for th in 14 7 30; do
   $tailor eval --train "$out/val/train.jsonl" --test "$out/val/test.tsv" --k 20 --method blend --variant all \
@@ -29,7 +34,7 @@ echo "== ranker settings on the validation split (rankers trained on September l
 mkdir -p "$out/ranker"
 for l2 in 1 100; do
   $tailor train-ranker --train "$out/pre/train.jsonl" --labels "$out/pre/test.tsv" --out "$out/ranker/pre-$l2.json" \
-    --l2 $l2 --candidates 200 >/dev/null
+    --l2 $l2 --candidates 200 --drop $repeat_features >/dev/null
   echo "l2=$l2 candidates=200: $($tailor eval --train "$out/val/train.jsonl" --test "$out/val/test.tsv" --k 20 \
     --method ranker --ranker "$out/ranker/pre-$l2.json" --variant all 2>/dev/null | tail -1)"
 done
@@ -37,19 +42,57 @@ for rc in 50 100 200 300; do
   echo "l2=100 ranker-candidates=$rc: $($tailor eval --train "$out/val/train.jsonl" --test "$out/val/test.tsv" --k 20 \
     --method ranker --ranker "$out/ranker/pre-100.json" --variant all --ranker-candidates $rc 2>/dev/null | tail -1)"
 done
+echo "== MLP ranker on the validation split (trained on September, or August + September pooled)"
+# Each line: train-ranker flags -> validation Recall@20 etc. (variant all).
+mlp_val() {  # NAME RANKER_CANDIDATES TRAIN_RANKER_FLAGS...
+  local name=$1 rc=$2; shift 2
+  $tailor train-ranker "$@" --out "$out/ranker/pre-$name.json" --candidates 200 >/dev/null
+  echo "$name ranker-candidates=$rc: $($tailor eval --train "$out/val/train.jsonl" --test "$out/val/test.tsv" --k 20 \
+    --method ranker --ranker "$out/ranker/pre-$name.json" --variant all --ranker-candidates $rc 2>/dev/null | tail -1)"
+}
+sep=(--train "$out/pre/train.jsonl" --labels "$out/pre/test.tsv")
+pooled=(--train "$out/aug/train.jsonl,$out/pre/train.jsonl" --labels "$out/aug/test.tsv,$out/pre/test.tsv")
+mlp_val logistic-19 100 "${sep[@]}" --l2 100
+mlp_val mlp16-pointwise-1 100 "${sep[@]}" --model mlp --hidden 16 --loss pointwise --ensemble 1
+mlp_val mlp16-listwise-1 100 "${sep[@]}" --model mlp --hidden 16 --ensemble 1
+for seed in 42 100; do
+  mlp_val mlp8x5-s$seed 100 "${sep[@]}" --model mlp --seed $seed
+  echo "mlp8x5-s$seed ranker-candidates=50: $($tailor eval --train "$out/val/train.jsonl" --test "$out/val/test.tsv" \
+    --k 20 --method ranker --ranker "$out/ranker/pre-mlp8x5-s$seed.json" --variant all --ranker-candidates 50 \
+    2>/dev/null | tail -1)"
+  mlp_val mlp8x5-s$seed-no-repeat-features 100 "${sep[@]}" --model mlp --seed $seed --drop $repeat_features
+  mlp_val mlp8x5-pooled-s$seed 100 "${pooled[@]}" --model mlp --seed $seed
+  for rc in 50 200; do
+    echo "mlp8x5-pooled-s$seed ranker-candidates=$rc: $($tailor eval --train "$out/val/train.jsonl" --test "$out/val/test.tsv" \
+      --k 20 --method ranker --ranker "$out/ranker/pre-mlp8x5-pooled-s$seed.json" --variant all --ranker-candidates $rc \
+      2>/dev/null | tail -1)"
+  done
+done
+echo "== variant new on the validation split (rankers trained on September): v2 features, 19 features, MLP"
+for flags in "--drop $repeat_features" "" "--model mlp"; do
+  $tailor train-ranker "${sep[@]}" --variant new --out "$out/ranker/pre-new.json" $flags >/dev/null
+  echo "new [$flags]: $($tailor eval --train "$out/val/train.jsonl" --test "$out/val/test.tsv" --k 20 \
+    --method ranker --ranker "$out/ranker/pre-new.json" --variant new 2>/dev/null | tail -1)"
+done
 echo "== test split (reported)"
 /usr/bin/time -f "eval wall %e s, max RSS %M KB" \
   $tailor eval --train "$out/test/train.jsonl" --test "$out/test/test.tsv" --k 10,20 \
   --method popular,repeat,itemknn,ease,ease_sparse,embedding,blend --variant all,new
 echo "== learned ranker: trained on the validation period (features from the < 2011-10-01 model, October labels)"
 $tailor train-ranker --train "$out/val/train.jsonl" --labels "$out/val/test.tsv" --out "$out/ranker/all.json" \
-  --onnx "$out/ranker/all.onnx" --l2 100 --candidates 200
+  --onnx "$out/ranker/all.onnx" --l2 100 --candidates 200 --drop $repeat_features
 $tailor train-ranker --train "$out/val/train.jsonl" --labels "$out/val/test.tsv" --out "$out/ranker/new.json" \
-  --variant new
+  --variant new --drop $repeat_features
 $tailor eval --train "$out/test/train.jsonl" --test "$out/test/test.tsv" --k 10,20 \
   --method ranker --ranker "$out/ranker/all.json" --variant all
 $tailor eval --train "$out/test/train.jsonl" --test "$out/test/test.tsv" --k 10,20 \
   --method ranker --ranker "$out/ranker/new.json" --variant new
+echo "== MLP ranker (variant all): October + September labels pooled, defaults of --model mlp, re-ranks the blend's top 50"
+/usr/bin/time -f "train-ranker wall %e s, user %U s, max RSS %M KB" \
+  $tailor train-ranker --train "$out/val/train.jsonl,$out/pre/train.jsonl" --labels "$out/val/test.tsv,$out/pre/test.tsv" \
+    --out "$out/ranker/all-mlp.json" --onnx "$out/ranker/all-mlp.onnx" --model mlp --candidates 200
+$tailor eval --train "$out/test/train.jsonl" --test "$out/test/test.tsv" --k 10,20 \
+  --method ranker --ranker "$out/ranker/all-mlp.json" --variant all --ranker-candidates 50
 echo "== reference baselines exactly as in the data README (binary item-kNN, binary EASE lambda=200)"
 $tailor eval --train "$out/test/train.jsonl" --test "$out/test/test.tsv" --k 20 \
   --method itemknn,ease --variant all,new --binary --top-n 1000 --ease-half-life 0

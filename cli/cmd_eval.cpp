@@ -12,19 +12,6 @@
 namespace tailor::cli {
 namespace {
 
-bool number_flag(const args& a, const std::string& name, double& out) {
-  if (!has_flag(a, name)) return true;
-  const std::string v = flag(a, name);
-  char* end = nullptr;
-  const double d = std::strtod(v.c_str(), &end);
-  if (v.empty() || *end != '\0') {
-    std::cerr << "tailor: --" << name << " expects a number, got \"" << v << "\"\n";
-    return false;
-  }
-  out = d;
-  return true;
-}
-
 std::vector<std::string> split_commas(const std::string& s) {
   std::vector<std::string> out;
   std::stringstream ss(s);

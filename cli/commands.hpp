@@ -42,6 +42,10 @@ progress_fn progress_printer(bool enabled);
 // Value of `--name VALUE` or `--name=VALUE`, or fallback.
 std::string flag(const args& a, const std::string& name, const std::string& fallback = "");
 bool has_flag(const args& a, const std::string& name);
+// Parses --name as a finite number / a whole number into out (unchanged when absent);
+// false, with a message naming the flag, when the value is not one.
+bool number_flag(const args& a, const std::string& name, double& out);
+bool count_flag(const args& a, const std::string& name, uint32_t& out);
 // Arguments that are not flags or flag values.
 std::vector<std::string> positional(const args& a);
 

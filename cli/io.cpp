@@ -1,3 +1,5 @@
+#include <cmath>
+#include <cstdlib>
 #include <fstream>
 #include <iostream>
 #include <sstream>
@@ -57,6 +59,30 @@ std::vector<std::string> positional(const args& a) {
     out.push_back(a[i]);
   }
   return out;
+}
+
+bool number_flag(const args& a, const std::string& name, double& out) {
+  if (!has_flag(a, name)) return true;
+  const std::string v = flag(a, name);
+  char* end = nullptr;
+  const double d = std::strtod(v.c_str(), &end);
+  if (v.empty() || *end != '\0' || !std::isfinite(d)) {
+    std::cerr << "tailor: --" << name << " expects a number, got \"" << v << "\"\n";
+    return false;
+  }
+  out = d;
+  return true;
+}
+
+bool count_flag(const args& a, const std::string& name, uint32_t& out) {
+  double d = out;
+  if (!number_flag(a, name, d)) return false;
+  if (d < 0 || d > 4294967295.0 || d != std::floor(d)) {
+    std::cerr << "tailor: --" << name << " expects a whole number >= 0, got \"" << flag(a, name) << "\"\n";
+    return false;
+  }
+  out = static_cast<uint32_t>(d);
+  return true;
 }
 
 }  // namespace tailor::cli

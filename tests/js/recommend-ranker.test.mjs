@@ -18,7 +18,9 @@ const bundlePath = join(dir, 'b.bin');
 execFileSync(tailor, ['build-bundle', '--events', vec('events.jsonl'), '--items', vec('items.jsonl'), '--out', bundlePath, '--lambda', '10']);
 const onnxPath = join(dir, 'ranker.onnx');
 execFileSync(tailor, ['train-ranker', '--train', vec('events.jsonl'), '--labels', vec('labels.tsv'),
-  '--out', join(dir, 'ranker.json'), '--onnx', onnxPath, '--lambda', '10']);
+  '--out', join(dir, 'ranker.json'), '--onnx', onnxPath, '--lambda', '10',
+  // Serving builds the twelve v1 features; the repeat-purchase ones are evaluation-only so far.
+  '--drop', 'orders,days_since_order,shopper_items,item_days,days_since_item,due,own_due']);
 const weights = JSON.parse(readFileSync(join(dir, 'ranker.json'), 'utf8'));
 ort.env.wasm.numThreads = 1;
 const core = await TailorCore.load();

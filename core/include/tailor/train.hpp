@@ -170,6 +170,7 @@ struct model {
   std::vector<float> buyers;             // distinct purchasers (or interactors if none bought)
   std::vector<float> trending;           // time-decayed weighted interactions at trained_until
   std::vector<float> repeat_rate;        // smoothed share of an item's buyers who bought it again
+  std::vector<float> repeat_gap_days;    // typical days between a shopper's purchases of the item
   neighbour_lists covisit;               // normalised co-occurrence
   neighbour_lists ease_neighbours;       // top rows of the EASE matrix
   neighbour_lists content;               // content similarity (set by the caller, may be empty)
@@ -276,14 +277,21 @@ void score_items(const model& m, const std::vector<history_entry>& history, int6
 // The learned ranker: logistic regression over features the core builds for
 // (shopper, candidate) pairs; it re-ranks the blend's top candidates.
 
-inline constexpr uint32_t ranker_feature_count = 12;
+inline constexpr uint32_t ranker_feature_count = 19;
 // own_score, own_count, repeat_rate, ease, covisit, trending, popularity,
-// recency, is_own, blend, embedding, order_share (documented in README: "Ranker features").
+// recency, is_own, blend, embedding, order_share, then the repeat-purchase
+// features: orders, days_since_order, shopper_items, item_days,
+// days_since_item, due, own_due (documented in README: "Ranker features").
 std::string_view ranker_feature_name(uint32_t i) noexcept;
 
+// A logistic model (hidden_units 0): P = sigmoid(w . x + b); or a one-hidden-layer
+// MLP: h = relu(W1 x + b1) (W1 row-major hidden_units x features), P = sigmoid(w . h + b).
 struct ranker_model {
-  std::vector<float> weights;  // ranker_feature_count
+  std::vector<float> weights;  // features (logistic) or hidden_units (MLP)
   float bias = 0.0f;
+  uint32_t hidden_units = 0;
+  std::vector<float> hidden_weights;  // hidden_units x ranker_feature_count
+  std::vector<float> hidden_bias;     // hidden_units
 };
 
 namespace limits {
@@ -295,7 +303,8 @@ void ranker_features(const model& m, const std::vector<history_entry>& history, 
                      const score_options& options, const std::vector<uint32_t>& candidates,
                      std::vector<float>& out);
 
-// P(relevant) = sigmoid(w . x + b), in float (what an ONNX MatMul/Add/Sigmoid computes).
+// P(relevant), in float (what the exported ONNX graph computes: MatMul/Add/Sigmoid
+// for the logistic model, Gemm/Relu/Gemm/Sigmoid for the MLP).
 float ranker_score(const ranker_model& r, const float* features) noexcept;
 
 // L2-regularised logistic regression by Newton's method (deterministic).
@@ -306,7 +315,47 @@ float ranker_score(const ranker_model& r, const float* features) noexcept;
 
 namespace limits {
 inline constexpr uint32_t max_logistic_features = 256;
+inline constexpr uint32_t max_hidden_units = 256;
+inline constexpr uint32_t max_mlp_epochs = 1000;
 }  // namespace limits
+
+// A one-hidden-layer MLP ranker trained by mini-batch Adam on the logistic loss
+// (inputs standardised during training; the scaling is folded into the first
+// layer of the result, so it scores raw features). Deterministic for a seed.
+// Defaults chosen on the Online Retail validation split (bench/RESULTS-recommend.md).
+struct mlp_options {
+  uint32_t hidden_units = 8;
+  uint32_t epochs = 20;
+  uint32_t batch = 256;
+  double learning_rate = 0.003;
+  double l2 = 1e-4;          // weight decay on both layers' weights
+  uint64_t seed = 42;
+  // Listwise: the loss is the softmax cross-entropy of each group's (shopper's)
+  // positives among its rows, so only the order within a shopper is learned;
+  // batches hold whole groups. Pointwise: the logistic loss per row.
+  bool listwise = true;
+  // Members trained from seeds seed, seed + 1, ...; their logits are averaged.
+  uint32_t ensemble = 5;
+};
+
+// `groups` (listwise only): one group id per row, a group's rows contiguous.
+// `row_weights` (pointwise only; empty: all 1) scale each row's loss.
+[[nodiscard]] result<ranker_model> train_mlp_ranker(const std::vector<float>& features,
+                                                    const std::vector<uint8_t>& labels, const mlp_options& options = {},
+                                                    const std::vector<float>& row_weights = {},
+                                                    const std::vector<uint32_t>& groups = {}) noexcept;
+
+// The ranker file (JSON, format "tailor-ranker" version 2): {"format", "version",
+// "kind": "logistic"|"mlp", "features": [names], "weights", "bias", and for the MLP
+// "hidden": {"weights": [[...] per unit], "bias": [...]}}. Version 1 files (the
+// logistic rankers written before, with or without "features") still load: weights
+// are matched to features by name (a 12-weight file without names is the v1 order);
+// a feature the file does not name weighs 0. A newer version or an unknown feature
+// name is an error naming it.
+[[nodiscard]] result<ranker_model> parse_ranker_json(std::string_view text) noexcept;
+// `columns`: the features to write (indices, in that order; empty: all). A model
+// trained with features dropped is written without them (their weights are 0).
+std::string ranker_to_json(const ranker_model& r, const std::vector<uint32_t>& columns = {});
 
 // L2-regularised logistic regression over `feature_count` columns (the ranker's
 // and the intent model's trainer). Errors name a non-finite cell.

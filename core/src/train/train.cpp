@@ -1,6 +1,7 @@
 // Training: popularity, trending, co-visitation neighbours and EASE.
 #include <algorithm>
 #include <cmath>
+#include <cstdint>
 #include <numeric>
 
 #include "common/det_math.hpp"
@@ -119,6 +120,46 @@ void covisitation(const interaction_log& log, const train_options& o, model& m,
     }
     append_top(cand, o.top_n, m.covisit);
     if (progress && (i % 256 == 0 || i + 1 == n)) progress("co-visitation", (i + 1.0) / n);
+  }
+}
+
+// Typical repurchase interval per item: the geometric mean of the gaps (in whole
+// UTC days) between a shopper's consecutive purchase days of the item, over all
+// shoppers, shrunk towards the global mean log gap with a prior of 5 gaps.
+void repurchase_gaps(const interaction_log& log, bool any_purchase, model& m) {
+  const std::size_t n = log.items.size();
+  constexpr int64_t ms_per_day = 86'400'000;
+  std::vector<double> log_sum(n, 0.0), gaps(n, 0.0);
+  std::vector<int64_t> last_day(n, INT64_MIN);
+  std::vector<uint32_t> touched;
+  for (std::size_t k = 0; k < log.rows.size();) {
+    std::size_t e = k;
+    touched.clear();
+    while (e < log.rows.size() && log.rows[e].user == log.rows[k].user) {
+      const auto& r = log.rows[e++];
+      if (r.type != event_type::purchase && any_purchase) continue;
+      const int64_t day = r.ts_ms >= 0 ? r.ts_ms / ms_per_day : -((-r.ts_ms + ms_per_day - 1) / ms_per_day);
+      if (last_day[r.item] == INT64_MIN) {
+        touched.push_back(r.item);
+      } else if (day > last_day[r.item]) {
+        log_sum[r.item] += detail::det_log(static_cast<double>(day - last_day[r.item]));
+        gaps[r.item] += 1;
+      }
+      last_day[r.item] = day;
+    }
+    for (uint32_t i : touched) last_day[i] = INT64_MIN;
+    k = e;
+  }
+  double total = 0, count = 0;
+  for (std::size_t i = 0; i < n; ++i) {
+    total += log_sum[i];
+    count += gaps[i];
+  }
+  const double global = count > 0 ? total / count : detail::det_log(30.0);
+  constexpr double prior = 5.0;
+  m.repeat_gap_days.assign(n, 0.0f);
+  for (std::size_t i = 0; i < n; ++i) {
+    m.repeat_gap_days[i] = static_cast<float>(detail::det_exp((log_sum[i] + prior * global) / (gaps[i] + prior)));
   }
 }
 
@@ -379,6 +420,7 @@ result<model> train(const interaction_log& log, const train_options& o, const pr
         m.repeat_rate[i] = static_cast<float>((repeaters[i] + prior * global) / (buyers[i] + prior));
       }
     }
+    repurchase_gaps(log, any_purchase, m);
     covisitation(log, o, m, progress);
     if (o.ease && n > 0) {
       if (auto s = ease(log, o, m, progress); !s) return s.error();
