@@ -7,6 +7,7 @@
 #include <string>
 
 #include "common/det_math.hpp"
+#include "training_rows.hpp"
 #include "tailor/train.hpp"
 
 namespace tailor {
@@ -60,25 +61,7 @@ status check_mlp_input(const std::vector<float>& x, const std::vector<uint8_t>& 
     return make_error(errc::invalid_config, "learning_rate must be > 0");
   }
   if (!(o.l2 >= 0) || !std::isfinite(o.l2)) return make_error(errc::invalid_config, "l2 must be >= 0");
-  if (x.size() != y.size() * f) {
-    return make_error(errc::invalid_config, "features must hold rows x " + std::to_string(f) + " values");
-  }
-  if (y.empty()) return make_error(errc::invalid_config, "no training rows");
-  if (!row_weights.empty() && row_weights.size() != y.size()) {
-    return make_error(errc::invalid_config, "row_weights must be empty or hold one weight per row");
-  }
-  for (std::size_t r = 0; r < row_weights.size(); ++r) {
-    if (!(row_weights[r] >= 0) || !std::isfinite(row_weights[r])) {
-      return make_error(errc::invalid_field, "row weight must be finite and >= 0", "rows[" + std::to_string(r) + "]");
-    }
-  }
-  for (std::size_t i = 0; i < x.size(); ++i) {
-    if (!std::isfinite(x[i])) {
-      return make_error(errc::invalid_field, "non-finite feature " + std::string(ranker_feature_name(static_cast<uint32_t>(i % f))),
-                        "rows[" + std::to_string(i / f) + "]");
-    }
-  }
-  return ok_value;
+  return detail::check_training_rows(x, f, y.size(), row_weights);
 }
 
 // One network from one seed (inputs checked by the caller).

@@ -7,6 +7,7 @@
 
 #include "common/det_math.hpp"
 #include "tailor/train.hpp"
+#include "training_rows.hpp"
 
 namespace tailor {
 namespace {
@@ -238,25 +239,8 @@ result<ranker_model> train_logistic(const std::vector<float>& x, uint32_t featur
       return make_error(errc::limit_exceeded,
                         "feature_count must be in 1.." + std::to_string(limits::max_logistic_features));
     }
-    if (x.size() != rows * f) {
-      return make_error(errc::invalid_config, "features must hold rows x " + std::to_string(f) + " values");
-    }
-    if (rows == 0) return make_error(errc::invalid_config, "no training rows");
     if (!(l2 >= 0) || !std::isfinite(l2)) return make_error(errc::invalid_config, "l2 must be >= 0");
-    if (!row_weights.empty() && row_weights.size() != rows) {
-      return make_error(errc::invalid_config, "row_weights must be empty or hold one weight per row");
-    }
-    for (std::size_t r = 0; r < row_weights.size(); ++r) {
-      if (!(row_weights[r] >= 0) || !std::isfinite(row_weights[r])) {
-        return make_error(errc::invalid_field, "row weight must be finite and >= 0", "rows[" + std::to_string(r) + "]");
-      }
-    }
-    for (std::size_t i = 0; i < x.size(); ++i) {
-      if (!std::isfinite(x[i])) {
-        const std::string col = f == ranker_feature_count ? std::string(names[i % f]) : "column " + std::to_string(i % f);
-        return make_error(errc::invalid_field, "non-finite feature " + col, "rows[" + std::to_string(i / f) + "]");
-      }
-    }
+    if (auto checked = detail::check_training_rows(x, f, rows, row_weights); !checked) return checked.error();
     const std::size_t p = f + 1;  // + bias
     std::vector<double> w(p, 0.0);
     for (uint32_t it = 0; it < iterations; ++it) {
