@@ -31,7 +31,7 @@ test('bundle info and a decision with reasons', () => {
   const rec = Recommender.open(core, bytes);
   after(() => rec.close());
   assert.equal(rec.info.items, 40);
-  assert.equal(rec.info.format_version, 3);
+  assert.equal(rec.info.format_version, 4);
   assert.deepEqual(rec.info.slots, ['bought_together', 'browse', 'cart', 'home', 'post_purchase', 'similar']);
   const d = rec.recommend(requests[2]);
   assert.equal(d.slot, 'similar');
@@ -63,13 +63,13 @@ test('corrupt, truncated and wrong-version bundles are TailorErrors', () => {
   flipped[200] ^= 0xff;
   cases.push(flipped);
   const newer = Buffer.from(bytes);
-  newer[8] = 4;
+  newer[8] = 5;
   cases.push(newer);
   for (const c of cases) {
     assert.throws(() => Recommender.open(core, c), (e) => e instanceof TailorError && e.code === 'invalid_state');
   }
   assert.throws(() => Recommender.open(core, newer), (e) => e.where === 'header.format_version' &&
-    e.message.includes('format version 4 is newer than this core (this core reads 1..3)'));
+    e.message.includes('format version 5 is newer than this core (this core reads 1..4)'));
   // The module is still usable afterwards.
   const rec = Recommender.open(core, bytes);
   after(() => rec.close());

@@ -18,12 +18,16 @@ const vec = (f) => join(root, 'tests/vectors/recommend', f);
 const dir = mkdtempSync(join(tmpdir(), 'tailor-ranker-web-'));
 execFileSync(tailor, ['build-bundle', '--events', vec('events.jsonl'), '--items', vec('items.jsonl'), '--out', join(dir, 'b.bin'), '--lambda', '10']);
 execFileSync(tailor, ['train-ranker', '--train', vec('events.jsonl'), '--labels', vec('labels.tsv'),
-  '--out', join(dir, 'ranker.json'), '--onnx', join(dir, 'ranker.onnx'), '--lambda', '10',
-  // Serving builds the twelve v1 features; the repeat-purchase ones are evaluation-only so far.
-  '--drop', 'orders,days_since_order,shopper_items,item_days,days_since_item,due,own_due']);
-const spec = { features: ['own_score', 'own_count', 'repeat_rate', 'ease', 'covisit', 'trending', 'popularity', 'recency', 'is_own', 'blend', 'embedding', 'order_share'] };
+  '--out', join(dir, 'ranker.json'), '--onnx', join(dir, 'ranker.onnx'), '--lambda', '10']);
+const spec = { features: ['own_score', 'own_count', 'repeat_rate', 'ease', 'covisit', 'trending', 'popularity', 'recency', 'is_own', 'blend', 'embedding', 'order_share',
+  // The repeat-purchase features, built by the offline builder's own function (bundle v4 carries the gaps).
+  'orders', 'days_since_order', 'shopper_items', 'item_days', 'days_since_item', 'due', 'own_due'] };
 const now = 1701100000000;
 const request = { slot: 'home', now, size: 5, events: ['SKU003', 'SKU011', 'SKU028'].map((item, i) => ({ type: 'view', id: `e${i}`, ts: now - (i + 1) * 3600000, uid: 's', item_id: item })) };
+// Purchases 40 and 2 days ago: the repeat-purchase features (and due) are not all zero.
+for (const [id, days] of [['p0', 40], ['p1', 2]]) {
+  request.events.push({ type: 'purchase', id, ts: now - days * 86400000, uid: 's', currency: 'GBP', items: [{ item_id: 'SKU011', price: 2 }] });
+}
 
 test('recommendWithModel in Chromium equals Node', async () => {
   ort.env.wasm.numThreads = 1;

@@ -18,18 +18,19 @@ const bundlePath = join(dir, 'b.bin');
 execFileSync(tailor, ['build-bundle', '--events', vec('events.jsonl'), '--items', vec('items.jsonl'), '--out', bundlePath, '--lambda', '10']);
 const onnxPath = join(dir, 'ranker.onnx');
 execFileSync(tailor, ['train-ranker', '--train', vec('events.jsonl'), '--labels', vec('labels.tsv'),
-  '--out', join(dir, 'ranker.json'), '--onnx', onnxPath, '--lambda', '10',
-  // Serving builds the twelve v1 features; the repeat-purchase ones are evaluation-only so far.
-  '--drop', 'orders,days_since_order,shopper_items,item_days,days_since_item,due,own_due']);
+  '--out', join(dir, 'ranker.json'), '--onnx', onnxPath, '--lambda', '10']);
 const weights = JSON.parse(readFileSync(join(dir, 'ranker.json'), 'utf8'));
 ort.env.wasm.numThreads = 1;
 const core = await TailorCore.load();
 const rec = Recommender.open(core, readFileSync(bundlePath));
 after(() => rec.close());
 const session = await ort.InferenceSession.create(readFileSync(onnxPath), { executionProviders: ['wasm'] });
-const spec = { features: ['own_score', 'own_count', 'repeat_rate', 'ease', 'covisit', 'trending', 'popularity', 'recency', 'is_own', 'blend', 'embedding', 'order_share'] };
+const spec = { features: ['own_score', 'own_count', 'repeat_rate', 'ease', 'covisit', 'trending', 'popularity', 'recency', 'is_own', 'blend', 'embedding', 'order_share',
+  // The repeat-purchase features, built by the offline builder's own function (bundle v4 carries the gaps).
+  'orders', 'days_since_order', 'shopper_items', 'item_days', 'days_since_item', 'due', 'own_due'] };
 const now = 1701100000000;
 const events = ['SKU003', 'SKU011', 'SKU028', 'SKU012'].map((item, i) => ({ type: i === 3 ? 'add_to_cart' : 'view', id: `e${i}`, ts: now - (i + 1) * 3600000, uid: 's', item_id: item }));
+events.push({ type: 'purchase', id: 'p0', ts: now - 31 * 86400000, uid: 's', currency: 'GBP', items: [{ item_id: 'SKU029', price: 2 }] });
 events.push({ type: 'purchase', id: 'p1', ts: now - 86400000, uid: 's', currency: 'GBP', items: [{ item_id: 'SKU029', price: 2 }] });
 const request = { slot: 'browse', now, events, size: 6 };
 
@@ -71,6 +72,11 @@ test('the exporter\'s ONNX ranker orders the candidates; rules and reasons come 
     assert.ok(job.rows >= d.items.length);
     const x = handle.rankingFeatures(job.job);
     assert.equal(x.length, job.rows * job.cols);
+    // The repeat-purchase columns are served: two orders (log 3), the newest a day ago (log 2).
+    for (let r = 0; r < job.rows; r++) {
+      assert.ok(Math.abs(x[r * job.cols + spec.features.indexOf('orders')] - Math.log(3)) < 1e-6);
+      assert.ok(Math.abs(x[r * job.cols + spec.features.indexOf('days_since_order')] - Math.log(2)) < 1e-6);
+    }
     const sig = (z) => 1 / (1 + Math.exp(-z));
     const expected = new Map();
     for (let r = 0; r < job.rows; r++) {
@@ -109,9 +115,9 @@ test('NaN scores from a model fall back to the built-in ranker with a warning', 
 });
 
 test('a model whose input does not match the feature spec is a clear error', async () => {
-  // The exporter's model takes 12 features; a spec naming 3 is refused before running it.
+  // The exporter's model takes 19 features; a spec naming 3 is refused before running it.
   await assert.rejects(rec.recommendWithModel(request, { ort, session, spec: { features: ['blend', 'ease', 'price'] } }),
-    (e) => e instanceof TailorError && e.code === 'invalid_config' && /names 3 features/.test(e.message) && /\[N, 12\]/.test(e.message));
+    (e) => e instanceof TailorError && e.code === 'invalid_config' && /names 3 features/.test(e.message) && /\[N, 19\]/.test(e.message));
   // A spec naming an input the model does not have.
   await assert.rejects(rec.recommendWithModel(request, { ort, session, spec: { ...spec, input: 'x' } }),
     (e) => e instanceof TailorError && e.code === 'invalid_config' && /no input "x"/.test(e.message));

@@ -21,10 +21,11 @@
 namespace tailor {
 
 // Version 2 added the content-similarity sections (18..20), version 3 the
-// per-segment trending sections (21..24); older bundles are still read, with
-// empty content lists / no segments. A newer bundle is an error naming both
+// per-segment trending sections (21..24), version 4 the optional per-item typical
+// repurchase gap (25, the ranker's "due" feature); older bundles are still read,
+// with empty content lists / no segments / no repurchase gaps. A newer bundle is an error naming both
 // versions (rebuild it with this Tailor, or upgrade the reader).
-inline constexpr uint32_t bundle_format_version = 3;
+inline constexpr uint32_t bundle_format_version = 4;
 inline constexpr uint32_t bundle_min_format_version = 1;
 inline constexpr std::size_t bundle_header_bytes = 64;
 inline constexpr std::size_t bundle_alignment = 64;
@@ -61,6 +62,8 @@ enum class section_id : uint32_t {
   segment_offsets = 22,  // u32[segments+1]
   segment_items = 23,    // u32[nnz]   per segment: its trending items, best first
   segment_weights = 24,  // f32[nnz]   time-decayed weighted interactions of the segment's shoppers
+  repeat_gap_days = 25,  // f32[n]     typical days between a shopper's purchases of the item (version >= 4;
+                         //            optional: written when the model has them), finite and > 0
 };
 
 // Item metadata carried in the bundle (catalog facts the serving rules need).
@@ -103,6 +106,9 @@ class bundle_view {
   const float* popularity() const noexcept { return pop_; }
   const float* trending() const noexcept { return trend_; }
   const float* repeat_rate() const noexcept { return repeat_; }
+  // The trained repurchase gap per item (model::repeat_gap_days), or nullptr
+  // when the bundle has none (before format version 4, or not written).
+  const float* repeat_gap_days() const noexcept { return repeat_gap_; }
 
   struct neighbours {
     const uint32_t* items = nullptr;
@@ -147,6 +153,7 @@ class bundle_view {
   const float* pop_ = nullptr;
   const float* trend_ = nullptr;
   const float* repeat_ = nullptr;
+  const float* repeat_gap_ = nullptr;
   csr covisit_, ease_, content_;
   const uint32_t* segment_offsets_ = nullptr;
   const uint32_t* segment_items_ = nullptr;

@@ -125,6 +125,11 @@ void quantize_rows(const float* values, uint32_t n, uint32_t dim, std::vector<in
 //   category_affinity  share of history events in the item's category
 //   embedding     the slot's embedding source score / its largest (0 if unused)
 //   order_share   share of the history's orders (distinct purchase times) holding the item
+//   orders, days_since_order, shopper_items, item_days, days_since_item, due, own_due
+//                 the offline ranker's repeat-purchase features (repeat_features in
+//                 tailor/repeat_features.hpp, the same function; README "Ranker features"); `due`
+//                 needs the bundle's repurchase gaps (format version 4): without them a
+//                 spec naming it is an invalid_config error
 // Scores: higher is better. Rules apply to the model's score as to the built-in
 // one (dislike neighbours: halved; boosts multiply, or divide a negative score;
 // buries sink). A NaN or infinite score from the model is not used: the decision

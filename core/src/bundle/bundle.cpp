@@ -204,6 +204,16 @@ result<std::string> write_bundle(const model& m, const std::vector<bundle_item>&
       add(section_id::embeddings, std::move(q));
       add(section_id::embedding_scales, pod_bytes(scales));
     }
+    // Last, so a reader of an older version names its first unknown section as before.
+    if (!m.repeat_gap_days.empty()) {
+      if (m.repeat_gap_days.size() != n) return make_error(errc::invalid_config, "repeat_gap_days must hold one value per item");
+      for (std::size_t i = 0; i < n; ++i) {
+        if (!(m.repeat_gap_days[i] > 0) || !std::isfinite(m.repeat_gap_days[i])) {
+          return make_error(errc::invalid_config, "repeat gap must be finite and > 0", "repeat_gap_days[" + std::to_string(i) + "]");
+        }
+      }
+      add(section_id::repeat_gap_days, pod_bytes(m.repeat_gap_days));
+    }
     // Assemble: header, table, aligned sections.
     const std::size_t table_end = bundle_header_bytes + sections.size() * entry_bytes;
     std::size_t pos = (table_end + bundle_alignment - 1) / bundle_alignment * bundle_alignment;
@@ -394,7 +404,8 @@ result<bundle_view> open_bundle(std::string_view bytes) noexcept {
       const std::string where = "sections[" + std::to_string(s) + "]";
       if (load<uint32_t>(e + 4) != 0) return bad("reserved field must be zero", where);
       const uint64_t off = load<uint64_t>(e + 8), len = load<uint64_t>(e + 16);
-      const auto last_id = v.version_ >= 3   ? section_id::segment_weights
+      const auto last_id = v.version_ >= 4   ? section_id::repeat_gap_days
+                           : v.version_ >= 3 ? section_id::segment_weights
                            : v.version_ >= 2 ? section_id::content_weights
                                              : section_id::embedding_scales;
       if (id < 1 || id > static_cast<uint32_t>(last_id)) {
@@ -474,6 +485,12 @@ result<bundle_view> open_bundle(std::string_view bytes) noexcept {
     if (auto s = floats(section_id::popularity, n, v.pop_); !s) return s.error();
     if (auto s = floats(section_id::trending, n, v.trend_); !s) return s.error();
     if (auto s = floats(section_id::repeat_rate, n, v.repeat_); !s) return s.error();
+    if (sec.count(static_cast<uint32_t>(section_id::repeat_gap_days))) {
+      if (auto s = floats(section_id::repeat_gap_days, n, v.repeat_gap_); !s) return s.error();
+      for (uint64_t i = 0; i < n; ++i) {
+        if (!(v.repeat_gap_[i] > 0)) return bad("repeat gap must be > 0", sname(25) + "[" + std::to_string(i) + "]");
+      }
+    }
     auto csr_of = [&](section_id o, section_id it, section_id w, bundle_view::csr& out) -> status {
       auto od = fixed(o, (n + 1) * 4);
       if (!od) return od.error();

@@ -13,6 +13,7 @@
 #include "event/event_reader.hpp"
 #include "recommend/slot_experiment.hpp"
 #include "recommend/sources.hpp"
+#include "tailor/repeat_features.hpp"
 #include "tailor/event.hpp"
 
 namespace tailor {
@@ -338,11 +339,16 @@ bool contains(const std::vector<uint32_t>& sorted, uint32_t x) { return std::bin
 
 enum serving_feature : int {
   f_own_score, f_own_count, f_repeat_rate, f_ease, f_covisit, f_trending, f_popularity, f_recency, f_is_own, f_blend,
-  f_price, f_in_stock, f_category_affinity, f_embedding, f_order_share, f_count
+  f_price, f_in_stock, f_category_affinity, f_embedding, f_order_share,
+  f_repeat_first,  // the seven repeat-purchase features, in the offline ranker's order (repeat_features)
+  f_due = f_repeat_first + 5,
+  f_count = f_repeat_first + repeat_feature_count
 };
 constexpr std::array<const char*, f_count> feature_names{
     "own_score", "own_count", "repeat_rate", "ease", "covisit", "trending", "popularity",
-    "recency", "is_own", "blend", "price", "in_stock", "category_affinity", "embedding", "order_share"};
+    "recency", "is_own", "blend", "price", "in_stock", "category_affinity", "embedding", "order_share",
+    "orders", "days_since_order", "shopper_items", "item_days", "days_since_item", "due", "own_due"};
+static_assert(std::string_view(feature_names[f_due]) == "due");
 
 }  // namespace
 
@@ -1132,8 +1138,18 @@ result<ranking_job> recommender::prepare_ranking(std::string_view request_json, 
     if (spec.features.empty() || spec.features.size() > limits::max_ranker_features) {
       return make_error(errc::invalid_config, "the spec must name 1.." + std::to_string(limits::max_ranker_features) + " features", "features");
     }
-    for (uint32_t f : spec.features) {
+    bool repeat = false;
+    for (std::size_t k = 0; k < spec.features.size(); ++k) {
+      const uint32_t f = spec.features[k];
       if (f >= f_count) return make_error(errc::invalid_config, "unknown feature index " + std::to_string(f), "features");
+      repeat = repeat || f >= f_repeat_first;
+      if (f == f_due && p_->b.repeat_gap_days() == nullptr) {
+        return make_error(errc::invalid_config,
+                          "feature \"due\" needs the items' typical repurchase gaps, which this bundle (format version " +
+                              std::to_string(p_->b.format_version()) + ") does not carry; rebuild it with tailor build-bundle " +
+                              "(format version 4 or newer)",
+                          detail::path_index("features", k));
+      }
     }
     if (spec.candidates == 0 || spec.candidates > limits::max_ranker_candidates) {
       return make_error(errc::limit_exceeded, "candidates must be 1.." + std::to_string(limits::max_ranker_candidates), "candidates");
@@ -1206,6 +1222,15 @@ result<ranking_job> recommender::prepare_ranking(std::string_view request_json, 
     for (const auto& [ts, item] : orders) {
       ++std::lower_bound(in_orders.begin(), in_orders.end(), std::pair<uint32_t, uint32_t>{item, 0u})->second;
     }
+    // The repeat-purchase features: the offline builder's own function, over the same history.
+    repeat_profile repeats;
+    if (repeat) {
+      std::vector<history_entry> h;
+      h.reserve(st->history.size());
+      for (const auto& e : st->history) h.push_back({e.item, e.type, 1, e.ts});
+      repeats = repeat_profile_of(h, b.item_count(), st->now);
+    }
+    std::array<float, repeat_feature_count> rf{};
     const double pop_den = detail::det_log(2.0 + static_cast<double>(p_->max_popularity));
     ranking_job job;
     job.rows_ = static_cast<uint32_t>(cands.size());
@@ -1237,6 +1262,10 @@ result<ranking_job> recommender::prepare_ranking(std::string_view request_json, 
       f[f_embedding] = norm(c.raw[src_embedding], st->mx[src_embedding]);
       const auto io = std::lower_bound(in_orders.begin(), in_orders.end(), std::pair<uint32_t, uint32_t>{i, 0u});
       f[f_order_share] = io != in_orders.end() && io->first == i && order_count > 0 ? io->second / order_count : 0.0;
+      if (repeat) {
+        repeat_features(repeats, i, b.repeat_gap_days() ? b.repeat_gap_days()[i] : 0.0, rf.data());
+        for (uint32_t k = 0; k < repeat_feature_count; ++k) f[f_repeat_first + k] = rf[k];
+      }
       job.ids_.emplace_back(b.item_id(i));
       float* row = job.features_.data() + r * job.cols_;
       for (std::size_t k = 0; k < spec.features.size(); ++k) row[k] = static_cast<float>(f[spec.features[k]]);

@@ -6,6 +6,7 @@
 #include <limits>
 
 #include "common/det_math.hpp"
+#include "tailor/repeat_features.hpp"
 #include "tailor/train.hpp"
 #include "training_rows.hpp"
 
@@ -44,83 +45,6 @@ bool solve_spd(std::vector<double> a, std::vector<double> b, std::size_t n, std:
   }
   x = std::move(b);
   return true;
-}
-
-// The shopper's purchase days: orders, their newest, and per item its distinct
-// days with the first and the newest.
-struct repeat_history {
-  double orders = 0;             // distinct purchase timestamps
-  double days_since_order = -1;  // -1: never bought
-  double distinct_items = 0;     // distinct items of any event type
-  std::vector<uint32_t> days;    // per item: distinct purchase days
-  std::vector<int64_t> first_day, last_day;
-  int64_t today = 0;
-};
-
-int64_t day_of(int64_t ts_ms) {
-  constexpr int64_t ms = 86'400'000;
-  return ts_ms >= 0 ? ts_ms / ms : -((-ts_ms + ms - 1) / ms);
-}
-
-repeat_history repeat_history_of(const std::vector<history_entry>& history, std::size_t n, int64_t now_ms) {
-  repeat_history rh;
-  rh.days.assign(n, 0);
-  rh.first_day.assign(n, 0);
-  rh.last_day.assign(n, 0);
-  rh.today = day_of(now_ms);
-  std::vector<int64_t> stamps;
-  std::vector<char> seen(n, 0);
-  int64_t newest = INT64_MIN;
-  std::vector<std::pair<uint32_t, int64_t>> item_days;
-  for (const auto& h : history) {
-    if (h.item >= n) continue;
-    if (!seen[h.item]) rh.distinct_items += 1;
-    seen[h.item] = 1;
-    if (h.type != event_type::purchase) continue;
-    stamps.push_back(h.ts_ms);
-    newest = std::max(newest, h.ts_ms);
-    item_days.emplace_back(h.item, day_of(h.ts_ms));
-  }
-  std::sort(stamps.begin(), stamps.end());
-  rh.orders = static_cast<double>(std::unique(stamps.begin(), stamps.end()) - stamps.begin());
-  if (newest != INT64_MIN) rh.days_since_order = std::max(0.0, static_cast<double>(now_ms - newest) / ms_per_day);
-  std::sort(item_days.begin(), item_days.end());
-  item_days.erase(std::unique(item_days.begin(), item_days.end()), item_days.end());
-  for (const auto& [item, day] : item_days) {  // ascending days per item
-    if (rh.days[item] == 0) rh.first_day[item] = day;
-    rh.last_day[item] = day;
-    rh.days[item] += 1;
-  }
-  return rh;
-}
-
-// Features 12..18 of candidate i (see ranker_feature_name); logs keep counts and
-// day spans on a scale where a linear unit or a hidden unit can use them.
-void repeat_features(const model& m, const repeat_history& rh, uint32_t i, float* f) {
-  constexpr double never_days = 400;  // "never bought" reads as longer ago than the data
-  f[0] = static_cast<float>(detail::det_log(1.0 + rh.orders));
-  f[1] = static_cast<float>(detail::det_log(1.0 + (rh.days_since_order < 0 ? never_days : rh.days_since_order)));
-  f[2] = static_cast<float>(detail::det_log(1.0 + rh.distinct_items));
-  const uint32_t days = rh.days[i];
-  f[3] = static_cast<float>(detail::det_log(1.0 + days));
-  if (days == 0) {
-    f[4] = static_cast<float>(detail::det_log(1.0 + never_days));
-    f[5] = 0.0f;
-    f[6] = 0.0f;
-    return;
-  }
-  const double since = static_cast<double>(std::max<int64_t>(0, rh.today - rh.last_day[i]));
-  f[4] = static_cast<float>(detail::det_log(1.0 + since));
-  // due: log of (days since the last purchase) / (the item's typical repurchase gap), in [-4, 4].
-  const double gap = i < m.repeat_gap_days.size() && m.repeat_gap_days[i] > 0 ? m.repeat_gap_days[i] : 30.0;
-  f[5] = static_cast<float>(std::clamp(detail::det_log((since + 1.0) / (gap + 1.0)), -4.0, 4.0));
-  // own_due: the same against the shopper's own mean gap for the item (0 below two days).
-  if (days >= 2) {
-    const double own_gap = static_cast<double>(rh.last_day[i] - rh.first_day[i]) / (days - 1);
-    f[6] = static_cast<float>(std::clamp(detail::det_log((since + 1.0) / (own_gap + 1.0)), -4.0, 4.0));
-  } else {
-    f[6] = 0.0f;
-  }
 }
 
 }  // namespace
@@ -163,7 +87,7 @@ void ranker_features(const model& m, const std::vector<history_entry>& history, 
     if (k == 0 || orders[k].first != orders[k - 1].first) order_count += 1;
     in_orders[orders[k].second] += 1;
   }
-  const repeat_history rh = repeat_history_of(history, n, now_ms);
+  const repeat_profile rp = repeat_profile_of(history, n, now_ms);
   std::vector<double> own(n, 0.0), count(n, 0.0), last_age(n, -1.0);
   double max_own = 0, max_ease = 0, max_blend = 0, max_trend = 0, max_pop = 0;
   for (const auto& h : history) {
@@ -200,7 +124,7 @@ void ranker_features(const model& m, const std::vector<history_entry>& history, 
     f[9] = static_cast<float>(nz(blend[i], max_blend));
     f[10] = static_cast<float>(nz(emb[i], max_emb));
     f[11] = order_count > 0 ? static_cast<float>(in_orders[i] / order_count) : 0.0f;
-    repeat_features(m, rh, i, f + 12);
+    repeat_features(rp, i, i < m.repeat_gap_days.size() ? m.repeat_gap_days[i] : 0.0, f + repeat_feature_first);
   }
 }
 
