@@ -123,6 +123,17 @@ void covisitation(const interaction_log& log, const train_options& o, model& m,
   }
 }
 
+// Calls fn(begin, end) for each run of one shopper's rows (a shopper's rows are contiguous).
+template <class Fn>
+void for_each_user_run(const interaction_log& log, Fn&& fn) {
+  for (std::size_t k = 0; k < log.rows.size();) {
+    std::size_t e = k + 1;
+    while (e < log.rows.size() && log.rows[e].user == log.rows[k].user) ++e;
+    fn(k, e);
+    k = e;
+  }
+}
+
 // Typical repurchase interval per item: the geometric mean of the gaps (in whole
 // UTC days) between a shopper's consecutive purchase days of the item, over all
 // shoppers, shrunk towards the global mean log gap with a prior of 5 gaps.
@@ -132,11 +143,10 @@ void repurchase_gaps(const interaction_log& log, bool any_purchase, model& m) {
   std::vector<double> log_sum(n, 0.0), gaps(n, 0.0);
   std::vector<int64_t> last_day(n, INT64_MIN);
   std::vector<uint32_t> touched;
-  for (std::size_t k = 0; k < log.rows.size();) {
-    std::size_t e = k;
+  for_each_user_run(log, [&](std::size_t begin, std::size_t end) {
     touched.clear();
-    while (e < log.rows.size() && log.rows[e].user == log.rows[k].user) {
-      const auto& r = log.rows[e++];
+    for (std::size_t j = begin; j < end; ++j) {
+      const auto& r = log.rows[j];
       if (r.type != event_type::purchase && any_purchase) continue;
       const int64_t day = r.ts_ms >= 0 ? r.ts_ms / ms_per_day : -((-r.ts_ms + ms_per_day - 1) / ms_per_day);
       if (last_day[r.item] == INT64_MIN) {
@@ -148,8 +158,7 @@ void repurchase_gaps(const interaction_log& log, bool any_purchase, model& m) {
       last_day[r.item] = day;
     }
     for (uint32_t i : touched) last_day[i] = INT64_MIN;
-    k = e;
-  }
+  });
   double total = 0, count = 0;
   for (std::size_t i = 0; i < n; ++i) {
     total += log_sum[i];
@@ -388,11 +397,10 @@ result<model> train(const interaction_log& log, const train_options& o, const pr
     {
       std::vector<uint32_t> buyers(n, 0), repeaters(n, 0), sessions_of(n, 0), last_session(n, UINT32_MAX);
       std::vector<uint32_t> touched;
-      for (std::size_t k = 0; k < log.rows.size();) {
-        std::size_t e = k;
+      for_each_user_run(log, [&](std::size_t begin, std::size_t end) {
         touched.clear();
-        while (e < log.rows.size() && log.rows[e].user == log.rows[k].user) {
-          const auto& r = log.rows[e++];
+        for (std::size_t j = begin; j < end; ++j) {
+          const auto& r = log.rows[j];
           if (r.type != event_type::purchase && any_purchase) continue;
           if (sessions_of[r.item] == 0) touched.push_back(r.item);
           if (last_session[r.item] != r.session) {
@@ -406,8 +414,7 @@ result<model> train(const interaction_log& log, const train_options& o, const pr
           sessions_of[i] = 0;
           last_session[i] = UINT32_MAX;
         }
-        k = e;
-      }
+      });
       double tb = 0, tr = 0;
       for (std::size_t i = 0; i < n; ++i) {
         tb += buyers[i];
