@@ -17,6 +17,7 @@ import { join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { workerdConfig } from '../edge/workerd-config.mjs';
 import { startWorkerd, workerdBin } from '../tests/runtimes/workerd.mjs';
+import { column, medianAndMin, timedPost } from './edge-timing.mjs';
 
 const root = resolve(fileURLToPath(new URL('..', import.meta.url)));
 const quick = process.argv.includes('--quick');
@@ -41,16 +42,9 @@ const makeConfig = (opts) => workerdConfig({ ...opts, workerPath: join(root, 'be
   .replace(/(\(name = "worker\.mjs"[^\n]*\n)/, `$1    (name = "liquid.mjs", esModule = embed ${JSON.stringify(relative(opts.configDir, liquidPath))}),\n`);
 
 const w = await startWorkerd({ makeConfig });
-const post = async (path, body) => {
-  const t0 = performance.now();
-  const res = await fetch(w.url + path, { method: 'POST', body });
-  const text = await res.text();
-  const ms = performance.now() - t0;
-  if (!res.ok) throw new Error(`${path}: ${res.status} ${text}`);
-  return { text, ms };
-};
-const stats = (xs) => { const s = [...xs].sort((a, b) => a - b); return { median: s[s.length >> 1], min: s[0] }; };
-const f = (x) => x.toFixed(1).padStart(8);
+const post = (path, body) => timedPost(w.url, path, body);
+const stats = medianAndMin;
+const f = column;
 const version = JSON.parse(readFileSync(join(root, 'node_modules/liquidjs/package.json'), 'utf8')).version;
 const workerd = execFileSync(workerdBin, ['--version'], { encoding: 'utf8' }).trim();
 

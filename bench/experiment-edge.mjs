@@ -18,6 +18,7 @@ import { fileURLToPath } from 'node:url';
 import { isDeepStrictEqual } from 'node:util';
 import { workerdConfig } from '../edge/workerd-config.mjs';
 import { startWorkerd, workerdBin } from '../tests/runtimes/workerd.mjs';
+import { column, medianAndMin, timedPost } from './edge-timing.mjs';
 import { prng } from '../tests/oracles/condition-gen.mjs';
 import { features as genFeatures, attributes as genAttributes } from '../tests/oracles/experiment-gen.mjs';
 
@@ -39,16 +40,9 @@ const gbPath = join(root, 'node_modules/@growthbook/growthbook/dist/bundles/esm.
 const makeConfig = (opts) => workerdConfig({ ...opts, workerPath: join(root, 'bench/experiment-edge-worker.mjs') })
   .replace(/(\(name = "worker\.mjs"[^\n]*\n)/, `$1    (name = "growthbook.mjs", esModule = embed ${JSON.stringify(relative(opts.configDir, gbPath))}),\n`);
 
-const post = async (url, path, body) => {
-  const t0 = performance.now();
-  const res = await fetch(url + path, { method: 'POST', body });
-  const text = await res.text();
-  const ms = performance.now() - t0;
-  if (!res.ok) throw new Error(`${path}: ${res.status} ${text}`);
-  return { text, ms };
-};
-const stats = (xs) => { const s = [...xs].sort((a, b) => a - b); return { median: s[s.length >> 1], min: s[0] }; };
-const f = (x) => x.toFixed(1).padStart(8);
+const post = timedPost;
+const stats = medianAndMin;
+const f = column;
 const version = JSON.parse(readFileSync(join(root, 'node_modules/@growthbook/growthbook/package.json'), 'utf8')).version;
 const workerdVersion = execFileSync(workerdBin, ['--version'], { encoding: 'utf8' }).trim();
 
