@@ -12,6 +12,7 @@
 # Env: BATCH (20), UIDS (10000), PACE_MS (400: 2,500 req/s = 50,000 events/s
 #      at 1,000 connections), DB (a temp SQLite file; or postgres://...),
 #      SERVER_THREADS (2), WRK_THREADS (2), BIN (build/native/tailor-sync),
+#      SERVER_ARGS (more tailor-sync flags, e.g. "--sqlite-synchronous normal"),
 #      RUNS (all five: "hello ingest profiles hello-paced ingest-paced"),
 #      SHAPE (mixed: each batch spreads over BATCH shoppers, as a store backend
 #      forwarding many shoppers would send; shopper: each batch is one shopper's,
@@ -36,7 +37,7 @@ PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); pr
 KEY="bench-admin-key-$(head -c 16 /dev/urandom | od -An -tx1 | tr -d ' \n')"
 URL=http://127.0.0.1:$PORT
 $BIN --db "$DB" --port "$PORT" --admin-key "$KEY" --threads "${SERVER_THREADS:-2}" \
-  --access-log off --rate-ip 0 --rate-key 0 --max-connections 20000 2>"$work/server.log" &
+  --access-log off --rate-ip 0 --rate-key 0 --max-connections 20000 ${SERVER_ARGS:-} 2>"$work/server.log" &
 PID=$!
 cleanup() { kill "$PID" 2>/dev/null || true; wait "$PID" 2>/dev/null || true; rm -rf "$work"; }
 trap cleanup EXIT
@@ -86,4 +87,4 @@ unset DELAY_MS
 echo "load average after: $(cut -d' ' -f1-3 /proc/loadavg)"
 curl -s "$URL/metrics" | grep -E '^tailor_(commits_total|committed_events_total|commit_seconds_total|storage_bytes|storage_events) '
 # The server's own view of ingest latency (from request parsed to response queued).
-curl -s "$URL/metrics" | grep -E '^(tailor_http_request_duration_seconds_bucket\{route="events"|tailor_commit_duration_seconds_bucket)' | sed 's/^tailor_//; s/_seconds_bucket//' | tr '\n' ' '; echo
+curl -s "$URL/metrics" | grep -E '^(tailor_http_request_duration_seconds_bucket\{route="events"|tailor_commit_duration_seconds_bucket|tailor_ingest_queue_wait_seconds_bucket|tailor_checkpoint_duration_seconds_bucket)' | sed 's/^tailor_//; s/_seconds_bucket//' | tr '\n' ' '; echo

@@ -1,9 +1,18 @@
 -- Shared by the wrk scripts. DELAY_MS > 0 paces each connection (one request,
 -- then DELAY_MS of think time), so the offered load is connections/DELAY_MS
 -- like real browsers, instead of a closed loop where latency = connections/throughput.
+-- PACE=jitter draws each think time uniformly from [DELAY_MS/2, 3*DELAY_MS/2]
+-- (same mean, same offered load): shoppers' browsers flush independently,
+-- whereas one fixed think time keeps connections answered by one group commit
+-- in step, so they arrive together again DELAY_MS later.
 -- done() prints one JSON line with throughput, latency percentiles, errors.
 local pace = tonumber(os.getenv("DELAY_MS") or "0")
-if pace > 0 then
+if pace > 0 and os.getenv("PACE") == "jitter" then
+  math.randomseed(os.time() + tonumber(tostring({}):sub(8), 16))
+  function delay()
+    return math.floor(pace / 2 + math.random() * pace)
+  end
+elseif pace > 0 then
   function delay()
     return pace
   end
