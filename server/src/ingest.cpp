@@ -20,7 +20,7 @@ bool ingest_queue::submit(std::vector<stored_event> events, done_fn done) {
     std::lock_guard lock(mu_);
     if (stopping_ || queued_events_ + events.size() > max_queued_events_) return false;
     queued_events_ += events.size();
-    jobs_.push_back(job{std::move(events), std::move(done)});
+    jobs_.push_back(job{std::move(events), std::move(done), std::chrono::steady_clock::now()});
   }
   cv_.notify_one();
   return true;
@@ -63,6 +63,7 @@ void ingest_queue::run() {
       for (auto& ev : j.events) all.push_back(std::move(ev));
     }
     const auto t0 = std::chrono::steady_clock::now();
+    for (const auto& j : group) metrics_.queue_wait(std::chrono::duration<double>(t0 - j.queued).count());
     auto r = store_.ingest(all, now_ms());
     metrics_.commit(static_cast<int64_t>(all.size()),
                     std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
@@ -91,6 +92,10 @@ void ingest_queue::run() {
                                        r->begin() + static_cast<std::ptrdiff_t>(at + n));
       at += n;
       j.done(std::move(part));
+    }
+    const auto t1 = std::chrono::steady_clock::now();
+    if (store_.checkpoint_if_due()) {
+      metrics_.checkpoint(std::chrono::duration<double>(std::chrono::steady_clock::now() - t1).count());
     }
   }
 }

@@ -2,6 +2,7 @@
 // one writer thread, and each request is answered only after that commit.
 #pragma once
 
+#include <chrono>
 #include <condition_variable>
 #include <deque>
 #include <functional>
@@ -33,6 +34,7 @@ class ingest_queue {
   struct job {
     std::vector<stored_event> events;
     done_fn done;
+    std::chrono::steady_clock::time_point queued;
   };
   void run();
 

@@ -69,6 +69,16 @@ void metrics::commit(int64_t batch_events, double seconds) noexcept {
   add_to_bucket(commit_buckets_, seconds);
 }
 
+void metrics::checkpoint(double seconds) noexcept {
+  checkpoint_us_.fetch_add(static_cast<int64_t>(seconds * 1e6), std::memory_order_relaxed);
+  add_to_bucket(checkpoint_buckets_, seconds);
+}
+
+void metrics::queue_wait(double seconds) noexcept {
+  wait_us_.fetch_add(static_cast<int64_t>(seconds * 1e6), std::memory_order_relaxed);
+  add_to_bucket(wait_buckets_, seconds);
+}
+
 std::string metrics::render(const gauges& g) const {
   std::string out;
   auto line = [&](std::string_view s) {
@@ -116,6 +126,12 @@ std::string metrics::render(const gauges& g) const {
   line("# HELP tailor_commit_duration_seconds Time of each group commit (including its fsync).");
   line("# TYPE tailor_commit_duration_seconds histogram");
   render_histogram(out, "tailor_commit_duration_seconds", "", commit_buckets_, commit_us_.load());
+  line("# HELP tailor_ingest_queue_wait_seconds Time a batch waits for its group commit to start.");
+  line("# TYPE tailor_ingest_queue_wait_seconds histogram");
+  render_histogram(out, "tailor_ingest_queue_wait_seconds", "", wait_buckets_, wait_us_.load());
+  line("# HELP tailor_checkpoint_duration_seconds WAL checkpoints the writer ran between group commits.");
+  line("# TYPE tailor_checkpoint_duration_seconds histogram");
+  render_histogram(out, "tailor_checkpoint_duration_seconds", "", checkpoint_buckets_, checkpoint_us_.load());
   line("# HELP tailor_storage_errors_total Storage operations that failed.");
   line("# TYPE tailor_storage_errors_total counter");
   out += fmt::format("tailor_storage_errors_total {}\n", storage_errors_.load());

@@ -29,6 +29,10 @@ class metrics {
   void observe(route r, int status, double seconds) noexcept;
   void events(int64_t accepted, int64_t duplicate, int64_t rejected, int64_t erased) noexcept;
   void commit(int64_t batch_events, double seconds) noexcept;
+  // From a batch queued to its group commit starting.
+  void queue_wait(double seconds) noexcept;
+  // A storage checkpoint run by the writer between commits.
+  void checkpoint(double seconds) noexcept;
   void storage_error() noexcept { storage_errors_.fetch_add(1, std::memory_order_relaxed); }
   void rate_limited() noexcept { rate_limited_.fetch_add(1, std::memory_order_relaxed); }
   void in_flight(int delta) noexcept { in_flight_.fetch_add(delta, std::memory_order_relaxed); }
@@ -54,6 +58,10 @@ class metrics {
   // Commit time decides ingest's tail latency: a request waits for the commit
   // in progress and then for its own.
   std::array<std::atomic<int64_t>, latency_buckets.size() + 1> commit_buckets_{};
+  std::array<std::atomic<int64_t>, latency_buckets.size() + 1> wait_buckets_{};
+  std::atomic<int64_t> wait_us_{0};
+  std::array<std::atomic<int64_t>, latency_buckets.size() + 1> checkpoint_buckets_{};
+  std::atomic<int64_t> checkpoint_us_{0};
   std::atomic<int64_t> storage_errors_{0}, rate_limited_{0}, in_flight_{0};
 };
 

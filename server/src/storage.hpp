@@ -184,6 +184,12 @@ class storage {
   [[nodiscard]] virtual status write_sticky(std::string_view uid, const std::vector<sticky_doc>& docs,
                                             int64_t now_ms) noexcept = 0;
 
+  // Called by the group-commit writer between two commits, after the first
+  // one's requests were answered: housekeeping that must not delay an
+  // acknowledgement (SQLite copies its WAL into the database file). True when
+  // it did some.
+  virtual bool checkpoint_if_due() noexcept { return false; }
+
   [[nodiscard]] virtual result<storage_stats> stats() noexcept = 0;
   [[nodiscard]] virtual status ping() noexcept = 0;
 };
@@ -198,10 +204,9 @@ struct storage_options {
   // process crash (SIGKILL: it is in the OS page cache) but the last commits
   // before an OS crash or power cut can be lost (the database stays consistent).
   bool sqlite_sync_full = true;
-  // SQLite: the WAL is copied into the database by a background thread; the
-  // writer itself checkpoints (with an fsync of the database file, a commit
-  // that takes longer) only to start a WAL over that has grown past this.
-  int64_t sqlite_wal_restart_bytes = int64_t{1} << 30;
+  // SQLite: the group-commit writer copies the WAL into the database file
+  // between commits once it holds more than this (sqlite_checkpointer.hpp).
+  int64_t sqlite_checkpoint_bytes = int64_t{4} << 20;
 };
 
 // "postgres://…" or "postgresql://…" opens PostgreSQL; anything else is a

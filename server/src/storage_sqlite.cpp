@@ -109,12 +109,12 @@ class connection {
     // A large page cache, and memory-mapped reads for the readers (create marks
     // the writer, which would copy every page it changes out of the map: it
     // reads through its page cache). Ingest touches pages all over the per-uid
-    // index. The writer's checkpoints are left to sqlite_checkpointer (its WAL
-    // hook replaces wal_autocheckpoint, which stays as the fallback); a WAL
-    // file that grew during a burst is cut back to 64 MiB when it restarts.
+    // index. When the writer checkpoints is sqlite_checkpointer's decision (its
+    // WAL hook replaces wal_autocheckpoint); a WAL file that grew during a
+    // burst is cut back to 64 MiB when it restarts.
     for (const char* pragma : {"PRAGMA journal_mode=WAL",
                                sync_full ? "PRAGMA synchronous=FULL" : "PRAGMA synchronous=NORMAL",
-                               "PRAGMA foreign_keys=ON", "PRAGMA cache_size=-131072",
+                               "PRAGMA foreign_keys=ON", "PRAGMA cache_size=-32768",
                                create ? "PRAGMA mmap_size=0" : "PRAGMA mmap_size=1073741824",
                                "PRAGMA wal_autocheckpoint=16384",
                                "PRAGMA journal_size_limit=67108864",
@@ -308,9 +308,8 @@ class sqlite_storage final : public storage {
       st->readers_.add(std::move(r.value()));
     }
     st->path_ = path;
-    st->checkpointer_ = std::make_unique<sqlite_checkpointer>(path, st->writer_->raw(),
-                                                              checkpoint_after_frames,
-                                                              wal_frames(options.sqlite_wal_restart_bytes));
+    st->checkpointer_ = std::make_unique<sqlite_checkpointer>(
+        st->writer_->raw(), static_cast<int>(std::clamp<int64_t>(options.sqlite_checkpoint_bytes / 4096, 16, 1 << 20)));
     return std::unique_ptr<storage>(std::move(st));
   }
 
@@ -319,11 +318,15 @@ class sqlite_storage final : public storage {
     return guarded<std::vector<ingest_outcome>>("ingest", [&]() -> result<std::vector<ingest_outcome>> {
       std::lock_guard lock(write_mu_);
       if (known_.size() > max_known_uids) known_.clear();
-      checkpointer_->before_write(writer_->raw());
       auto r = in_write_tx(*writer_, [&] { return ingest_in_tx(events, now_ms); });
       if (!r) known_.clear();  // rolled back: the seqs advanced in known_ were not committed
       return r;
     });
+  }
+
+  bool checkpoint_if_due() noexcept override {
+    std::lock_guard lock(write_mu_);
+    return checkpointer_->checkpoint_if_due(writer_->raw());
   }
 
   struct uid_info {
@@ -952,13 +955,7 @@ class sqlite_storage final : public storage {
   static constexpr std::size_t max_known_uids = 1'000'000;
   std::unique_ptr<connection> writer_;
   conn_pool<connection> readers_;
-  // Declared last: stops (and closes its connection) before the others close.
-  std::unique_ptr<sqlite_checkpointer> checkpointer_;
-  // 4 MiB of WAL: small passes keep up with the writer and let the WAL restart.
-  static constexpr int checkpoint_after_frames = 1024;
-  static int wal_frames(int64_t bytes) {
-    return static_cast<int>(std::clamp<int64_t>(bytes / 4096, checkpoint_after_frames, 1 << 24));
-  }
+  std::unique_ptr<sqlite_checkpointer> checkpointer_;  // the writer's WAL hook
 };
 
 }  // namespace

@@ -486,6 +486,10 @@ export function storageSuite(backend, setup) {
       assert.ok(Number(commits) > 0);
       assert.match(text, new RegExp(`^tailor_commit_duration_seconds_bucket\\{le="\\+Inf"\\} ${commits}$`, 'm'));
       assert.match(text, new RegExp(`^tailor_commit_duration_seconds_count ${commits}$`, 'm'));
+      // Each committed batch waited once for its commit: at least one batch a commit.
+      const waits = Number(text.match(/^tailor_ingest_queue_wait_seconds_count ([0-9]+)$/m)[1]);
+      assert.ok(waits >= Number(commits), `${waits} queue waits for ${commits} commits`);
+      assert.match(text, /^tailor_checkpoint_duration_seconds_count [0-9]+$/m);
       assert.match(text, new RegExp(`tailor_storage_info\\{backend="${backend}"\\} 1`));
       assert.match(text, /tailor_storage_bytes [1-9]/);
     });
