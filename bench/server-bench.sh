@@ -7,13 +7,17 @@
 # each first saturated (closed loop: every connection sends its next request as
 # soon as the last is answered, so latency = connections / throughput), then
 # hello and ingest paced (each connection waits PACE_MS between requests, as
-# browsers do: offered load = CONNECTIONS / PACE_MS requests per second).
+# browsers do: offered load = CONNECTIONS / PACE_MS requests per second), and
+# ingest-jitter, paced with think times drawn from [PACE_MS/2, 3·PACE_MS/2]
+# (same offered load; shoppers' browsers flush independently, whereas one
+# fixed think time keeps the connections one group commit answered in step).
 # Usage: bench/server-bench.sh [DURATION_S] [CONNECTIONS]   (defaults 60, 1000)
-# Env: BATCH (20), UIDS (10000), PACE_MS (400: 2,500 req/s = 50,000 events/s
-#      at 1,000 connections), DB (a temp SQLite file; or postgres://...),
+# Env: BATCH (20), UIDS (10000), PACE_MS (380: 2,630 req/s = 52,600 events/s
+#      offered at 1,000 connections, so that at least 50,000 are answered when
+#      each request also takes its latency), DB (a temp SQLite file; or postgres://...),
 #      SERVER_THREADS (2), WRK_THREADS (2), BIN (build/native/tailor-sync),
 #      SERVER_ARGS (more tailor-sync flags, e.g. "--sqlite-synchronous normal"),
-#      RUNS (all five: "hello ingest profiles hello-paced ingest-paced"),
+#      RUNS (all six: "hello ingest profiles hello-paced ingest-paced ingest-jitter"),
 #      SHAPE (mixed: each batch spreads over BATCH shoppers, as a store backend
 #      forwarding many shoppers would send; shopper: each batch is one shopper's,
 #      as the browser SDK sends with its per-shopper token).
@@ -24,7 +28,7 @@ CONNS=${2:-1000}
 BATCH=${BATCH:-20}
 UIDS=${UIDS:-10000}
 BIN=${BIN:-build/native/tailor-sync}
-RUNS=" ${RUNS:-hello ingest profiles hello-paced ingest-paced} "
+RUNS=" ${RUNS:-hello ingest profiles hello-paced ingest-paced ingest-jitter} "
 export SHAPE=${SHAPE:-mixed}
 export BENCH_DIR=$PWD/bench
 [[ -x $BIN ]] || { echo "build first: TAILOR_JOBS=1 scripts/build.sh native" >&2; exit 1; }
@@ -79,11 +83,13 @@ wanted() { [[ $RUNS == *" $1 "* ]]; }
 wanted hello && run hello -s bench/server-hello.lua "$URL"
 wanted ingest && ingest ingest
 wanted profiles && run profiles -s bench/server-profiles.lua "$URL" -- "$KEY" "$UIDS" 100
-export DELAY_MS=${PACE_MS:-400}
-echo "paced: each connection waits ${DELAY_MS} ms between requests"
+export DELAY_MS=${PACE_MS:-380}
+echo "paced: each connection waits ${DELAY_MS} ms between requests (jitter: ${DELAY_MS}/2 to 3·${DELAY_MS}/2)"
 wanted hello-paced && run hello-paced -s bench/server-hello.lua "$URL"
 wanted ingest-paced && ingest ingest-paced
-unset DELAY_MS
+export PACE=jitter
+wanted ingest-jitter && ingest ingest-jitter
+unset DELAY_MS PACE
 echo "load average after: $(cut -d' ' -f1-3 /proc/loadavg)"
 curl -s "$URL/metrics" | grep -E '^tailor_(commits_total|committed_events_total|commit_seconds_total|storage_bytes|storage_events) '
 # The server's own view of ingest latency (from request parsed to response queued).
