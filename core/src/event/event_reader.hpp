@@ -28,4 +28,10 @@ struct events_split {
 
 [[nodiscard]] std::optional<events_split> split_events(std::string_view object_json, std::size_t max_events);
 
+// The whole text as a batch of plain, valid events: a JSON array of at most
+// `max_events` events, or one event object, with nothing after it but
+// whitespace, in at most limits::max_json_bytes. nullopt for anything else
+// (decode_events then takes the DOM path).
+[[nodiscard]] std::optional<std::vector<event>> read_event_batch(std::string_view json, std::size_t max_events);
+
 }  // namespace tailor::detail
