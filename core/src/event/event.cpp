@@ -6,6 +6,7 @@
 #include "common/json.hpp"
 #include "event/event_json.hpp"
 #include "event/event_reader.hpp"
+#include "event/event_writer.hpp"
 #include "event/money.hpp"
 
 namespace tailor {
@@ -329,7 +330,12 @@ result<event> decode_event(std::string_view text) noexcept {
   }
 }
 
-std::string encode_event(const event& ev) { return detail::dump_json(detail::event_to_json(ev)); }
+std::string encode_event(const event& ev) {
+  std::string out;
+  if (detail::write_event_json(ev, out)) return out;
+  // A string that is not valid UTF-8: dump_json's replacement characters.
+  return detail::dump_json(detail::event_to_json(ev));
+}
 
 namespace detail {
 
