@@ -1,6 +1,7 @@
-// Private: decodes the "events" member of a JSON object straight from its text,
-// without nlohmann's DOM (for a 200-event profile, building and freeing the DOM
-// cost more than the recommendation it feeds).
+// Private: decodes events straight from JSON text, without nlohmann's DOM: the
+// "events" member of a recommend request (for a 200-event profile, building and
+// freeing the DOM cost more than the recommendation it feeds) and whole ingest
+// batches (decode_events).
 //
 // The reader accepts only the plain shape of valid events: strings without
 // escapes, integer timestamps and quantities, no nulls, no duplicate keys.
