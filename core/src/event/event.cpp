@@ -5,6 +5,8 @@
 
 #include "common/json.hpp"
 #include "event/event_json.hpp"
+#include "event/event_reader.hpp"
+#include "event/event_writer.hpp"
 #include "event/money.hpp"
 
 namespace tailor {
@@ -328,33 +330,53 @@ result<event> decode_event(std::string_view text) noexcept {
   }
 }
 
-std::string encode_event(const event& ev) { return detail::dump_json(detail::event_to_json(ev)); }
+std::string encode_event(const event& ev) {
+  std::string out;
+  if (detail::write_event_json(ev, out)) return out;
+  // A string that is not valid UTF-8: dump_json's replacement characters.
+  return detail::dump_json(detail::event_to_json(ev));
+}
+
+namespace detail {
+
+result<batch> decode_events_dom(std::string_view text) {
+  auto j = parse_json(text);
+  if (!j) return j.error();
+  batch out;
+  if (j->is_object()) {
+    auto ev = decode_event_value(j.value(), "");
+    if (ev) out.events.push_back(std::move(ev.value()));
+    else out.rejected.push_back(std::move(ev).error());
+    return out;
+  }
+  if (!j->is_array()) {
+    return make_error(errc::invalid_field, "expected an event object or an array of events");
+  }
+  if (j->size() > limits::max_events_per_batch) {
+    return make_error(errc::limit_exceeded,
+                      "batch has " + std::to_string(j->size()) + " events; the limit is " +
+                          std::to_string(limits::max_events_per_batch));
+  }
+  for (std::size_t i = 0; i < j->size(); ++i) {
+    auto ev = decode_event_value((*j)[i], path_index("", i));
+    if (ev) out.events.push_back(std::move(ev.value()));
+    else out.rejected.push_back(std::move(ev).error());
+  }
+  return out;
+}
+
+}  // namespace detail
 
 result<batch> decode_events(std::string_view text) noexcept {
   try {
-    auto j = detail::parse_json(text);
-    if (!j) return j.error();
-    batch out;
-    if (j->is_object()) {
-      auto ev = detail::decode_event_value(j.value(), "");
-      if (ev) out.events.push_back(std::move(ev.value()));
-      else out.rejected.push_back(std::move(ev).error());
+    // Plain valid batches skip the DOM; the reader declines everything else,
+    // and the DOM path decodes it and words the errors.
+    if (auto plain = detail::read_event_batch(text, limits::max_events_per_batch)) {
+      batch out;
+      out.events = std::move(*plain);
       return out;
     }
-    if (!j->is_array()) {
-      return make_error(errc::invalid_field, "expected an event object or an array of events");
-    }
-    if (j->size() > limits::max_events_per_batch) {
-      return make_error(errc::limit_exceeded,
-                        "batch has " + std::to_string(j->size()) + " events; the limit is " +
-                            std::to_string(limits::max_events_per_batch));
-    }
-    for (std::size_t i = 0; i < j->size(); ++i) {
-      auto ev = detail::decode_event_value((*j)[i], detail::path_index("", i));
-      if (ev) out.events.push_back(std::move(ev.value()));
-      else out.rejected.push_back(std::move(ev).error());
-    }
-    return out;
+    return detail::decode_events_dom(text);
   } catch (const std::exception& e) {
     return make_error(errc::internal, e.what());
   }

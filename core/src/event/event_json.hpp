@@ -15,4 +15,9 @@ inline constexpr int64_t max_event_ts_ms = 253402300799999;
 [[nodiscard]] result<event> decode_event_value(const json& j, const std::string& where);
 json event_to_json(const event& ev);
 
+// decode_events through the DOM, for every text (decode_events first tries
+// the DOM-free reader, which declines all but plain valid batches). Throws
+// what nlohmann or std throw.
+[[nodiscard]] result<batch> decode_events_dom(std::string_view text);
+
 }  // namespace tailor::detail

@@ -1,5 +1,6 @@
 #include "event/event_reader.hpp"
 
+#include <algorithm>
 #include <array>
 #include <cstdint>
 #include <cstdlib>
@@ -22,6 +23,7 @@ class cursor {
   explicit cursor(std::string_view text) noexcept : p_(text.data()), end_(text.data() + text.size()) {}
 
   const char* pos() const noexcept { return p_; }
+  int peek() const noexcept { return p_ < end_ ? static_cast<unsigned char>(*p_) : -1; }
   void ws() noexcept {
     while (p_ < end_ && (*p_ == ' ' || *p_ == '\n' || *p_ == '\r' || *p_ == '\t')) ++p_;
   }
@@ -386,14 +388,24 @@ bool read_event(cursor& c, raw_event& raw, event& ev) {
   return c.eat('}') && build_event(raw, ev);
 }
 
-bool read_events(cursor& c, std::size_t max_events, std::vector<event>& out) {
-  if (!c.eat('[')) return false;
-  if (c.eat(']')) return true;
+// Scratch space for read_event, reused across the events of one text.
+struct event_scratch {
   std::vector<raw_line> lines;
   std::vector<std::string_view> ids;
   raw_event raw;
-  raw.lines = &lines;
-  raw.ids = &ids;
+  event_scratch() {
+    raw.lines = &lines;
+    raw.ids = &ids;
+  }
+  event_scratch(const event_scratch&) = delete;
+  event_scratch& operator=(const event_scratch&) = delete;
+};
+
+bool read_events(cursor& c, std::size_t max_events, std::vector<event>& out) {
+  if (!c.eat('[')) return false;
+  if (c.eat(']')) return true;
+  event_scratch scratch;
+  raw_event& raw = scratch.raw;
   do {
     if (out.size() >= max_events) return false;
     out.emplace_back();
@@ -432,6 +444,23 @@ std::optional<events_split> split_events(std::string_view object_json, std::size
   if (!c.at_end()) return std::nullopt;
   out.rest += '}';
   return out;
+}
+
+std::optional<std::vector<event>> read_event_batch(std::string_view json, std::size_t max_events) {
+  if (json.size() > limits::max_json_bytes) return std::nullopt;
+  cursor c(json);
+  std::vector<event> events;
+  c.ws();
+  if (c.peek() == '{') {
+    event_scratch scratch;
+    events.emplace_back();
+    if (!read_event(c, scratch.raw, events.back())) return std::nullopt;
+  } else {
+    events.reserve(std::min<std::size_t>(max_events, 64));
+    if (!read_events(c, max_events, events)) return std::nullopt;
+  }
+  if (!c.at_end()) return std::nullopt;
+  return events;
 }
 
 }  // namespace tailor::detail

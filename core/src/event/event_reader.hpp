@@ -1,6 +1,7 @@
-// Private: decodes the "events" member of a JSON object straight from its text,
-// without nlohmann's DOM (for a 200-event profile, building and freeing the DOM
-// cost more than the recommendation it feeds).
+// Private: decodes events straight from JSON text, without nlohmann's DOM: the
+// "events" member of a recommend request (for a 200-event profile, building and
+// freeing the DOM cost more than the recommendation it feeds) and whole ingest
+// batches (decode_events).
 //
 // The reader accepts only the plain shape of valid events: strings without
 // escapes, integer timestamps and quantities, no nulls, no duplicate keys.
@@ -27,5 +28,11 @@ struct events_split {
 };
 
 [[nodiscard]] std::optional<events_split> split_events(std::string_view object_json, std::size_t max_events);
+
+// The whole text as a batch of plain, valid events: a JSON array of at most
+// `max_events` events, or one event object, with nothing after it but
+// whitespace, in at most limits::max_json_bytes. nullopt for anything else
+// (decode_events then takes the DOM path).
+[[nodiscard]] std::optional<std::vector<event>> read_event_batch(std::string_view json, std::size_t max_events);
 
 }  // namespace tailor::detail
