@@ -91,6 +91,6 @@ export PACE=jitter
 wanted ingest-jitter && ingest ingest-jitter
 unset DELAY_MS PACE
 echo "load average after: $(cut -d' ' -f1-3 /proc/loadavg)"
-curl -s "$URL/metrics" | grep -E '^tailor_(commits_total|committed_events_total|commit_seconds_total|storage_bytes|storage_events) '
+curl -s "$URL/metrics" | grep -E "^tailor_(commits_total|committed_events_total|commit_seconds_total|storage_bytes|storage_events|checkpoint_duration_seconds_(sum|count)|ingest_queue_wait_seconds_sum) "
 # The server's own view of ingest latency (from request parsed to response queued).
 curl -s "$URL/metrics" | grep -E '^(tailor_http_request_duration_seconds_bucket\{route="events"|tailor_commit_duration_seconds_bucket|tailor_ingest_queue_wait_seconds_bucket|tailor_checkpoint_duration_seconds_bucket)' | sed 's/^tailor_//; s/_seconds_bucket//' | tr '\n' ' '; echo
