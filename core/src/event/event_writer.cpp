@@ -58,7 +58,7 @@ class event_writer {
 
   event_writer& boolean(bool b) { return raw(b ? "true" : "false"); }
 
-  // nlohmann's own formatter (Grisu2, printf-%g-like layout) is what dump()
+  // nlohmann's own formatter (Grisu2, with the %g-style choice between fixed and exponent layouts) is what dump()
   // calls for a double; another shortest-digits algorithm may differ in the
   // last digit or the layout.
   event_writer& number(double v) {
