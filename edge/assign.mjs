@@ -2,7 +2,8 @@
 // the same buckets as the browser and the server); this module only moves
 // bytes: cookies in and out, the core's results into the page.
 //
-// Cookies (first party, readable by the page so the browser SDK shares them):
+// Cookies (first party, readable by the page so the browser SDK shares them;
+// written only as the ASSIGN_COOKIES policy allows, see cookiePlan):
 //   tailor_uid  the shopper id (`a-<16 hex>` when the edge had to make one)
 //   tailor_sb   sticky buckets in the core's compact encoding (<= 1 KB, least
 //               recently used assignments evicted first)
@@ -29,12 +30,37 @@ export function readCookies(header) {
   return out;
 }
 
-/** The shopper id from the cookie, or a new anonymous one. */
-export function shopperId(cookies) {
-  const uid = cookies.get(UID_COOKIE);
-  if (uid && UID_PATTERN.test(uid)) return { uid, fresh: false };
+/** A new anonymous shopper id. */
+function newShopperId() {
   const bytes = crypto.getRandomValues(new Uint8Array(8));
-  return { uid: `a-${[...bytes].map((b) => b.toString(16).padStart(2, '0')).join('')}`, fresh: true };
+  return `a-${[...bytes].map((b) => b.toString(16).padStart(2, '0')).join('')}`;
+}
+
+/** ASSIGN_COOKIES values, as the SDK's experiments.cookie. */
+const COOKIE_POLICIES = new Set(['consent', 'always', 'never']);
+
+/**
+ * Whom this request assigns and whether the edge may write cookies, under the
+ * ASSIGN_COOKIES policy. consent (the default): only a shopper whose browser
+ * already holds tailor_uid, which the SDK writes once the visitor consents and
+ * removes on withdrawal, is assigned and gets the sticky cookie; anyone else
+ * gets the page's defaults (no id, so no experiment) and no cookie. always: a
+ * new visitor gets an id cookie at once. never: ids come only from cookies the
+ * SDK wrote, and the edge writes none. An unknown policy is consent, with a
+ * warning. Returns {uid ('' when none), fresh, write, warnings}.
+ */
+export function cookiePlan(policy, cookies) {
+  const warnings = [];
+  if (policy === undefined || policy === null) policy = 'consent';
+  if (!COOKIE_POLICIES.has(policy)) {
+    warnings.push({ source: 'config', code: 'invalid_config',
+      message: `ASSIGN_COOKIES must be consent, always or never, got ${JSON.stringify(String(policy))}; using consent` });
+    policy = 'consent';
+  }
+  const held = cookies.get(UID_COOKIE);
+  if (held && UID_PATTERN.test(held)) return { uid: held, fresh: false, write: policy !== 'never', warnings };
+  if (policy !== 'always') return { uid: '', fresh: false, write: false, warnings };
+  return { uid: newShopperId(), fresh: true, write: true, warnings };
 }
 
 export function setCookie(name, value, secure) {

@@ -6,7 +6,7 @@
 // rejects anything else), so constants stay private.
 import { Tailor, TailorCore, TailorError } from './pkg/index.mjs';
 import wasmModule from './pkg/tailor_core.wasm';
-import { STICKY_COOKIE, UID_COOKIE, assignShopper, readCookies, rewritePage, setCookie, shopperId } from './assign.mjs';
+import { STICKY_COOKIE, UID_COOKIE, assignShopper, cookiePlan, readCookies, rewritePage, setCookie } from './assign.mjs';
 
 /** Largest request body accepted, in bytes (the core's own JSON limit is 4 MiB). */
 const MAX_BODY_BYTES = 4 << 20;
@@ -212,7 +212,7 @@ async function personalizePage(request, env) {
   const type = upstream.headers.get('content-type') ?? '';
   if (upstream.status !== 200 || !type.startsWith('text/html') || typeof env.FEATURES !== 'string') return upstream;
   const cookies = readCookies(request.headers.get('cookie'));
-  const { uid, fresh } = shopperId(cookies);
+  const { uid, fresh, write, warnings } = cookiePlan(env.ASSIGN_COOKIES, cookies);
   const secure = new URL(request.url).protocol === 'https:';
   const headers = new Headers(upstream.headers);
   headers.delete('content-length');
@@ -222,13 +222,15 @@ async function personalizePage(request, env) {
   let assignment;
   try {
     const { host, pathname } = new URL(request.url);
-    const a = assignShopper(core, env.FEATURES, { uid, url: request.url, stickyCookie: cookies.get(STICKY_COOKIE),
+    const stickyCookie = uid ? cookies.get(STICKY_COOKIE) : undefined;
+    const a = assignShopper(core, env.FEATURES, { uid, url: request.url, stickyCookie,
       attributes: { url: request.url, path: pathname, host } });
-    if (a.stickyCookie !== cookies.get(STICKY_COOKIE)) headers.append('set-cookie', setCookie(STICKY_COOKIE, a.stickyCookie, secure));
-    assignment = { uid, features: a.features, exposures: a.exposures, warnings: a.warnings };
+    if (write && a.stickyCookie !== stickyCookie) headers.append('set-cookie', setCookie(STICKY_COOKIE, a.stickyCookie, secure));
+    assignment = { uid: uid || null, features: a.features, exposures: a.exposures, warnings: [...warnings, ...a.warnings] };
   } catch (err) {
     if (!(err instanceof TailorError)) throw err;
-    assignment = { uid, features: {}, exposures: [], warnings: [{ source: 'definitions', code: err.code, message: err.message }] };
+    assignment = { uid: uid || null, features: {}, exposures: [],
+      warnings: [...warnings, { source: 'definitions', code: err.code, message: err.message }] };
   }
   const page = new Response(upstream.body, { status: upstream.status, statusText: upstream.statusText, headers });
   return rewritePage(page, assignment);

@@ -3,10 +3,11 @@
 // Wasm module, so `import m from './pkg/tailor_core.wasm'` yields a
 // WebAssembly.Module (workerd forbids compiling wasm from bytes).
 //   node edge/workerd-config.mjs [--pkg build/wasm/pkg] [--address 127.0.0.1:8787]
-//     [--features features.json] [--origin 127.0.0.1:8080] > config.capnp
+//     [--features features.json] [--origin 127.0.0.1:8080] [--assign-cookies consent|always|never] > config.capnp
 // `features` (GrowthBook definitions, {features, savedGroups}) becomes the FEATURES
 // text binding and `origin` (host:port of the shop) the ORIGIN service: with both,
-// GET requests for pages are personalized (edge/assign.mjs).
+// GET requests for pages are personalized (edge/assign.mjs); `assignCookies` becomes
+// the ASSIGN_COOKIES text binding (the edge's cookie policy; consent when absent).
 // Paths inside the config are relative to the directory the config is written to (`configDir`).
 import { readFileSync, readdirSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
@@ -22,6 +23,7 @@ export function workerdConfig({
   configDir = process.cwd(),
   features = null,
   origin = null,
+  assignCookies = null,
 } = {}) {
   const rel = (p) => relative(configDir, p).split('\\').join('/');
   const q = (s) => JSON.stringify(s);
@@ -32,6 +34,7 @@ export function workerdConfig({
   const bindings = [];
   if (features !== null) bindings.push(`(name = "FEATURES", text = ${q(features)})`);
   if (origin !== null) bindings.push('(name = "ORIGIN", service = "origin")');
+  if (assignCookies !== null) bindings.push(`(name = "ASSIGN_COOKIES", text = ${q(assignCookies)})`);
   for (const f of files) {
     if (f.endsWith('.mjs')) modules.push(`(name = ${q(`pkg/${f}`)}, esModule = embed ${q(rel(join(pkgDir, f)))})`);
     else if (f.endsWith('.wasm')) modules.push(`(name = ${q(`pkg/${f}`)}, wasm = embed ${q(rel(join(pkgDir, f)))})`);
@@ -61,5 +64,6 @@ if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.ur
     address: arg('address', '127.0.0.1:8787'),
     features: arg('features') ? readFileSync(arg('features'), 'utf8') : null,
     origin: arg('origin', null),
+    assignCookies: arg('assign-cookies', null),
   }));
 }

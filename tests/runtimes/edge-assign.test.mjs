@@ -45,8 +45,10 @@ function startOrigin() {
   });
 }
 
-const startEdge = (origin, definitions) => startWorkerd({
-  makeConfig: (opts) => workerdConfig({ ...opts, origin: origin.address, features: definitions }),
+// Most tests run the edge with ASSIGN_COOKIES=always (cookies for every visitor);
+// 'edge cookies follow consent' runs the default and the other policies.
+const startEdge = (origin, definitions, assignCookies = 'always') => startWorkerd({
+  makeConfig: (opts) => workerdConfig({ ...opts, origin: origin.address, features: definitions, assignCookies }),
 });
 
 const cookiesOf = (res) => Object.fromEntries(res.headers.getSetCookie().map((c) => {
@@ -144,6 +146,73 @@ describe('edge assignment under workerd', () => {
     const bad = await fetch(`${edge.url}/v1/assign`, { method: 'POST', body: '{"attributes":5}' });
     assert.equal(bad.status, 422);
     assert.equal((await bad.json()).where, 'attributes');
+  });
+});
+
+describe('edge cookies follow consent (ASSIGN_COOKIES)', () => {
+  let origin, core;
+  before(async () => { origin = await startOrigin(); core = await TailorCore.load(); });
+  after(() => origin?.close());
+  const get = (edge, cookie) => fetch(edge.url + '/', { headers: cookie ? { cookie } : {} });
+
+  test('by default a visitor without the SDK\'s id cookie gets the page\'s defaults and no cookie', async () => {
+    const edge = await startEdge(origin, JSON.stringify({ features }), null);
+    try {
+      const res = await get(edge);
+      assert.deepEqual(res.headers.getSetCookie(), []);
+      const html = await res.text();
+      const a = assignmentOf(html);
+      assert.equal(a.uid, null);
+      assert.equal(a.features.hero.value, 'blue');
+      assert.equal(a.features.hero.source, 'defaultValue');
+      assert.deepEqual(a.exposures, []);
+      assert.deepEqual(heroes(html), ['blue']);
+      // A stray sticky cookie without an id changes nothing and is not rewritten.
+      const stray = await get(edge, 'tailor_sb=x');
+      assert.deepEqual(stray.headers.getSetCookie(), []);
+      assert.equal(assignmentOf(await stray.text()).features.hero.value, 'blue');
+      // Once the SDK has written tailor_uid (after consent) the shopper is assigned as the SDK assigns.
+      const uid = 'shopper-7';
+      const consented = await get(edge, `tailor_uid=${uid}`);
+      const set = cookiesOf(consented);
+      assert.deepEqual(Object.keys(set), ['tailor_sb']);
+      const b = assignmentOf(await consented.text());
+      assert.equal(b.uid, uid);
+      assert.equal(b.features.hero.value, sdkHero(uid).value);
+      assert.equal(b.exposures.length, 1);
+      const docs = stickyCookieDecode(core, set.tailor_sb).stickyBucketAssignmentDocs;
+      assert.equal(docs[`id||${uid}`].assignments['hero-test__0'], String(sdkHero(uid).experimentResult.variationId));
+    } finally {
+      await edge.stop();
+    }
+  });
+
+  test('never: ids only from the SDK\'s cookie, and no cookie written', async () => {
+    const edge = await startEdge(origin, JSON.stringify({ features }), 'never');
+    try {
+      const fresh = await get(edge);
+      assert.deepEqual(fresh.headers.getSetCookie(), []);
+      assert.equal(assignmentOf(await fresh.text()).uid, null);
+      const held = await get(edge, 'tailor_uid=shopper-7');
+      assert.deepEqual(held.headers.getSetCookie(), []);
+      assert.equal(assignmentOf(await held.text()).features.hero.value, sdkHero('shopper-7').value);
+    } finally {
+      await edge.stop();
+    }
+  });
+
+  test('an unknown policy is consent, and the page names the setting', async () => {
+    const edge = await startEdge(origin, JSON.stringify({ features }), 'yes please');
+    try {
+      const res = await get(edge);
+      assert.deepEqual(res.headers.getSetCookie(), []);
+      const a = assignmentOf(await res.text());
+      assert.equal(a.uid, null);
+      assert.deepEqual(a.warnings.map((w) => [w.source, w.code]), [['config', 'invalid_config']]);
+      assert.match(a.warnings[0].message, /ASSIGN_COOKIES must be consent, always or never, got "yes please"/);
+    } finally {
+      await edge.stop();
+    }
   });
 });
 
