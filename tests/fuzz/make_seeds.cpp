@@ -23,7 +23,9 @@ int main(int argc, char** argv) {
   if (argc != 2) { std::cerr << "usage: fuzz_make_seeds <corpus dir>\n"; return 2; }
   std::string dir = argv[1];
   std::vector<event> evs{test::purchase("1", "u1", 1000, {"a", "b", "c"}), test::purchase("2", "u2", 2000, {"a", "b"}),
-                         test::purchase("3", "u3", 3000, {"b", "c", "d"})};
+                         test::purchase("3", "u3", 3000, {"b", "c", "d"}),
+                         // u1 buys "a" again: the items' repurchase gaps (section 25, format v4).
+                         test::purchase("4", "u1", 86'400'000 * 8, {"a"})};
   auto log = build_log(evs);
   if (!log) { std::cerr << log.error().message << "\n"; return 1; }
   train_options o;
