@@ -154,10 +154,13 @@ describe('edge cookies follow consent (ASSIGN_COOKIES)', () => {
   before(async () => { origin = await startOrigin(); core = await TailorCore.load(); });
   after(() => origin?.close());
   const get = (edge, cookie) => fetch(edge.url + '/', { headers: cookie ? { cookie } : {} });
+  const withEdge = async (policy, fn) => {
+    const edge = await startEdge(origin, JSON.stringify({ features }), policy);
+    try { await fn(edge); } finally { await edge.stop(); }
+  };
 
   test('by default a visitor without the SDK\'s id cookie gets the page\'s defaults and no cookie', async () => {
-    const edge = await startEdge(origin, JSON.stringify({ features }), null);
-    try {
+    await withEdge(null, async (edge) => {
       const res = await get(edge);
       assert.deepEqual(res.headers.getSetCookie(), []);
       const html = await res.text();
@@ -182,37 +185,29 @@ describe('edge cookies follow consent (ASSIGN_COOKIES)', () => {
       assert.equal(b.exposures.length, 1);
       const docs = stickyCookieDecode(core, set.tailor_sb).stickyBucketAssignmentDocs;
       assert.equal(docs[`id||${uid}`].assignments['hero-test__0'], String(sdkHero(uid).experimentResult.variationId));
-    } finally {
-      await edge.stop();
-    }
+    });
   });
 
   test('never: ids only from the SDK\'s cookie, and no cookie written', async () => {
-    const edge = await startEdge(origin, JSON.stringify({ features }), 'never');
-    try {
+    await withEdge('never', async (edge) => {
       const fresh = await get(edge);
       assert.deepEqual(fresh.headers.getSetCookie(), []);
       assert.equal(assignmentOf(await fresh.text()).uid, null);
       const held = await get(edge, 'tailor_uid=shopper-7');
       assert.deepEqual(held.headers.getSetCookie(), []);
       assert.equal(assignmentOf(await held.text()).features.hero.value, sdkHero('shopper-7').value);
-    } finally {
-      await edge.stop();
-    }
+    });
   });
 
   test('an unknown policy is consent, and the page names the setting', async () => {
-    const edge = await startEdge(origin, JSON.stringify({ features }), 'yes please');
-    try {
+    await withEdge('yes please', async (edge) => {
       const res = await get(edge);
       assert.deepEqual(res.headers.getSetCookie(), []);
       const a = assignmentOf(await res.text());
       assert.equal(a.uid, null);
       assert.deepEqual(a.warnings.map((w) => [w.source, w.code]), [['config', 'invalid_config']]);
       assert.match(a.warnings[0].message, /ASSIGN_COOKIES must be consent, always or never, got "yes please"/);
-    } finally {
-      await edge.stop();
-    }
+    });
   });
 });
 
