@@ -320,11 +320,25 @@ json event_to_json(const event& ev) {
 
 }  // namespace detail
 
+namespace detail {
+
+result<event> decode_event_dom(std::string_view text) {
+  auto j = parse_json(text, limits::max_event_bytes);
+  if (!j) return j.error();
+  return decode_event_value(j.value(), "");
+}
+
+}  // namespace detail
+
+// A profile read decodes thousands of stored events: plain valid ones skip the
+// DOM; anything else, and every error, takes the DOM path, which words it.
 result<event> decode_event(std::string_view text) noexcept {
   try {
-    auto j = detail::parse_json(text, limits::max_event_bytes);
-    if (!j) return j.error();
-    return detail::decode_event_value(j.value(), "");
+    const auto first = text.find_first_not_of(" \t\n\r");
+    if (text.size() <= limits::max_event_bytes && first != std::string_view::npos && text[first] == '{') {
+      if (auto one = detail::read_event_batch(text, 1); one && one->size() == 1) return std::move(one->front());
+    }
+    return detail::decode_event_dom(text);
   } catch (const std::exception& e) {
     return make_error(errc::internal, e.what());
   }

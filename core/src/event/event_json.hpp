@@ -19,5 +19,7 @@ json event_to_json(const event& ev);
 // the DOM-free reader, which declines all but plain valid batches). Throws
 // what nlohmann or std throw.
 [[nodiscard]] result<batch> decode_events_dom(std::string_view text);
+// decode_event through the DOM, for every text. Throws as above.
+[[nodiscard]] result<event> decode_event_dom(std::string_view text);
 
 }  // namespace tailor::detail
