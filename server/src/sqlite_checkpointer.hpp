@@ -13,8 +13,6 @@
 
 #include <sqlite3.h>
 
-#include <atomic>
-#include <cstdint>
 
 namespace tailor::sync {
 
@@ -32,14 +30,11 @@ class sqlite_checkpointer {
   // the WAL holds more than due_frames pages. True when one ran.
   bool checkpoint_if_due(sqlite3* writer);
 
-  int64_t checkpoints() const { return checkpoints_.load(std::memory_order_relaxed); }
-
  private:
   static int on_commit(void* self, sqlite3* db, const char* name, int frames);
 
   const int due_frames_;
-  std::atomic<int> wal_frames_{0};
-  std::atomic<int64_t> checkpoints_{0};
+  int wal_frames_ = 0;  // only touched under the storage's write lock, as every commit is
 };
 
 }  // namespace tailor::sync
