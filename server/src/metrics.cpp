@@ -19,30 +19,39 @@ std::string_view route_name(route r) noexcept {
   return i < names.size() ? names[i] : "unknown";
 }
 
-namespace {
-template <class Buckets>
-void add_to_bucket(Buckets& buckets, double seconds) noexcept {
+void latency_histogram::observe(double seconds) noexcept {
   std::size_t b = 0;
   while (b < latency_buckets.size() && seconds > latency_buckets[b]) ++b;
   buckets[b].fetch_add(1, std::memory_order_relaxed);
+  sum_us.fetch_add(static_cast<int64_t>(seconds * 1e6), std::memory_order_relaxed);
 }
 
+int64_t latency_histogram::count() const noexcept {
+  int64_t n = 0;
+  for (const auto& b : buckets) n += b.load(std::memory_order_relaxed);
+  return n;
+}
+
+namespace {
+
+double seconds_of(const latency_histogram& h) { return static_cast<double>(h.sum_us.load()) / 1e6; }
+
 // The _bucket, _sum and _count lines of one histogram; labels is "" or `k="v",`.
-template <class Buckets>
 void render_histogram(std::string& out, std::string_view name, std::string_view labels,
-                      const Buckets& buckets, int64_t sum_us) {
+                      const latency_histogram& h) {
   int64_t cum = 0;
   for (std::size_t b = 0; b < latency_buckets.size(); ++b) {
-    cum += buckets[b].load(std::memory_order_relaxed);
+    cum += h.buckets[b].load(std::memory_order_relaxed);
     out += fmt::format("{}_bucket{{{}le=\"{}\"}} {}\n", name, labels, latency_buckets[b], cum);
   }
-  cum += buckets[latency_buckets.size()].load(std::memory_order_relaxed);
+  cum += h.buckets[latency_buckets.size()].load(std::memory_order_relaxed);
   out += fmt::format("{}_bucket{{{}le=\"+Inf\"}} {}\n", name, labels, cum);
   const std::string tail = labels.empty() ? std::string()
                                           : "{" + std::string(labels.substr(0, labels.size() - 1)) + "}";
-  out += fmt::format("{}_sum{} {}\n", name, tail, static_cast<double>(sum_us) / 1e6);
+  out += fmt::format("{}_sum{} {}\n", name, tail, seconds_of(h));
   out += fmt::format("{}_count{} {}\n", name, tail, cum);
 }
+
 }  // namespace
 
 void metrics::observe(route r, int status, double seconds) noexcept {
@@ -50,8 +59,7 @@ void metrics::observe(route r, int status, double seconds) noexcept {
   int cls = status / 100 - 1;
   if (cls < 0 || cls > 4) cls = 4;
   s.by_class[static_cast<std::size_t>(cls)].fetch_add(1, std::memory_order_relaxed);
-  add_to_bucket(s.buckets, seconds);
-  s.sum_us.fetch_add(static_cast<int64_t>(seconds * 1e6), std::memory_order_relaxed);
+  s.latency.observe(seconds);
 }
 
 void metrics::events(int64_t accepted, int64_t duplicate, int64_t rejected,
@@ -63,21 +71,13 @@ void metrics::events(int64_t accepted, int64_t duplicate, int64_t rejected,
 }
 
 void metrics::commit(int64_t batch_events, double seconds) noexcept {
-  commits_.fetch_add(1, std::memory_order_relaxed);
   committed_events_.fetch_add(batch_events, std::memory_order_relaxed);
-  commit_us_.fetch_add(static_cast<int64_t>(seconds * 1e6), std::memory_order_relaxed);
-  add_to_bucket(commit_buckets_, seconds);
+  commits_.observe(seconds);
 }
 
-void metrics::checkpoint(double seconds) noexcept {
-  checkpoint_us_.fetch_add(static_cast<int64_t>(seconds * 1e6), std::memory_order_relaxed);
-  add_to_bucket(checkpoint_buckets_, seconds);
-}
+void metrics::checkpoint(double seconds) noexcept { checkpoints_.observe(seconds); }
 
-void metrics::queue_wait(double seconds) noexcept {
-  wait_us_.fetch_add(static_cast<int64_t>(seconds * 1e6), std::memory_order_relaxed);
-  add_to_bucket(wait_buckets_, seconds);
-}
+void metrics::queue_wait(double seconds) noexcept { queue_waits_.observe(seconds); }
 
 std::string metrics::render(const gauges& g) const {
   std::string out;
@@ -99,13 +99,10 @@ std::string metrics::render(const gauges& g) const {
   line("# HELP tailor_http_request_duration_seconds Time from routing to response.");
   line("# TYPE tailor_http_request_duration_seconds histogram");
   for (std::size_t r = 0; r < route_count; ++r) {
-    const auto& s = routes_[r];
-    int64_t total = 0;
-    for (const auto& b : s.buckets) total += b.load(std::memory_order_relaxed);
-    if (total == 0) continue;
+    const auto& latency = routes_[r].latency;
+    if (latency.count() == 0) continue;
     render_histogram(out, "tailor_http_request_duration_seconds",
-                     fmt::format("route=\"{}\",", route_name(static_cast<route>(r))), s.buckets,
-                     s.sum_us.load(std::memory_order_relaxed));
+                     fmt::format("route=\"{}\",", route_name(static_cast<route>(r))), latency);
   }
   line("# HELP tailor_events_total Events received, by outcome.");
   line("# TYPE tailor_events_total counter");
@@ -115,23 +112,22 @@ std::string metrics::render(const gauges& g) const {
   out += fmt::format("tailor_events_total{{outcome=\"erased\"}} {}\n", erased_.load());
   line("# HELP tailor_commits_total Group commits (one transaction each).");
   line("# TYPE tailor_commits_total counter");
-  out += fmt::format("tailor_commits_total {}\n", commits_.load());
+  out += fmt::format("tailor_commits_total {}\n", commits_.count());
   line("# HELP tailor_committed_events_total Events written by group commits (incl. duplicates).");
   line("# TYPE tailor_committed_events_total counter");
   out += fmt::format("tailor_committed_events_total {}\n", committed_events_.load());
   line("# HELP tailor_commit_seconds_total Time spent in group commits.");
   line("# TYPE tailor_commit_seconds_total counter");
-  out += fmt::format("tailor_commit_seconds_total {}\n",
-                     static_cast<double>(commit_us_.load()) / 1e6);
+  out += fmt::format("tailor_commit_seconds_total {}\n", seconds_of(commits_));
   line("# HELP tailor_commit_duration_seconds Time of each group commit (including its fsync).");
   line("# TYPE tailor_commit_duration_seconds histogram");
-  render_histogram(out, "tailor_commit_duration_seconds", "", commit_buckets_, commit_us_.load());
+  render_histogram(out, "tailor_commit_duration_seconds", "", commits_);
   line("# HELP tailor_ingest_queue_wait_seconds Time a batch waits for its group commit to start.");
   line("# TYPE tailor_ingest_queue_wait_seconds histogram");
-  render_histogram(out, "tailor_ingest_queue_wait_seconds", "", wait_buckets_, wait_us_.load());
+  render_histogram(out, "tailor_ingest_queue_wait_seconds", "", queue_waits_);
   line("# HELP tailor_checkpoint_duration_seconds WAL checkpoints the writer ran between group commits.");
   line("# TYPE tailor_checkpoint_duration_seconds histogram");
-  render_histogram(out, "tailor_checkpoint_duration_seconds", "", checkpoint_buckets_, checkpoint_us_.load());
+  render_histogram(out, "tailor_checkpoint_duration_seconds", "", checkpoints_);
   line("# HELP tailor_storage_errors_total Storage operations that failed.");
   line("# TYPE tailor_storage_errors_total counter");
   out += fmt::format("tailor_storage_errors_total {}\n", storage_errors_.load());

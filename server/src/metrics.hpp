@@ -24,6 +24,14 @@ enum class route : uint8_t {
 inline constexpr std::size_t route_count = static_cast<std::size_t>(route::count_);
 std::string_view route_name(route r) noexcept;
 
+// One latency histogram over latency_buckets; observed from any thread.
+struct latency_histogram {
+  std::array<std::atomic<int64_t>, latency_buckets.size() + 1> buckets{};  // the last: +Inf
+  std::atomic<int64_t> sum_us{0};
+  void observe(double seconds) noexcept;
+  int64_t count() const noexcept;
+};
+
 class metrics {
  public:
   void observe(route r, int status, double seconds) noexcept;
@@ -49,19 +57,14 @@ class metrics {
  private:
   struct route_stats {
     std::array<std::atomic<int64_t>, 5> by_class{};  // 1xx..5xx
-    std::array<std::atomic<int64_t>, latency_buckets.size() + 1> buckets{};
-    std::atomic<int64_t> sum_us{0};
+    latency_histogram latency;
   };
   std::array<route_stats, route_count> routes_{};
   std::atomic<int64_t> accepted_{0}, duplicate_{0}, rejected_{0}, erased_{0};
-  std::atomic<int64_t> commits_{0}, committed_events_{0}, commit_us_{0};
+  std::atomic<int64_t> committed_events_{0};
   // Commit time decides ingest's tail latency: a request waits for the commit
-  // in progress and then for its own.
-  std::array<std::atomic<int64_t>, latency_buckets.size() + 1> commit_buckets_{};
-  std::array<std::atomic<int64_t>, latency_buckets.size() + 1> wait_buckets_{};
-  std::atomic<int64_t> wait_us_{0};
-  std::array<std::atomic<int64_t>, latency_buckets.size() + 1> checkpoint_buckets_{};
-  std::atomic<int64_t> checkpoint_us_{0};
+  // in progress and then for its own. Its count and sum are also the commit totals.
+  latency_histogram commits_, queue_waits_, checkpoints_;
   std::atomic<int64_t> storage_errors_{0}, rate_limited_{0}, in_flight_{0};
 };
 
