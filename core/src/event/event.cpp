@@ -330,14 +330,12 @@ result<event> decode_event_dom(std::string_view text) {
 
 }  // namespace detail
 
-// A profile read decodes thousands of stored events: plain valid ones skip the
-// DOM; anything else, and every error, takes the DOM path, which words it.
+// A profile read decodes thousands of stored events: plain valid ones go
+// around the DOM; anything else, and every error, takes the DOM path, which
+// words it.
 result<event> decode_event(std::string_view text) noexcept {
   try {
-    const auto first = text.find_first_not_of(" \t\n\r");
-    if (text.size() <= limits::max_event_bytes && first != std::string_view::npos && text[first] == '{') {
-      if (auto one = detail::read_event_batch(text, 1); one && one->size() == 1) return std::move(one->front());
-    }
+    if (auto plain = detail::read_single_event(text)) return std::move(*plain);
     return detail::decode_event_dom(text);
   } catch (const std::exception& e) {
     return make_error(errc::internal, e.what());
@@ -383,8 +381,8 @@ result<batch> decode_events_dom(std::string_view text) {
 
 result<batch> decode_events(std::string_view text) noexcept {
   try {
-    // Plain valid batches skip the DOM; the reader declines everything else,
-    // and the DOM path decodes it and words the errors.
+    // Plain valid batches go around the DOM; the reader declines everything
+    // else, and the DOM path decodes it and words the errors.
     if (auto plain = detail::read_event_batch(text, limits::max_events_per_batch)) {
       batch out;
       out.events = std::move(*plain);

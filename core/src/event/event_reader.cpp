@@ -446,21 +446,43 @@ std::optional<events_split> split_events(std::string_view object_json, std::size
   return out;
 }
 
+namespace {
+
+// One event object at the cursor.
+std::optional<event> read_one(cursor& c) {
+  event_scratch scratch;
+  event ev;
+  if (!read_event(c, scratch.raw, ev)) return std::nullopt;
+  return ev;
+}
+
+}  // namespace
+
 std::optional<std::vector<event>> read_event_batch(std::string_view json, std::size_t max_events) {
   if (json.size() > limits::max_json_bytes) return std::nullopt;
   cursor c(json);
   std::vector<event> events;
   c.ws();
   if (c.peek() == '{') {
-    event_scratch scratch;
-    events.emplace_back();
-    if (!read_event(c, scratch.raw, events.back())) return std::nullopt;
+    auto ev = read_one(c);
+    if (!ev) return std::nullopt;
+    events.push_back(std::move(*ev));
   } else {
     events.reserve(std::min<std::size_t>(max_events, 64));
     if (!read_events(c, max_events, events)) return std::nullopt;
   }
   if (!c.at_end()) return std::nullopt;
   return events;
+}
+
+std::optional<event> read_single_event(std::string_view json) {
+  if (json.size() > limits::max_event_bytes) return std::nullopt;
+  cursor c(json);
+  c.ws();
+  if (c.peek() != '{') return std::nullopt;
+  auto ev = read_one(c);
+  if (!ev || !c.at_end()) return std::nullopt;
+  return ev;
 }
 
 }  // namespace tailor::detail

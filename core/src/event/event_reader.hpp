@@ -35,4 +35,9 @@ struct events_split {
 // (decode_events then takes the DOM path).
 [[nodiscard]] std::optional<std::vector<event>> read_event_batch(std::string_view json, std::size_t max_events);
 
+// The whole text as one plain, valid event object, with nothing around it but
+// whitespace, in at most limits::max_event_bytes. nullopt for anything else
+// (decode_event then takes the DOM path).
+[[nodiscard]] std::optional<event> read_single_event(std::string_view json);
+
 }  // namespace tailor::detail
