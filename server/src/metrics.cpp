@@ -5,6 +5,8 @@
 
 #include <fmt/format.h>
 
+#include "common/json.hpp"
+
 namespace tailor::sync {
 
 std::string_view route_name(route r) noexcept {
@@ -161,20 +163,9 @@ std::string metrics::render(const gauges& g) const {
 }
 
 std::string json_quote(std::string_view s) {
-  std::string out = "\"";
-  for (unsigned char c : s) {
-    switch (c) {
-      case '"': out += "\\\""; break;
-      case '\\': out += "\\\\"; break;
-      case '\n': out += "\\n"; break;
-      case '\r': out += "\\r"; break;
-      case '\t': out += "\\t"; break;
-      default:
-        if (c < 0x20) out += fmt::format("\\u{:04x}", c);
-        else out.push_back(static_cast<char>(c));
-    }
-  }
-  out.push_back('"');
+  std::string out;
+  out.reserve(s.size() + 2);
+  detail::append_json_string(out, s);
   return out;
 }
 

@@ -75,6 +75,47 @@ std::string dump_json(const json& value) {
   return value.dump(-1, ' ', false, json::error_handler_t::replace);
 }
 
+namespace {
+
+void append_escape(std::string& out, unsigned char c) {
+  static constexpr char hex_digits[] = "0123456789abcdef";
+  switch (c) {
+    case '"': out += "\\\""; return;
+    case '\\': out += "\\\\"; return;
+    case '\b': out += "\\b"; return;
+    case '\t': out += "\\t"; return;
+    case '\n': out += "\\n"; return;
+    case '\f': out += "\\f"; return;
+    case '\r': out += "\\r"; return;
+    default: {
+      const char u[] = {'\\', 'u', '0', '0', hex_digits[c >> 4], hex_digits[c & 0xF]};
+      out.append(u, sizeof u);
+    }
+  }
+}
+
+}  // namespace
+
+bool append_json_string(std::string& out, std::string_view s) {
+  out += '"';
+  const char* run = s.data();  // bytes since the last escape, appended in one go
+  bool ascii = true;
+  for (const char& ch : s) {
+    const auto c = static_cast<unsigned char>(ch);
+    if (c >= 0x80) {
+      ascii = false;
+      continue;
+    }
+    if (c >= 0x20 && c != '"' && c != '\\') continue;
+    out.append(run, &ch);
+    run = &ch + 1;
+    append_escape(out, c);
+  }
+  out.append(run, s.data() + s.size());
+  out += '"';
+  return ascii;
+}
+
 std::string path_join(std::string_view base, std::string_view key) {
   std::string out(base);
   if (!out.empty()) out += '.';

@@ -23,6 +23,13 @@ using json = nlohmann::json;
 // Canonical text: sorted keys, compact, invalid UTF-8 replaced, not thrown.
 std::string dump_json(const json& value);
 
+// Appends s as a JSON string literal, escaped as dump_json escapes valid UTF-8
+// (ensure_ascii off): the two-letter escapes, \u00xx in lower-case hex for the
+// other control characters, every other byte as it is. Returns whether s was
+// all ASCII (when it was not, only is_valid_utf8 says whether dump_json would
+// have written the same bytes).
+bool append_json_string(std::string& out, std::string_view s);
+
 // Joins a JSON path: path_join("events[3]", "price") -> "events[3].price".
 std::string path_join(std::string_view base, std::string_view key);
 std::string path_index(std::string_view base, std::size_t index);

@@ -12,8 +12,6 @@
 namespace tailor::detail {
 namespace {
 
-constexpr char hex_digits[] = "0123456789abcdef";
-
 class event_writer {
  public:
   explicit event_writer(std::string& out) noexcept : out_(out) {}
@@ -26,26 +24,9 @@ class event_writer {
     return *this;
   }
 
-  // As nlohmann's serializer with ensure_ascii off: the two-letter escapes,
-  // \u00xx (lower-case hex) for the other control characters, UTF-8 as is.
+  // As dump_json writes it; false from utf8_ok() once a string is not UTF-8.
   event_writer& string(std::string_view s) {
-    out_ += '"';
-    const char* run = s.data();
-    bool ascii = true;
-    for (const char& ch : s) {
-      const auto c = static_cast<unsigned char>(ch);
-      if (c >= 0x80) {
-        ascii = false;
-        continue;
-      }
-      if (c >= 0x20 && c != '"' && c != '\\') continue;
-      out_.append(run, &ch);
-      run = &ch + 1;
-      escape(c);
-    }
-    out_.append(run, s.data() + s.size());
-    out_ += '"';
-    if (!ascii && !is_valid_utf8(s)) utf8_ok_ = false;
+    if (!append_json_string(out_, s) && !is_valid_utf8(s)) utf8_ok_ = false;
     return *this;
   }
 
@@ -70,22 +51,6 @@ class event_writer {
   }
 
  private:
-  void escape(unsigned char c) {
-    switch (c) {
-      case '"': out_ += "\\\""; return;
-      case '\\': out_ += "\\\\"; return;
-      case '\b': out_ += "\\b"; return;
-      case '\t': out_ += "\\t"; return;
-      case '\n': out_ += "\\n"; return;
-      case '\f': out_ += "\\f"; return;
-      case '\r': out_ += "\\r"; return;
-      default: {
-        const char u[] = {'\\', 'u', '0', '0', hex_digits[c >> 4], hex_digits[c & 0xF]};
-        out_.append(u, sizeof u);
-      }
-    }
-  }
-
   std::string& out_;
   bool utf8_ok_ = true;
 };
