@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "common/json.hpp"
+#include "common/utf8.hpp"
 #include "event/event_json.hpp"
 #include "event/event_reader.hpp"
 #include "event/event_writer.hpp"
@@ -51,23 +52,6 @@ bool needs_escape(const std::string& s) {
   return false;
 }
 
-void append_utf8(std::string& s, uint32_t cp) {
-  if (cp < 0x80) {
-    s += static_cast<char>(cp);
-  } else if (cp < 0x800) {
-    s += static_cast<char>(0xC0 | (cp >> 6));
-    s += static_cast<char>(0x80 | (cp & 0x3F));
-  } else if (cp < 0x10000) {
-    s += static_cast<char>(0xE0 | (cp >> 12));
-    s += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
-    s += static_cast<char>(0x80 | (cp & 0x3F));
-  } else {
-    s += static_cast<char>(0xF0 | (cp >> 18));
-    s += static_cast<char>(0x80 | ((cp >> 12) & 0x3F));
-    s += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
-    s += static_cast<char>(0x80 | (cp & 0x3F));
-  }
-}
 
 // Valid UTF-8 of up to max_bytes: printable ASCII, control characters,
 // characters JSON escapes (unless `plain`), and code points of 2, 3 and 4 bytes.
@@ -86,7 +70,7 @@ std::string random_text(gen& g, std::size_t max_bytes, bool plain) {
     }
     if (plain && (cp == '"' || cp == '\\')) cp = '+';
     std::string next = s;
-    append_utf8(next, cp);
+    detail::append_utf8(next, cp);
     if (next.size() > max_bytes) break;
     s = std::move(next);
   }

@@ -5,8 +5,12 @@
 #include <limits>
 #include <vector>
 
+#include "common/utf8.hpp"
+
 namespace tailor::condition_detail {
 namespace {
+
+using tailor::detail::append_utf8;
 
 struct cp_pair {
   char32_t from;
@@ -58,23 +62,6 @@ char32_t next_cp(std::string_view s, std::size_t& i) noexcept {
   return cp;
 }
 
-void append_utf8(std::string& out, char32_t cp) {
-  if (cp < 0x80) {
-    out += static_cast<char>(cp);
-  } else if (cp < 0x800) {
-    out += static_cast<char>(0xC0 | (cp >> 6));
-    out += static_cast<char>(0x80 | (cp & 0x3F));
-  } else if (cp < 0x10000) {
-    out += static_cast<char>(0xE0 | (cp >> 12));
-    out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
-    out += static_cast<char>(0x80 | (cp & 0x3F));
-  } else {
-    out += static_cast<char>(0xF0 | (cp >> 18));
-    out += static_cast<char>(0x80 | ((cp >> 12) & 0x3F));
-    out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
-    out += static_cast<char>(0x80 | (cp & 0x3F));
-  }
-}
 
 bool in_ranges(const cp_pair* r, std::size_t n, char32_t c) noexcept {
   std::size_t a = 0, b = n;

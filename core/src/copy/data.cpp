@@ -11,6 +11,7 @@
 #include <cstdlib>
 #include <cstring>
 
+#include "common/utf8.hpp"
 #include "copy/internal.hpp"
 
 namespace tailor::copy::detail {
@@ -236,7 +237,7 @@ class data_parser {
             if (lo < 0xDC00 || lo > 0xDFFF) return fail_at(at, "invalid string: high surrogate escape without its low surrogate");
             cp = 0x10000 + ((cp - 0xD800) << 10) + (lo - 0xDC00);
           }
-          encode_utf8(cp, out);
+          tailor::detail::append_utf8(out, cp);
           break;
         }
         default: return fail_at(i_ - 1, "invalid string: unknown escape");

@@ -370,6 +370,5 @@ std::string strftime_utc(std::string_view fmt, int64_t ms, int32_t tz_minutes, s
 bool valid_utf8_at(std::string_view s, std::size_t& bad);
 // utf-8 helpers (text.cpp)
 uint32_t decode_utf8(std::string_view s, std::size_t& i);  // advances; U+FFFD on error
-void encode_utf8(uint32_t cp, std::string& out);
 
 }  // namespace tailor::copy::detail

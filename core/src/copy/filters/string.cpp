@@ -2,6 +2,7 @@
 // UTF-16 units; every produced string is charged to the memory budget.
 #include <cctype>
 
+#include "common/utf8.hpp"
 #include "copy/filters/filters.hpp"
 
 namespace tailor::copy::detail::filters {
@@ -161,7 +162,7 @@ std::string map_case(std::string_view s, bool upper, bool first_only_upper) {
       i = j;
       continue;
     }
-    encode_utf8(map(decode_utf8(s, i)), r);
+    tailor::detail::append_utf8(r, map(decode_utf8(s, i)));
   }
   return r;
 }
